@@ -1,0 +1,484 @@
+import { reactive, shallowRef } from 'vue';
+import { api, ApiError } from '../shared/api';
+import { KefuSocket, type SocketStatus } from '../shared/socket';
+import { Thread } from '../shared/thread';
+import { TypingSender, TypingWatcher } from '../shared/typing';
+import {
+  MAX_TEXT,
+  sameId,
+  type Conversation,
+  type ConvEvent,
+  type Id,
+  type Message,
+  type ServerFrame,
+  type Staff,
+} from '../shared/types';
+import { signOut } from './auth';
+
+export type Presence = 'online' | 'busy' | 'away' | 'offline';
+
+const WAITING_STATES = ['bot', 'queued'];
+const MINE_STATES = ['active', 'pending'];
+const RESEND_AFTER_MS = 8000;
+
+function activity(c: Conversation): number {
+  return Date.parse(c.last_message_at ?? c.updated_at ?? c.created_at) || 0;
+}
+
+/** Queued chats first, oldest first (fair queue); then chats the bot holds, latest activity first. */
+function waitingOrder(a: Conversation, b: Conversation): number {
+  if (a.state !== b.state) return a.state === 'queued' ? -1 : 1;
+  if (a.state === 'queued') return (Date.parse(a.created_at) || 0) - (Date.parse(b.created_at) || 0);
+  return activity(b) - activity(a);
+}
+
+function mineOrder(a: Conversation, b: Conversation): number {
+  return activity(b) - activity(a);
+}
+
+/**
+ * State and behaviour of the agent console once signed in: the two conversation lists, the
+ * selected conversation with its thread, the WebSocket and the reply outbox.
+ */
+export class Workspace {
+  readonly state = reactive({
+    waiting: [] as Conversation[],
+    mine: [] as Conversation[],
+    selected: null as Conversation | null,
+    conn: 'idle' as SocketStatus,
+    listsLoading: false,
+    listError: null as string | null,
+    unread: {} as Record<string, number>,
+    accepting: false,
+    /** i18n key of the last accept failure. */
+    acceptError: null as string | null,
+    events: [] as ConvEvent[],
+    eventsLoaded: false,
+    historyLoading: false,
+    historyError: null as string | null,
+    loadingMore: false,
+    notice: null as string | null,
+    presence: '' as Presence | '',
+  });
+  readonly thread = shallowRef<Thread | null>(null);
+  readonly customerTyping = new TypingWatcher();
+  private readonly threads = new Map<string, Thread>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly typing = new TypingSender((typing) => this.sendTyping(typing));
+  private socket: KefuSocket | null = null;
+  private resendTimer: ReturnType<typeof setInterval> | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private opens = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly token: string,
+    readonly me: Staff,
+  ) {}
+
+  // ---------- lifecycle ----------
+
+  start(): void {
+    void this.refreshLists();
+    this.socket = new KefuSocket({
+      token: () => (this.stopped ? null : this.token),
+      onFrame: (f) => this.onFrame(f),
+      onStatus: (s) => (this.state.conn = s),
+      onOpen: () => this.onOpen(),
+      checkAuth: async () => {
+        try {
+          await api.me(this.token);
+          return true;
+        } catch (e) {
+          return !(e instanceof ApiError && e.status === 401);
+        }
+      },
+      onAuthFailed: () => this.expired(),
+    });
+    this.socket.start();
+    this.resendTimer = setInterval(() => this.resendStale(), 2000);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.typing.stop();
+    this.socket?.stop();
+    this.socket = null;
+    if (this.resendTimer) clearInterval(this.resendTimer);
+    this.resendTimer = null;
+  }
+
+  async logout(): Promise<void> {
+    if (this.state.presence && this.state.presence !== 'offline') {
+      try {
+        await api.setStatus(this.token, 'offline');
+      } catch {
+        /* best effort */
+      }
+    }
+    this.stop();
+    signOut();
+  }
+
+  private expired(): void {
+    this.stop();
+    signOut('unauthorized');
+  }
+
+  /** Handles a failed HTTP call: signs out on 401, otherwise returns the error code. */
+  private failure(e: unknown): string {
+    if (e instanceof ApiError) {
+      if (e.status === 401) this.expired();
+      return e.code;
+    }
+    return 'generic';
+  }
+
+  private notice(code: string): void {
+    this.state.notice = code;
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.state.notice = null), 6000);
+  }
+
+  // ---------- lists ----------
+
+  isMine(c: Conversation): boolean {
+    return sameId(c.assigned_agent?.id, this.me.id) && MINE_STATES.includes(c.state);
+  }
+
+  isWaiting(c: Conversation): boolean {
+    return WAITING_STATES.includes(c.state);
+  }
+
+  async refreshLists(): Promise<void> {
+    this.state.listsLoading = true;
+    try {
+      const [waiting, mine] = await Promise.all([
+        api.conversations(this.token, { state: WAITING_STATES.join(','), limit: 100 }),
+        api.conversations(this.token, { state: MINE_STATES.join(','), mine: 1, limit: 100 }),
+      ]);
+      this.state.waiting = waiting.conversations.filter((c) => this.isWaiting(c)).sort(waitingOrder);
+      this.state.mine = mine.conversations.filter((c) => this.isMine(c)).sort(mineOrder);
+      this.state.listError = null;
+      const sel = this.state.selected;
+      if (sel) {
+        const fresh = [...this.state.waiting, ...this.state.mine].find((c) => sameId(c.id, sel.id));
+        if (fresh) this.upsert(fresh);
+      }
+    } catch (e) {
+      this.state.listError = this.failure(e);
+    } finally {
+      this.state.listsLoading = false;
+    }
+  }
+
+  /** Puts a conversation where it belongs now: waiting, mine, or neither. */
+  upsert(c: Conversation): void {
+    const key = String(c.id);
+    const drop = (list: Conversation[]) => {
+      const i = list.findIndex((x) => String(x.id) === key);
+      if (i >= 0) list.splice(i, 1);
+    };
+    drop(this.state.waiting);
+    drop(this.state.mine);
+    if (this.isWaiting(c)) {
+      this.state.waiting.push(c);
+      this.state.waiting.sort(waitingOrder);
+    } else if (this.isMine(c)) {
+      this.state.mine.push(c);
+      this.state.mine.sort(mineOrder);
+    }
+    const sel = this.state.selected;
+    if (sel && String(sel.id) === key) {
+      const wasMine = this.isMine(sel);
+      this.state.selected = c;
+      const thread = this.thread.value;
+      if (thread && thread.state.loaded && c.last_seq > thread.state.lastSeq) void this.fetchNewer(thread);
+      if (!wasMine && this.isMine(c)) this.syncThread(thread);
+    }
+  }
+
+  private async refreshConversation(id: Id): Promise<void> {
+    try {
+      this.upsert(await api.conversation(this.token, id));
+    } catch (e) {
+      this.failure(e);
+    }
+  }
+
+  // ---------- selection and history ----------
+
+  private threadFor(id: Id): Thread {
+    const key = String(id);
+    let t = this.threads.get(key);
+    if (!t) {
+      t = new Thread(id);
+      this.threads.set(key, t);
+    }
+    return t;
+  }
+
+  async select(c: Conversation): Promise<void> {
+    if (this.state.selected && sameId(this.state.selected.id, c.id)) return;
+    this.typing.stop();
+    this.customerTyping.clear();
+    this.state.selected = c;
+    this.state.acceptError = null;
+    this.state.historyError = null;
+    this.state.events = [];
+    this.state.eventsLoaded = false;
+    delete this.state.unread[String(c.id)];
+    const thread = this.threadFor(c.id);
+    this.thread.value = thread;
+    void this.loadEvents(c.id);
+    if (!thread.state.loaded) {
+      this.state.historyLoading = true;
+      try {
+        const page = await api.messages(this.token, c.id, { before_seq: (c.last_seq ?? 0) + 1, limit: 50 });
+        thread.addMessages(page.messages);
+        thread.state.hasMore = page.has_more;
+        thread.state.loaded = true;
+      } catch (e) {
+        this.state.historyError = this.failure(e);
+      } finally {
+        this.state.historyLoading = false;
+      }
+    } else if (c.last_seq > thread.state.lastSeq) {
+      void this.fetchNewer(thread);
+    }
+  }
+
+  async loadEarlier(): Promise<void> {
+    const thread = this.thread.value;
+    if (!thread || this.state.loadingMore || !thread.state.hasMore) return;
+    this.state.loadingMore = true;
+    try {
+      const page = await api.messages(this.token, thread.conversationId, { before_seq: thread.state.firstSeq, limit: 50 });
+      thread.addMessages(page.messages);
+      thread.state.hasMore = page.has_more && page.messages.length > 0;
+    } catch (e) {
+      this.notice(this.failure(e));
+    } finally {
+      this.state.loadingMore = false;
+    }
+  }
+
+  private fetching = new Set<string>();
+  /** Fetches messages after the last one we have (for chats we do not receive frames for). */
+  private async fetchNewer(thread: Thread): Promise<void> {
+    const key = String(thread.conversationId);
+    if (this.fetching.has(key)) return;
+    this.fetching.add(key);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const page = await api.messages(this.token, thread.conversationId, { after_seq: thread.state.lastSeq, limit: 200 });
+        thread.addMessages(page.messages);
+        if (!page.has_more || page.messages.length === 0) break;
+      }
+    } catch (e) {
+      this.failure(e);
+    } finally {
+      this.fetching.delete(key);
+    }
+  }
+
+  async loadEvents(id: Id): Promise<void> {
+    try {
+      const r = await api.events(this.token, id);
+      if (this.state.selected && sameId(this.state.selected.id, id)) {
+        this.state.events = r.events ?? [];
+        this.state.eventsLoaded = true;
+      }
+    } catch {
+      if (this.state.selected && sameId(this.state.selected.id, id)) this.state.eventsLoaded = true;
+    }
+  }
+
+  // ---------- actions ----------
+
+  async accept(): Promise<void> {
+    const c = this.state.selected;
+    if (!c || this.state.accepting) return;
+    this.state.accepting = true;
+    this.state.acceptError = null;
+    try {
+      const conv = await api.accept(this.token, c.id);
+      this.upsert(conv); // syncs the thread: from now on this socket gets its frames
+      void this.loadEvents(conv.id);
+    } catch (e) {
+      const code = this.failure(e);
+      this.state.acceptError = code === 'conflict' ? 'console.chat.taken' : `errors.${code}`;
+      await this.refreshConversation(c.id);
+    } finally {
+      this.state.accepting = false;
+    }
+  }
+
+  send(text: string): void {
+    const c = this.state.selected;
+    const thread = this.thread.value;
+    const body = text.trim();
+    if (!c || !thread || !this.isMine(c) || !body || [...body].length > MAX_TEXT) return;
+    this.typing.stop();
+    const it = thread.addPending(body, { type: 'staff', id: this.me.id, name: this.me.name });
+    this.transmit(thread, it.client_id!, body);
+  }
+
+  retry(clientId: string): void {
+    const thread = this.thread.value;
+    const it = thread?.items.find((x) => x.client_id === clientId);
+    if (!thread || !it) return;
+    thread.retry(it);
+    this.transmit(thread, clientId, it.text);
+  }
+
+  discard(clientId: string): void {
+    const thread = this.thread.value;
+    const it = thread?.items.find((x) => x.client_id === clientId);
+    if (thread && it) thread.discard(it);
+  }
+
+  onInput(): void {
+    const c = this.state.selected;
+    if (c && this.isMine(c)) this.typing.input();
+  }
+
+  private sendTyping(typing: boolean): void {
+    const c = this.state.selected;
+    if (c) this.socket?.send({ type: 'typing', conversation_id: c.id, typing });
+  }
+
+  async setPresence(p: Presence): Promise<void> {
+    const before = this.state.presence;
+    this.state.presence = p;
+    try {
+      await api.setStatus(this.token, p);
+      if (p === 'online') void this.refreshLists();
+    } catch (e) {
+      this.state.presence = before;
+      this.notice(this.failure(e));
+    }
+  }
+
+  // ---------- socket ----------
+
+  private transmit(thread: Thread, clientId: string, text: string): void {
+    if (this.socket?.send({ type: 'message.send', conversation_id: thread.conversationId, client_id: clientId, text }))
+      this.lastSent.set(clientId, Date.now());
+  }
+
+  private resendStale(): void {
+    if (!this.socket?.isOpen) return;
+    const now = Date.now();
+    for (const thread of this.threads.values())
+      for (const it of thread.pending()) {
+        const at = this.lastSent.get(it.client_id!);
+        if (at === undefined || now - at > RESEND_AFTER_MS) this.transmit(thread, it.client_id!, it.text);
+      }
+  }
+
+  private syncThread(thread: Thread | null): void {
+    if (thread && thread.state.loaded)
+      this.socket?.send({ type: 'sync', conversation_id: thread.conversationId, after_seq: thread.state.lastSeq });
+  }
+
+  private onOpen(): void {
+    this.opens++;
+    if (this.opens > 1) void this.refreshLists();
+    this.lastSent.clear();
+    const mineIds = new Set(this.state.mine.map((c) => String(c.id)));
+    for (const [key, thread] of this.threads) {
+      if (mineIds.has(key)) this.syncThread(thread);
+      else if (thread === this.thread.value && thread.state.loaded) void this.fetchNewer(thread);
+      for (const it of thread.pending()) this.transmit(thread, it.client_id!, it.text);
+    }
+  }
+
+  private threadOf(clientId: string): Thread | null {
+    for (const t of this.threads.values()) if (t.has(clientId)) return t;
+    return null;
+  }
+
+  private onMessage(m: Message): void {
+    const key = String(m.conversation_id);
+    const thread = this.threads.get(key);
+    let isNew = true;
+    if (thread && thread.state.loaded) {
+      const gap = thread.state.lastSeq > 0 && m.seq > thread.state.lastSeq + 1;
+      isNew = thread.addMessages([m]);
+      if (gap) this.syncThread(thread);
+    }
+    const selected = this.state.selected && sameId(this.state.selected.id, m.conversation_id);
+    if (m.sender.type === 'customer' && selected) this.customerTyping.clear();
+    const conv = [...this.state.mine, ...this.state.waiting].find((c) => String(c.id) === key);
+    if (conv) {
+      this.upsert({
+        ...conv,
+        last_seq: Math.max(conv.last_seq, m.seq),
+        last_message_at: m.created_at,
+        last_message_preview: m.text.slice(0, 120),
+      });
+    } else {
+      void this.refreshConversation(m.conversation_id);
+    }
+    if (isNew && !selected && m.sender.type !== 'staff') this.state.unread[key] = (this.state.unread[key] ?? 0) + 1;
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'hello':
+        break;
+      case 'ack': {
+        const thread = this.threadOf(f.client_id);
+        this.lastSent.delete(f.client_id);
+        if (!thread?.ack(f.client_id, f.message_id, f.seq)) break;
+        const it = thread.items.find((x) => x.client_id === f.client_id);
+        const conv = this.state.mine.find((c) => sameId(c.id, thread.conversationId));
+        if (it && conv)
+          this.upsert({
+            ...conv,
+            last_seq: Math.max(conv.last_seq, f.seq ?? 0),
+            last_message_at: new Date().toISOString(),
+            last_message_preview: it.text.slice(0, 120),
+          });
+        break;
+      }
+      case 'message.created':
+        if (f.message) this.onMessage(f.message);
+        break;
+      case 'typing': {
+        const sel = this.state.selected;
+        if (sel && sameId(sel.id, f.conversation_id) && f.sender?.type === 'customer') this.customerTyping.set(!!f.typing);
+        break;
+      }
+      case 'conversation.updated':
+        if (f.conversation) {
+          this.upsert(f.conversation);
+          if (this.state.selected && sameId(this.state.selected.id, f.conversation.id)) void this.loadEvents(f.conversation.id);
+        }
+        break;
+      case 'conversation.assigned': {
+        if (!sameId(f.agent?.id, this.me.id)) {
+          // taken by someone else: out of the waiting list at once, then the real state
+          const i = this.state.waiting.findIndex((c) => sameId(c.id, f.conversation_id));
+          if (i >= 0) this.state.waiting.splice(i, 1);
+        }
+        void this.refreshConversation(f.conversation_id).then(() => {
+          if (this.state.selected && sameId(this.state.selected.id, f.conversation_id)) void this.loadEvents(f.conversation_id);
+        });
+        break;
+      }
+      case 'error': {
+        if (f.client_id) {
+          const thread = this.threadOf(f.client_id);
+          if (thread?.fail(f.client_id, f.code) && (f.code === 'rate_limited' || f.code === 'unavailable'))
+            this.lastSent.set(f.client_id, Date.now() - RESEND_AFTER_MS + 3000);
+        }
+        this.notice(f.code);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import type {
+  Conversation,
+  ConversationPage,
+  ConvEvent,
+  Id,
+  LoginAnswer,
+  MessagePage,
+  Staff,
+  WidgetSession,
+} from './types';
+
+/** An HTTP error answer: `{"error":{"code","message"}}` or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  opts: { token?: string | null; body?: unknown; query?: Query; signal?: AbortSignal } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, opts.query), {
+      method,
+      headers,
+      body,
+      signal: opts.signal,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? statusCode(res.status), err?.message ?? res.statusText);
+  }
+  return data as T;
+}
+
+function statusCode(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'too_large';
+    case 429:
+      return 'rate_limited';
+    case 503:
+      return 'unavailable';
+    default:
+      return 'internal';
+  }
+}
+
+const enc = (id: Id) => encodeURIComponent(String(id));
+
+export const api = {
+  login: (email: string, password: string, totp?: string) =>
+    request<LoginAnswer>('POST', '/api/v1/auth/login', {
+      body: totp ? { email, password, totp } : { email, password },
+    }),
+  me: (token: string) => request<Staff>('GET', '/api/v1/staff/me', { token }),
+  setStatus: (token: string, status: 'online' | 'busy' | 'away' | 'offline') =>
+    request<unknown>('POST', '/api/v1/staff/me/status', { token, body: { status } }),
+  widgetSession: (body: { name?: string; lang?: string }) =>
+    request<WidgetSession>('POST', '/api/v1/widget/sessions', { body }),
+  conversations: (token: string, query: { state?: string; mine?: 1; limit?: number; cursor?: string }) =>
+    request<ConversationPage>('GET', '/api/v1/conversations', { token, query }),
+  conversation: (token: string, id: Id) =>
+    request<Conversation>('GET', `/api/v1/conversations/${enc(id)}`, { token }),
+  messages: (token: string, id: Id, query: { before_seq?: number; after_seq?: number; limit?: number }) =>
+    request<MessagePage>('GET', `/api/v1/conversations/${enc(id)}/messages`, { token, query }),
+  accept: (token: string, id: Id) =>
+    request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/accept`, { token }),
+  events: (token: string, id: Id) =>
+    request<{ events: ConvEvent[] }>('GET', `/api/v1/conversations/${enc(id)}/events`, { token }),
+};

@@ -1,0 +1,168 @@
+// Wire types, as described in docs/protocol.md. Ids are numbers below 2^53 or
+// opaque strings: they are kept as received and sent back unchanged.
+export type Id = number | string;
+
+export type ConversationState = 'bot' | 'queued' | 'active' | 'pending' | 'resolved' | 'closed';
+export type SenderType = 'customer' | 'staff' | 'bot' | 'system';
+
+export interface Staff {
+  id: Id;
+  email: string;
+  name: string;
+  role: string;
+  desk: string | null;
+  max_chats?: number;
+}
+
+export interface PersonRef {
+  id: Id;
+  name: string;
+}
+
+export interface Conversation {
+  id: Id;
+  customer: PersonRef;
+  state: ConversationState;
+  desk: string | null;
+  assigned_agent: PersonRef | null;
+  last_seq: number;
+  last_message_at: string | null;
+  last_message_preview: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Sender {
+  type: SenderType;
+  id: Id | null;
+  name: string | null;
+}
+
+export interface Message {
+  id: Id;
+  conversation_id: Id;
+  seq: number;
+  client_id: string | null;
+  sender: Sender;
+  text: string;
+  created_at: string;
+}
+
+export interface ConvEvent {
+  id: Id;
+  type: string;
+  at: string;
+  actor: { type: string; id: Id | null } | null;
+  [k: string]: unknown;
+}
+
+export interface WidgetSession {
+  customer_id: Id;
+  conversation_id: Id;
+  token: string;
+}
+
+export interface LoginAnswer {
+  token: string;
+  staff?: Staff;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  has_more: boolean;
+}
+
+export interface ConversationPage {
+  conversations: Conversation[];
+  next_cursor: string | null;
+}
+
+// ---- WebSocket frames, server -> client ----
+export interface HelloFrame {
+  type: 'hello';
+  subject: { type: 'customer' | 'staff'; id: Id; name: string | null };
+}
+export interface AckFrame {
+  type: 'ack';
+  client_id: string;
+  message_id: Id;
+  seq?: number;
+}
+export interface MessageCreatedFrame {
+  type: 'message.created';
+  message: Message;
+}
+export interface SyncDoneFrame {
+  type: 'sync.done';
+  conversation_id: Id;
+  last_seq: number;
+}
+export interface TypingFrame {
+  type: 'typing';
+  conversation_id: Id;
+  typing: boolean;
+  sender?: Sender;
+}
+export interface ConversationUpdatedFrame {
+  type: 'conversation.updated';
+  conversation: Conversation;
+}
+export interface ConversationAssignedFrame {
+  type: 'conversation.assigned';
+  conversation_id: Id;
+  agent: PersonRef;
+}
+export interface ConversationTransferredFrame {
+  type: 'conversation.transferred';
+  conversation_id: Id;
+  reason?: string;
+}
+export interface QueuePositionFrame {
+  type: 'queue.position';
+  conversation_id: Id;
+  position: number;
+  eta_seconds?: number;
+}
+export interface CsatRequestFrame {
+  type: 'csat.request';
+  conversation_id: Id;
+}
+export interface CsatRecordedFrame {
+  type: 'csat.recorded';
+  conversation_id?: Id;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message?: string;
+  client_id?: string;
+}
+
+export type ServerFrame =
+  | HelloFrame
+  | AckFrame
+  | MessageCreatedFrame
+  | SyncDoneFrame
+  | TypingFrame
+  | ConversationUpdatedFrame
+  | ConversationAssignedFrame
+  | ConversationTransferredFrame
+  | QueuePositionFrame
+  | CsatRequestFrame
+  | CsatRecordedFrame
+  | ErrorFrame;
+
+// ---- client -> server ----
+export type ClientFrame =
+  | { type: 'message.send'; conversation_id: Id; client_id: string; text: string }
+  | { type: 'sync'; conversation_id: Id; after_seq: number }
+  | { type: 'typing'; conversation_id: Id; typing: boolean }
+  | { type: 'csat.submit'; conversation_id: Id; score: number; comment: string };
+
+export function sameId(a: Id | null | undefined, b: Id | null | undefined): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  return String(a) === String(b);
+}
+
+/** Max characters of one message (server default). */
+export const MAX_TEXT = 4000;

@@ -1,0 +1,346 @@
+import { reactive, shallowRef } from 'vue';
+import { api, ApiError } from '../shared/api';
+import { currentLang, serverLang } from '../shared/i18n';
+import { KefuSocket, type SocketStatus } from '../shared/socket';
+import { Thread, type OutboxEntry } from '../shared/thread';
+import { TypingSender, TypingWatcher } from '../shared/typing';
+import { MAX_TEXT, sameId, type ServerFrame, type WidgetSession } from '../shared/types';
+import { storageGet, storageSet } from '../shared/util';
+
+const SESSION_KEY = 'kefu.widget.session';
+const OUTBOX_KEY = 'kefu.widget.outbox';
+const OPEN_KEY = 'kefu.widget.open';
+const RESEND_AFTER_MS = 8000;
+
+export type Phase = 'idle' | 'starting' | 'ready' | 'failed';
+
+function loadSession(): WidgetSession | null {
+  const raw = storageGet(localStorage, SESSION_KEY);
+  if (!raw) return null;
+  try {
+    const s = JSON.parse(raw) as WidgetSession;
+    if (s && typeof s.token === 'string' && s.conversation_id !== undefined) return s;
+  } catch {
+    /* ignore */
+  }
+  return null;
+}
+
+/**
+ * The customer side of one conversation: widget session, history, WebSocket, outbox.
+ * Everything the template needs is in `state` (reactive) and `thread`.
+ */
+export class WidgetChat {
+  readonly state = reactive({
+    open: storageGet(sessionStorage, OPEN_KEY) === '1',
+    phase: 'idle' as Phase,
+    conn: 'idle' as SocketStatus,
+    online: navigator.onLine,
+    unread: 0,
+    agentName: null as string | null,
+    queue: null as { position: number; eta?: number } | null,
+    csat: 'none' as 'none' | 'asked' | 'sending' | 'done',
+    /** Error code of the last error frame, shown politely for a few seconds. */
+    notice: null as string | null,
+    loadingMore: false,
+  });
+  readonly thread = shallowRef<Thread | null>(null);
+  readonly agentTyping = new TypingWatcher();
+  private session: WidgetSession | null = loadSession();
+  private socket: KefuSocket | null = null;
+  private readonly typing = new TypingSender((typing) => this.sendTyping(typing));
+  private readonly lastSent = new Map<string, number>();
+  private resendTimer: ReturnType<typeof setInterval> | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private starting: Promise<void> | null = null;
+
+  constructor() {
+    window.addEventListener('online', () => (this.state.online = true));
+    window.addEventListener('offline', () => (this.state.online = false));
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && this.state.open) this.state.unread = 0;
+    });
+  }
+
+  get customerId() {
+    return this.session?.customer_id ?? null;
+  }
+
+  setOpen(open: boolean): void {
+    this.state.open = open;
+    storageSet(sessionStorage, OPEN_KEY, open ? '1' : null);
+    if (open) {
+      this.state.unread = 0;
+      void this.start();
+    } else {
+      this.typing.stop();
+    }
+  }
+
+  /** Creates or resumes the session, loads history, connects. Idempotent. */
+  start(): Promise<void> {
+    if (this.state.phase === 'ready') return Promise.resolve();
+    if (!this.starting) {
+      this.starting = this.doStart().finally(() => (this.starting = null));
+    }
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    this.state.phase = 'starting';
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (!this.session) {
+          const s = await api.widgetSession({ lang: serverLang(currentLang()) });
+          this.session = s;
+          storageSet(localStorage, SESSION_KEY, JSON.stringify(s));
+          storageSet(localStorage, OUTBOX_KEY, null);
+        }
+        try {
+          await this.loadConversation();
+          break;
+        } catch (e) {
+          // A stored session the server no longer knows: start a new conversation once.
+          if (attempt === 0 && e instanceof ApiError && [401, 403, 404].includes(e.status)) {
+            this.forgetSession();
+            continue;
+          }
+          throw e;
+        }
+      }
+      this.restoreOutbox();
+      this.connect();
+      this.state.phase = 'ready';
+    } catch {
+      this.state.phase = 'failed';
+    }
+  }
+
+  private forgetSession(): void {
+    this.session = null;
+    storageSet(localStorage, SESSION_KEY, null);
+    storageSet(localStorage, OUTBOX_KEY, null);
+    this.thread.value = null;
+  }
+
+  private async loadConversation(): Promise<void> {
+    const s = this.session!;
+    const conv = await api.conversation(s.token, s.conversation_id);
+    this.state.agentName = conv.assigned_agent && ['active', 'pending'].includes(conv.state) ? conv.assigned_agent.name : null;
+    const thread = new Thread(s.conversation_id, (entries) => this.saveOutbox(entries));
+    const page = await api.messages(s.token, s.conversation_id, { before_seq: (conv.last_seq ?? 0) + 1, limit: 50 });
+    thread.addMessages(page.messages);
+    thread.state.hasMore = page.has_more;
+    thread.state.loaded = true;
+    this.thread.value = thread;
+  }
+
+  async loadEarlier(): Promise<void> {
+    const thread = this.thread.value;
+    const s = this.session;
+    if (!thread || !s || this.state.loadingMore || !thread.state.hasMore) return;
+    this.state.loadingMore = true;
+    try {
+      const page = await api.messages(s.token, s.conversation_id, { before_seq: thread.state.firstSeq, limit: 50 });
+      thread.addMessages(page.messages);
+      thread.state.hasMore = page.has_more && page.messages.length > 0;
+    } catch (e) {
+      this.showNotice(e instanceof ApiError ? e.code : 'generic');
+    } finally {
+      this.state.loadingMore = false;
+    }
+  }
+
+  private restoreOutbox(): void {
+    const thread = this.thread.value;
+    if (!thread) return;
+    const raw = storageGet(localStorage, OUTBOX_KEY);
+    if (!raw) return;
+    try {
+      const entries = JSON.parse(raw) as OutboxEntry[];
+      for (const e of entries) if (e && e.client_id && typeof e.text === 'string') thread.addPending(e.text, this.me(), e);
+    } catch {
+      storageSet(localStorage, OUTBOX_KEY, null);
+    }
+  }
+
+  private saveOutbox(entries: OutboxEntry[]): void {
+    storageSet(localStorage, OUTBOX_KEY, entries.length ? JSON.stringify(entries) : null);
+  }
+
+  private me() {
+    return { type: 'customer' as const, id: this.session?.customer_id ?? null, name: null };
+  }
+
+  private connect(): void {
+    if (this.socket) return;
+    this.socket = new KefuSocket({
+      token: () => this.session?.token ?? null,
+      onFrame: (f) => this.onFrame(f),
+      onStatus: (s) => (this.state.conn = s),
+      onOpen: () => this.onOpen(),
+      checkAuth: async () => {
+        const s = this.session;
+        if (!s) return false;
+        try {
+          await api.conversation(s.token, s.conversation_id);
+          return true;
+        } catch (e) {
+          return !(e instanceof ApiError && (e.status === 401 || e.status === 403));
+        }
+      },
+      onAuthFailed: () => {
+        // The customer token is gone (expired or revoked): start over with a new session.
+        this.socket = null;
+        this.forgetSession();
+        this.state.phase = 'idle';
+        if (this.state.open) void this.start();
+      },
+    });
+    this.socket.start();
+    if (!this.resendTimer) this.resendTimer = setInterval(() => this.resendStale(), 2000);
+  }
+
+  private onOpen(): void {
+    const thread = this.thread.value;
+    if (!thread || !this.socket) return;
+    this.socket.send({ type: 'sync', conversation_id: thread.conversationId, after_seq: thread.state.lastSeq });
+    this.lastSent.clear();
+    for (const it of thread.pending()) this.transmit(it.client_id!, it.text);
+  }
+
+  private transmit(clientId: string, text: string): void {
+    const thread = this.thread.value;
+    if (!thread || !this.socket) return;
+    if (this.socket.send({ type: 'message.send', conversation_id: thread.conversationId, client_id: clientId, text })) {
+      this.lastSent.set(clientId, Date.now());
+    }
+  }
+
+  /** Resends messages whose ack is overdue on a live connection (the server dedupes by client_id). */
+  private resendStale(): void {
+    const thread = this.thread.value;
+    if (!thread || !this.socket?.isOpen) return;
+    const now = Date.now();
+    for (const it of thread.pending()) {
+      const at = this.lastSent.get(it.client_id!);
+      if (at === undefined || now - at > RESEND_AFTER_MS) this.transmit(it.client_id!, it.text);
+    }
+  }
+
+  send(text: string): void {
+    const thread = this.thread.value;
+    if (!thread) return;
+    const body = text.trim();
+    if (!body || [...body].length > MAX_TEXT) return;
+    this.typing.stop();
+    const it = thread.addPending(body, this.me());
+    this.transmit(it.client_id!, body);
+  }
+
+  retry(clientId: string): void {
+    const thread = this.thread.value;
+    const it = thread?.items.find((x) => x.client_id === clientId);
+    if (!thread || !it) return;
+    thread.retry(it);
+    this.transmit(clientId, it.text);
+  }
+
+  discard(clientId: string): void {
+    const thread = this.thread.value;
+    const it = thread?.items.find((x) => x.client_id === clientId);
+    if (thread && it) thread.discard(it);
+  }
+
+  onInput(): void {
+    this.typing.input();
+  }
+
+  private sendTyping(typing: boolean): void {
+    const thread = this.thread.value;
+    if (thread) this.socket?.send({ type: 'typing', conversation_id: thread.conversationId, typing });
+  }
+
+  submitCsat(score: number, comment: string): void {
+    const thread = this.thread.value;
+    if (!thread || !this.socket) return;
+    this.state.csat = 'sending';
+    if (!this.socket.send({ type: 'csat.submit', conversation_id: thread.conversationId, score, comment })) {
+      this.state.csat = 'asked';
+      this.showNotice('network');
+    }
+  }
+
+  private showNotice(code: string): void {
+    this.state.notice = code;
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => (this.state.notice = null), 6000);
+  }
+
+  private onFrame(f: ServerFrame): void {
+    const thread = this.thread.value;
+    if (!thread) return;
+    const mineConv = (id: unknown) => sameId(id as never, thread.conversationId);
+    switch (f.type) {
+      case 'hello':
+        break;
+      case 'ack':
+        thread.ack(f.client_id, f.message_id, f.seq);
+        this.lastSent.delete(f.client_id);
+        break;
+      case 'message.created': {
+        const m = f.message;
+        if (!m || !mineConv(m.conversation_id)) break;
+        const gap = m.seq > thread.state.lastSeq + 1 && thread.state.lastSeq > 0;
+        const isNew = thread.addMessages([m]);
+        if (gap) this.socket?.send({ type: 'sync', conversation_id: thread.conversationId, after_seq: thread.state.lastSeq });
+        if (m.sender.type === 'staff') this.agentTyping.clear();
+        if (isNew && m.sender.type !== 'customer' && (!this.state.open || document.visibilityState !== 'visible'))
+          this.state.unread++;
+        break;
+      }
+      case 'sync.done':
+        break;
+      case 'typing':
+        if (mineConv(f.conversation_id) && f.sender?.type !== 'customer') this.agentTyping.set(!!f.typing);
+        break;
+      case 'conversation.assigned':
+        if (!mineConv(f.conversation_id)) break;
+        this.state.agentName = f.agent?.name ?? null;
+        this.state.queue = null;
+        thread.addNote('widget.assigned', { name: f.agent?.name ?? '' });
+        break;
+      case 'conversation.transferred':
+        if (!mineConv(f.conversation_id)) break;
+        this.state.agentName = null;
+        this.agentTyping.clear();
+        if (f.reason) thread.addNote('widget.transferredReason', { reason: f.reason });
+        else thread.addNote('widget.transferred');
+        break;
+      case 'queue.position':
+        if (!mineConv(f.conversation_id)) break;
+        this.state.queue = { position: f.position, eta: f.eta_seconds };
+        break;
+      case 'csat.request':
+        if (mineConv(f.conversation_id)) this.state.csat = 'asked';
+        break;
+      case 'csat.recorded':
+        this.state.csat = 'done';
+        break;
+      case 'conversation.updated':
+        break;
+      case 'error': {
+        if (f.client_id && thread.fail(f.client_id, f.code)) {
+          this.lastSent.delete(f.client_id);
+          if (f.code === 'rate_limited' || f.code === 'unavailable') {
+            // retried by resendStale once the backoff passes
+            this.lastSent.set(f.client_id, Date.now() - RESEND_AFTER_MS + 3000);
+          }
+        }
+        if (this.state.csat === 'sending') this.state.csat = 'asked';
+        this.showNotice(f.code);
+        break;
+      }
+    }
+  }
+}
