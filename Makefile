@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+DB ?= var/kefu.db
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: deps build web run test test-unit test-integration test-e2e bench eval clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja web
+	cmake --build $(BUILD) -j $(JOBS)
+
+web:
+	@scripts/build-web.sh
+
+run: build
+	@mkdir -p var
+	@$(BUILD)/kefu demo seed --db $(DB)
+	$(BUILD)/kefu serve --db $(DB) --listen $(LISTEN) --web-root web/dist
+
+test: build
+	@scripts/test.sh
+
+bench: build
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

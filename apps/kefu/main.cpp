@@ -1,0 +1,285 @@
+// kefu: the customer-service server and its administration commands. Wiring only: each
+// subcommand parses its flags and calls into the modules.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "apps/kefu/cli.hpp"
+#include "auth/password.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/server.hpp"
+
+namespace kefu::cli {
+
+Result<Args> ParseArgs(int argc, char** argv, int first, const std::vector<std::string>& flags) {
+  Args args;
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.starts_with("--")) {
+      std::string name = a.substr(2), value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      } else if (std::find(flags.begin(), flags.end(), name) == flags.end()) {
+        if (i + 1 >= argc) return MakeError(Code::invalid, "--" + name + " needs a value");
+        value = argv[++i];
+      }
+      args.options[name] = value;
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  return args;
+}
+
+DbUrl NormaliseDb(const std::string& value) {
+  if (value.starts_with("postgresql://") || value.starts_with("postgres://")) return {value, ""};
+  std::string path = value;
+  if (path.starts_with("sqlite://")) {
+    path = path.substr(9);
+  } else if (path.starts_with("sqlite:")) {
+    path = path.substr(7);
+  }
+  return {"sqlite:" + path, path};
+}
+
+Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file) {
+  DbUrl db = NormaliseDb(db_value);
+  std::string key_path = key_file;
+  if (key_path.empty()) {
+    if (db.sqlite_path.empty())
+      return MakeError(Code::invalid, "set key_file (KEFU_KEY_FILE) when the database is not SQLite");
+    key_path = auth::DefaultKeyPath(db.sqlite_path);
+  }
+  KEFU_ASSIGN(store, store::Store::Open(db.url));
+  KEFU_ASSIGN(key, auth::LoadOrCreateMasterKey(key_path));
+  if (key.created)
+    std::fprintf(stderr, "kefu: created a new key file at %s (mode 0600) — back it up with the database\n",
+                 key.path.c_str());
+  return Opened{std::move(store), key};
+}
+
+}  // namespace kefu::cli
+
+namespace {
+
+using namespace kefu;
+
+constexpr const char* kHelp = R"(kefu — customer service for wallet and payment operators
+
+Usage: kefu <command> [options]
+
+Commands:
+  serve        Run the HTTP/WebSocket server (see: kefu serve --help)
+  staff add    Create a staff account:
+                 kefu staff add --db PATH --email E --role ROLE [--desk DESK] [--name N]
+                                [--max-chats N] [--password-stdin]
+               Roles: admin, supervisor, agent, auditor, kb_editor.
+               Desks: L1, L2, L3, security, complaints. Without --password-stdin a password is
+               generated and printed once.
+  staff list   List staff accounts: kefu staff list --db PATH
+  demo seed    Create the demo staff (passwords printed once and saved to a 0600 file):
+                 kefu demo seed --db PATH [--credentials FILE]
+  migrate      Create the database or bring its schema up to date: kefu migrate --db PATH
+
+Options for every command that takes --db: "--db PATH" means "--db sqlite:PATH"; the database
+and its key file (PATH.key, mode 0600) are created when missing.
+
+  --help       Show this help      --version   Show the version
+)";
+
+constexpr const char* kServeHelp = R"(Usage: kefu serve [options]
+
+  --db URL          sqlite:PATH (default sqlite:var/kefu.db) or a bare PATH
+  --listen H:P      address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
+  --config FILE     a TOML file (keys: listen, db, web_root, key_file, log_level, [limits] …)
+  --web-root DIR    the built web UI (default web/dist)
+  --log-level L     debug, info, warn or error
+
+Every config key can also be set with a KEFU_* environment variable (e.g. KEFU_LISTEN,
+KEFU_LIMITS_FRAME_BYTES). Precedence: flags > environment > file > defaults.
+
+The server prints "kefu: listening on http://HOST:PORT" when it is ready. SIGTERM or SIGINT
+drains: no new connections, pending writes are committed and acknowledged, WebSockets are
+closed with 1001, and the database is checkpointed and closed.
+)";
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "kefu: %s\n", e.message.c_str());
+  return e.code == Code::invalid ? 2 : 1;
+}
+
+int Serve(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 2, {"help"});
+  if (!args.ok()) return Fail(args.error());
+  if (args->Has("help")) {
+    std::fputs(kServeHelp, stdout);
+    return 0;
+  }
+  auto config = LoadConfig(args->Get("config").value_or(""));
+  if (!config.ok()) return Fail(config.error());
+  if (auto v = args->Get("db")) config->db = *v;
+  if (auto v = args->Get("listen")) config->listen = *v;
+  if (auto v = args->Get("web-root")) config->web_root = *v;
+  if (auto v = args->Get("log-level")) config->log_level = *v;
+  log::Level level;
+  if (!log::ParseLevel(config->log_level, level))
+    return Fail(MakeError(Code::invalid, "log_level must be debug, info, warn or error"));
+  log::SetLevel(level);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto opened = cli::OpenDatabase(config->db, config->key_file);
+  if (!opened.ok()) return Fail(opened.error());
+  auth::TokenSigner signer(auth::DeriveKey(opened->key.key, "tokens01"));
+  int code = 0;
+  {
+    http::Server server(*config, *opened->store, signer);
+    if (auto st = server.Listen(); !st.ok()) return Fail(st.error());
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    log::Info("server.ready", {{"listen", server.local_address()}, {"startup_ms", ms},
+                               {"schema", opened->store->SchemaVersion()}, {"version", Version()}});
+    std::printf("kefu: listening on http://%s\n", server.local_address().c_str());
+    std::fflush(stdout);
+    if (auto st = server.Run(); !st.ok()) code = Fail(st.error());
+  }
+  opened->store->Close();
+  log::Info("server.exit", {});
+  return code;
+}
+
+int StaffAdd(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 3, {"password-stdin"});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db"), email = args->Get("email"), role_name = args->Get("role");
+  if (!db || !email || !role_name)
+    return Fail(MakeError(Code::invalid, "usage: kefu staff add --db PATH --email E --role ROLE [--desk DESK]"));
+  auto role = domain::ParseRole(*role_name);
+  if (!role) return Fail(MakeError(Code::invalid, "unknown role '" + *role_name + "' (admin, supervisor, agent, auditor, kb_editor)"));
+  std::optional<domain::Desk> desk;
+  if (auto d = args->Get("desk")) {
+    desk = domain::ParseDesk(*d);
+    if (!desk) return Fail(MakeError(Code::invalid, "unknown desk '" + *d + "' (L1, L2, L3, security, complaints)"));
+  }
+  int max_chats = 5;
+  if (auto m = args->Get("max-chats")) {
+    try {
+      size_t used = 0;
+      max_chats = std::stoi(*m, &used);
+      if (used != m->size() || max_chats < 0 || max_chats > 1000) throw std::out_of_range("max-chats");
+    } catch (const std::exception&) {
+      return Fail(MakeError(Code::invalid, "--max-chats must be a number between 0 and 1000"));
+    }
+  }
+  std::string trimmed_email(Trim(*email));
+  if (trimmed_email.find('@') == std::string::npos || trimmed_email.size() > 254)
+    return Fail(MakeError(Code::invalid, "--email must be an email address"));
+  std::string password;
+  bool generated = false;
+  if (args->Has("password-stdin")) {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  } else {
+    password = auth::GeneratePassword();
+    generated = true;
+  }
+  auto hash = auth::HashPassword(password);
+  if (!hash.ok()) return Fail(hash.error());
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  store::NewStaff s;
+  s.email = trimmed_email;
+  s.name = args->Get("name").value_or(trimmed_email.substr(0, trimmed_email.find('@')));
+  s.role = *role;
+  s.desk = desk;
+  s.max_chats = max_chats;
+  s.password_hash = *hash;
+  s.at = Clock::System().Now();
+  auto created = store::Wait<store::Staff>([&](store::Callback<store::Staff> done) {
+    opened->store->AddStaff(std::move(s), std::move(done));
+  });
+  opened->store->Close();
+  if (!created.ok()) return Fail(created.error());
+  std::printf("created staff %lld %s (%s%s%s)\n", static_cast<long long>(created->id), created->email.c_str(),
+              std::string(domain::RoleName(created->role)).c_str(), desk ? ", desk " : "",
+              desk ? std::string(domain::DeskName(*desk)).c_str() : "");
+  if (generated) std::printf("password (shown once): %s\n", password.c_str());
+  return 0;
+}
+
+int StaffList(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 3, {});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db");
+  if (!db) return Fail(MakeError(Code::invalid, "usage: kefu staff list --db PATH"));
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  auto staff = opened->store->ListStaff();
+  opened->store->Close();
+  if (!staff.ok()) return Fail(staff.error());
+  for (const auto& s : *staff)
+    std::printf("%lld\t%s\t%s\t%s\t%s\n", static_cast<long long>(s.id), s.email.c_str(), s.name.c_str(),
+                std::string(domain::RoleName(s.role)).c_str(),
+                s.desk ? std::string(domain::DeskName(*s.desk)).c_str() : "-");
+  return 0;
+}
+
+int Migrate(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 2, {});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db");
+  if (!db) return Fail(MakeError(Code::invalid, "usage: kefu migrate --db PATH"));
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  std::printf("schema version %d\n", opened->store->SchemaVersion());
+  opened->store->Close();
+  return 0;
+}
+
+int DemoSeed(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 3, {});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db");
+  if (!db) return Fail(MakeError(Code::invalid, "usage: kefu demo seed --db PATH [--credentials FILE]"));
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  std::string creds = args->Get("credentials").value_or(cli::NormaliseDb(*db).sqlite_path + ".demo-credentials");
+  int rc = cli::SeedDemo(*opened->store, creds);
+  opened->store->Close();
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (const char* lvl = std::getenv("KEFU_LOG_LEVEL")) {
+    log::Level level;
+    if (log::ParseLevel(lvl, level)) log::SetLevel(level);
+  }
+  std::string cmd = argc > 1 ? argv[1] : "--help";
+  std::string sub = argc > 2 ? argv[2] : "";
+  try {
+    if (cmd == "--version" || cmd == "version") {
+      std::printf("kefu %s\n", Version());
+      return 0;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::fputs(kHelp, stdout);
+      return 0;
+    }
+    if (cmd == "serve") return Serve(argc, argv);
+    if (cmd == "migrate") return Migrate(argc, argv);
+    if (cmd == "staff" && sub == "add") return StaffAdd(argc, argv);
+    if (cmd == "staff" && sub == "list") return StaffList(argc, argv);
+    if (cmd == "demo" && sub == "seed") return DemoSeed(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kefu: internal error: %s\n", e.what());
+    return 70;
+  }
+  std::fprintf(stderr, "kefu: unknown command '%s'. Run 'kefu --help'.\n",
+               (cmd + (sub.empty() || sub.starts_with("-") ? "" : " " + sub)).c_str());
+  return 2;
+}

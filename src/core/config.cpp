@@ -1,0 +1,214 @@
+#include "core/config.hpp"
+
+#include <cstdlib>
+#include <functional>
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "core/text.hpp"
+
+namespace kefu {
+
+std::string_view CodeName(Code code) {
+  switch (code) {
+    case Code::invalid: return "invalid";
+    case Code::unauthorized: return "unauthorized";
+    case Code::forbidden: return "forbidden";
+    case Code::not_found: return "not_found";
+    case Code::conflict: return "conflict";
+    case Code::too_large: return "too_large";
+    case Code::rate_limited: return "rate_limited";
+    case Code::unavailable: return "unavailable";
+    case Code::internal: return "internal";
+  }
+  return "internal";
+}
+
+const char* Version() { return KEFU_VERSION; }
+
+namespace {
+
+// One configurable key: its dotted TOML name and how to set it from text or from TOML.
+struct Key {
+  std::string_view name;
+  std::function<Status(ServerConfig&, std::string_view)> from_text;
+  std::function<Status(ServerConfig&, const toml::node&)> from_toml;
+};
+
+Status Bad(std::string_view where, std::string_view key, std::string_view what) {
+  return MakeError(Code::invalid, std::string(where) + ": " + std::string(key) + ": " + std::string(what));
+}
+
+Key StringKey(std::string_view name, std::string ServerConfig::*field) {
+  return Key{
+      name,
+      [field](ServerConfig& c, std::string_view v) -> Status {
+        c.*field = std::string(v);
+        return Ok();
+      },
+      [field, name](ServerConfig& c, const toml::node& n) -> Status {
+        if (!n.is_string()) return Bad("config", name, "expected a string");
+        c.*field = *n.value<std::string>();
+        return Ok();
+      }};
+}
+
+template <typename Int, typename Setter>
+Key IntKey(std::string_view name, std::int64_t min, std::int64_t max, Setter set) {
+  auto check = [name, min, max, set](ServerConfig& c, std::int64_t v) -> Status {
+    if (v < min || v > max)
+      return Bad("config", name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    set(c, static_cast<Int>(v));
+    return Ok();
+  };
+  return Key{
+      name,
+      [check, name](ServerConfig& c, std::string_view v) -> Status {
+        char* end = nullptr;
+        std::string s(Trim(v));
+        long long parsed = std::strtoll(s.c_str(), &end, 10);
+        if (s.empty() || *end != '\0') return Bad("environment", name, "expected an integer");
+        return check(c, parsed);
+      },
+      [check, name](ServerConfig& c, const toml::node& n) -> Status {
+        if (!n.is_integer()) return Bad("config", name, "expected an integer");
+        return check(c, *n.value<std::int64_t>());
+      }};
+}
+
+Key LimitKey(std::string_view name, std::int64_t Limits::*field, std::int64_t min, std::int64_t max) {
+  return IntKey<std::int64_t>(name, min, max,
+                              [field](ServerConfig& c, std::int64_t v) { c.limits.*field = v; });
+}
+
+std::vector<std::string> SplitList(std::string_view v) {
+  std::vector<std::string> out;
+  while (!v.empty()) {
+    size_t comma = v.find(',');
+    auto part = Trim(v.substr(0, comma));
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = {
+      StringKey("listen", &ServerConfig::listen),
+      StringKey("db", &ServerConfig::db),
+      StringKey("web_root", &ServerConfig::web_root),
+      StringKey("key_file", &ServerConfig::key_file),
+      StringKey("log_level", &ServerConfig::log_level),
+      IntKey<int>("threads", 1, 64, [](ServerConfig& c, int v) { c.threads = v; }),
+      LimitKey("limits.body_bytes", &Limits::body_bytes, 1024, 1LL << 30),
+      LimitKey("limits.header_bytes", &Limits::header_bytes, 1024, 1 << 20),
+      LimitKey("limits.frame_bytes", &Limits::frame_bytes, 256, 16LL << 20),
+      LimitKey("limits.text_chars", &Limits::text_chars, 1, 1 << 20),
+      LimitKey("limits.ws_burst", &Limits::ws_burst, 1, 1 << 20),
+      LimitKey("limits.ws_per_second", &Limits::ws_per_second, 1, 1 << 20),
+      LimitKey("limits.header_timeout_ms", &Limits::header_timeout_ms, 100, 3'600'000),
+      LimitKey("limits.idle_timeout_ms", &Limits::idle_timeout_ms, 100, 86'400'000),
+      LimitKey("limits.ping_interval_ms", &Limits::ping_interval_ms, 100, 3'600'000),
+      Key{"proxy.trusted",
+          [](ServerConfig& c, std::string_view v) -> Status {
+            c.trusted_proxies = SplitList(v);
+            return Ok();
+          },
+          [](ServerConfig& c, const toml::node& n) -> Status {
+            const auto* arr = n.as_array();
+            if (!arr) return Bad("config", "proxy.trusted", "expected an array of strings");
+            c.trusted_proxies.clear();
+            for (const auto& item : *arr) {
+              if (!item.is_string()) return Bad("config", "proxy.trusted", "expected strings");
+              c.trusted_proxies.push_back(*item.value<std::string>());
+            }
+            return Ok();
+          }},
+  };
+  return keys;
+}
+
+std::string EnvName(std::string_view key) {
+  std::string env = "KEFU_";
+  for (char c : key) env += c == '.' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  return env;
+}
+
+}  // namespace
+
+Result<ServerConfig> LoadConfig(const std::string& path) {
+  ServerConfig config;
+  if (!path.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      return MakeError(Code::invalid, path + ": " + std::string(e.description()) + " at line " +
+                                          std::to_string(e.source().begin.line));
+    }
+    // Unknown keys are errors: a typo must not silently fall back to a default.
+    std::vector<std::string> seen;
+    for (const Key& key : Keys()) {
+      if (const toml::node* node = table.at_path(key.name).node()) {
+        KEFU_TRY(key.from_toml(config, *node));
+      }
+    }
+    std::string unknown;
+    table.for_each([&](const toml::key& k, const toml::node& n) {
+      auto known = [&](std::string_view name) {
+        for (const Key& key : Keys())
+          if (key.name == name) return true;
+        return false;
+      };
+      if (n.is_table()) {
+        n.as_table()->for_each([&](const toml::key& sub, const toml::node&) {
+          std::string full = std::string(k.str()) + "." + std::string(sub.str());
+          if (!known(full) && unknown.empty()) unknown = full;
+        });
+      } else if (!known(k.str()) && unknown.empty()) {
+        unknown = std::string(k.str());
+      }
+    });
+    if (!unknown.empty()) return MakeError(Code::invalid, path + ": unknown key '" + unknown + "'");
+  }
+  for (const Key& key : Keys()) {
+    std::string env = EnvName(key.name);
+    if (const char* v = std::getenv(env.c_str())) {
+      auto st = key.from_text(config, v);
+      if (!st.ok()) return MakeError(Code::invalid, env + ": " + st.error().message);
+    }
+  }
+  return config;
+}
+
+Result<HostPort> ParseHostPort(const std::string& s) {
+  HostPort hp;
+  std::string_view port;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':')
+      return MakeError(Code::invalid, "listen address '" + s + "': expected [v6]:port");
+    hp.host = s.substr(1, close - 1);
+    port = std::string_view(s).substr(close + 2);
+  } else {
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos)
+      return MakeError(Code::invalid, "listen address '" + s + "': expected host:port");
+    hp.host = s.substr(0, colon);
+    port = std::string_view(s).substr(colon + 1);
+  }
+  if (hp.host.empty()) hp.host = "0.0.0.0";
+  int p = 0;
+  if (port.empty() || port.size() > 5) return MakeError(Code::invalid, "listen address '" + s + "': bad port");
+  for (char c : port) {
+    if (c < '0' || c > '9') return MakeError(Code::invalid, "listen address '" + s + "': bad port");
+    p = p * 10 + (c - '0');
+  }
+  if (p > 65535) return MakeError(Code::invalid, "listen address '" + s + "': port out of range");
+  hp.port = static_cast<std::uint16_t>(p);
+  return hp;
+}
+
+}  // namespace kefu

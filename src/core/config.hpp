@@ -1,0 +1,62 @@
+// Server configuration: defaults, then a TOML file (--config), then KEFU_* environment variables,
+// then command-line flags. Every key is validated at start with a clear error naming the key.
+//
+// The TOML keys and their environment names (dots become underscores, upper-cased, KEFU_ prefix):
+//   listen = "127.0.0.1:8080"            KEFU_LISTEN
+//   db = "sqlite:var/kefu.db"            KEFU_DB
+//   web_root = "web/dist"                KEFU_WEB_ROOT
+//   key_file = ""                        KEFU_KEY_FILE   (default: <db>.key beside the database)
+//   threads = 1                          KEFU_THREADS    (network threads)
+//   log_level = "info"                   KEFU_LOG_LEVEL
+//   [limits] body_bytes, header_bytes, frame_bytes, text_chars, ws_burst, ws_per_second,
+//            header_timeout_ms, idle_timeout_ms, ping_interval_ms
+//                                        KEFU_LIMITS_FRAME_BYTES, ...
+//   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace kefu {
+
+struct Limits {
+  std::int64_t body_bytes = 1 << 20;        // HTTP request body
+  std::int64_t header_bytes = 16 << 10;     // HTTP request head
+  std::int64_t frame_bytes = 64 << 10;      // one WebSocket message
+  std::int64_t text_chars = 4000;           // one chat message, in code points
+  std::int64_t ws_burst = 200;              // frames allowed at once per connection
+  std::int64_t ws_per_second = 20;          // sustained frames per second per connection
+  std::int64_t header_timeout_ms = 10'000;  // slow clients must send a request head by then
+  std::int64_t idle_timeout_ms = 60'000;    // keep-alive HTTP connections
+  std::int64_t ping_interval_ms = 30'000;   // WebSocket ping; no pong within another → closed
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "sqlite:var/kefu.db";
+  std::string web_root = "web/dist";
+  std::string key_file;  // empty: beside the database
+  int threads = 1;
+  std::string log_level = "info";
+  Limits limits;
+  std::vector<std::string> trusted_proxies = {"127.0.0.0/8", "::1"};
+};
+
+// Loads `path` (may be empty: no file) over the defaults, then applies KEFU_* variables from
+// `environ`. Errors name the file, key and what was expected.
+Result<ServerConfig> LoadConfig(const std::string& path);
+
+// Splits "host:port" / "[v6]:port". Errors on a missing or out-of-range port.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<HostPort> ParseHostPort(const std::string& s);
+
+// The kefu version string ("0.1.0").
+const char* Version();
+
+}  // namespace kefu

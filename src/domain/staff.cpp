@@ -1,0 +1,32 @@
+#include "domain/staff.hpp"
+
+#include <array>
+
+namespace kefu::domain {
+namespace {
+constexpr std::array<std::string_view, 5> kRoles = {"admin", "supervisor", "agent", "auditor",
+                                                    "kb_editor"};
+constexpr std::array<std::string_view, 5> kDesks = {"L1", "L2", "L3", "security", "complaints"};
+}  // namespace
+
+std::string_view RoleName(Role r) { return kRoles[static_cast<size_t>(r)]; }
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (size_t i = 0; i < kRoles.size(); ++i)
+    if (kRoles[i] == name) return static_cast<Role>(i);
+  return std::nullopt;
+}
+
+std::string_view DeskName(Desk d) { return kDesks[static_cast<size_t>(d)]; }
+
+std::optional<Desk> ParseDesk(std::string_view name) {
+  for (size_t i = 0; i < kDesks.size(); ++i)
+    if (kDesks[i] == name) return static_cast<Desk>(i);
+  return std::nullopt;
+}
+
+bool CanHandleConversations(Role r) {
+  return r == Role::agent || r == Role::supervisor || r == Role::admin;
+}
+
+}  // namespace kefu::domain

@@ -1,0 +1,20 @@
+// Staff roles and desks, as fixed by DESIGN.md §2.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace kefu::domain {
+
+enum class Role { admin, supervisor, agent, auditor, kb_editor };
+enum class Desk { L1, L2, L3, security, complaints };
+
+std::string_view RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view name);
+std::string_view DeskName(Desk d);
+std::optional<Desk> ParseDesk(std::string_view name);
+
+// Whether staff of this role may take and answer conversations.
+bool CanHandleConversations(Role r);
+
+}  // namespace kefu::domain

@@ -1,0 +1,125 @@
+// What REST handlers see: a parsed request, a response to fill, and the server's parts.
+// Handlers are coroutines on the network thread; they must not block (use Blocking/Write).
+// Internal to the http module; free of Beast so handlers compile fast.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/token.hpp"
+#include "core/config.hpp"
+#include "core/result.hpp"
+#include "http/hub.hpp"
+#include "http/metrics.hpp"
+#include "store/store.hpp"
+
+namespace kefu::http {
+
+struct Request {
+  std::string method;
+  std::string path;   // decoded path, without the query
+  std::string query;  // raw query string, without '?'
+  std::string body;
+  std::string authorization;
+  std::string remote_ip;
+  std::string rid;  // request id, echoed as X-Request-Id and in logs
+  std::vector<std::string> params;  // values of {placeholders} in route order
+
+  // The decoded value of query parameter `name`, if present.
+  std::optional<std::string> Query(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response Json(int status, std::string body) { return {status, "application/json", std::move(body), {}}; }
+  static Response Fail(const Error& e);
+};
+
+// Exactly one mapping from error codes to HTTP statuses (and one for WebSocket close codes).
+int HttpStatus(Code code);
+
+struct Context {
+  const ServerConfig& config;
+  boost::asio::io_context& io;
+  boost::asio::thread_pool& pool;
+  store::Store& store;
+  const auth::TokenSigner& signer;
+  Hub& hub;
+  Metrics& metrics;
+  const std::string& web_index;  // cached static pages, see static_files.hpp
+};
+
+// GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated
+// bitwise, corrupting captured strings): always pass a *named* lambda, moved, to Blocking and
+// Write — `auto fn = [..]{..}; co_await Blocking(ctx, std::move(fn));`. See docs/adr/0001.
+
+// Runs `fn` on the blocking pool and resumes the caller on its own executor with the result.
+template <typename Fn>
+boost::asio::awaitable<std::invoke_result_t<Fn>> Blocking(Context& ctx, Fn fn) {
+  using R = std::invoke_result_t<Fn>;
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(R)>(
+      [&ctx, fn = std::move(fn)](auto handler) mutable {
+        boost::asio::post(ctx.pool, [fn = std::move(fn), handler = std::move(handler)]() mutable {
+          R r = fn();
+          auto ex = boost::asio::get_associated_executor(handler);
+          boost::asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+            std::move(handler)(std::move(r));
+          });
+        });
+      },
+      boost::asio::use_awaitable);
+}
+
+// Submits a store write and resumes the caller once it is committed (or failed).
+template <typename T, typename Submit>
+boost::asio::awaitable<Result<T>> Write(Submit submit) {
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Result<T>)>(
+      [submit = std::move(submit)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        submit([shared](Result<T> r) {
+          auto ex = boost::asio::get_associated_executor(*shared);
+          boost::asio::post(ex, [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); });
+        });
+      },
+      boost::asio::use_awaitable);
+}
+
+// Who is calling: from the bearer token, checked against the store for staff (disabled
+// accounts and revoked token versions are refused).
+boost::asio::awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token);
+
+// The bearer token of a request ("Authorization: Bearer T"), empty when absent.
+std::string_view BearerToken(std::string_view authorization);
+
+using Handler = boost::asio::awaitable<Response> (*)(Request&, Context&);
+
+struct Route {
+  const char* method;
+  const char* path;  // with {placeholders}
+  Handler handler;   // null for routes the server core answers itself (WebSocket upgrade)
+};
+
+// The route table (routes.cpp).
+const std::vector<Route>& RouteTable();
+
+// Finds the route for a method and path; fills `params`. `path_known` tells a 405 from a 404.
+const Route* MatchRoute(std::string_view method, std::string_view path, std::vector<std::string>& params,
+                        bool& path_known);
+
+}  // namespace kefu::http

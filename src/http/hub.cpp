@@ -1,0 +1,398 @@
+#include "http/hub.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/json_io.hpp"
+
+namespace kefu::http {
+namespace asio = boost::asio;
+using domain::ConversationState;
+using domain::Id;
+
+namespace {
+
+constexpr std::size_t kMaxClientIdBytes = 128;
+
+std::string AckFrame(std::string_view client_id, const store::Message& m) {
+  std::string f = "{\"type\":\"ack\",\"client_id\":";
+  AppendJsonString(f, client_id);
+  f += ",\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(m.seq) +
+       ",\"conversation_id\":" + std::to_string(m.conversation_id) + "}";
+  return f;
+}
+
+std::string MessageCreatedFrame(const store::Message& m) {
+  std::string f = "{\"type\":\"message.created\",\"message\":";
+  json::AppendMessage(f, m);
+  f += '}';
+  return f;
+}
+
+}  // namespace
+
+Hub::Hub(asio::io_context& io, asio::thread_pool& pool, store::Store& store, const Limits& limits,
+         Metrics& metrics)
+    : io_(io), pool_(pool), store_(store), limits_(limits), metrics_(metrics) {}
+
+Hub::~Hub() { *alive_ = false; }
+
+bool Hub::MayParticipate(const Subject& s, const store::Conversation& c) {
+  if (!s.is_staff()) return c.customer_id == s.id;
+  return c.assigned_staff_id == s.id || s.role == domain::Role::supervisor ||
+         s.role == domain::Role::admin;
+}
+
+bool Hub::Allowed(const Subject& s, const Participants& p) const {
+  if (!s.is_staff()) return p.customer_id == s.id;
+  return p.staff_id == s.id || s.role == domain::Role::supervisor || s.role == domain::Role::admin;
+}
+
+void Hub::Attach(std::shared_ptr<WsConnection> conn, Subject subject, std::string leftover) {
+  WsConnection* raw = conn.get();
+  conn->tokens = static_cast<double>(limits_.ws_burst);
+  conn->tokens_at_ms = 0;
+  const std::uint64_t key = subject.key();
+  std::string hello = "{\"type\":\"hello\",\"subject\":{\"type\":\"";
+  hello += subject.is_staff() ? "staff" : "customer";
+  hello += "\",\"id\":" + std::to_string(subject.id) + ",\"name\":";
+  AppendJsonString(hello, subject.name);
+  hello += "}}";
+  by_subject_[key].push_back(raw);
+  if (subject.is_staff()) staff_online_.insert(key);
+  peers_.emplace(raw, Peer{conn, std::move(subject)});
+  ++connections_;
+  metrics_.ws_connections_opened++;
+  metrics_.ws_connections_open++;
+  conn->SendText(hello);
+  conn->Start(std::move(leftover));
+}
+
+Hub::Peer* Hub::Find(const WsConnection& conn) {
+  auto it = peers_.find(&conn);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
+void Hub::OnClosed(WsConnection& conn) {
+  // Defer the bookkeeping: the connection may be deep in its own call stack right now.
+  asio::post(io_, [this, alive = alive_, raw = &conn] {
+    if (!*alive) return;
+    auto it = peers_.find(raw);
+    if (it == peers_.end()) return;
+    const std::uint64_t key = it->second.subject.key();
+    auto& list = by_subject_[key];
+    list.erase(std::remove(list.begin(), list.end(), raw), list.end());
+    if (list.empty()) {
+      by_subject_.erase(key);
+      staff_online_.erase(key);
+    }
+    --connections_;
+    metrics_.ws_connections_open--;
+    peers_.erase(it);
+  });
+}
+
+void Hub::OnTooLarge(WsConnection& conn) {
+  SendError(conn, Code::too_large,
+            "message larger than " + std::to_string(limits_.frame_bytes) + " bytes");
+}
+
+void Hub::SendError(WsConnection& conn, Code code, std::string_view message, std::string_view client_id) {
+  SendError(conn, CodeName(code), message, client_id);
+}
+
+void Hub::SendError(WsConnection& conn, std::string_view code, std::string_view message,
+                    std::string_view client_id) {
+  std::string f = "{\"type\":\"error\",\"code\":\"";
+  f += code;
+  f += "\",\"message\":";
+  AppendJsonString(f, message);
+  if (!client_id.empty()) {
+    f += ",\"client_id\":";
+    AppendJsonString(f, client_id);
+  }
+  f += '}';
+  metrics_.ws_errors_sent++;
+  conn.SendText(f);
+}
+
+bool Hub::TakeToken(WsConnection& conn) {
+  const std::int64_t now = conn.last_heard_ms();
+  if (conn.tokens_at_ms != 0) {
+    conn.tokens = std::min(static_cast<double>(limits_.ws_burst),
+                           conn.tokens + static_cast<double>(now - conn.tokens_at_ms) *
+                                             static_cast<double>(limits_.ws_per_second) / 1000.0);
+  }
+  conn.tokens_at_ms = now;
+  if (conn.tokens < 1.0) return false;
+  conn.tokens -= 1.0;
+  return true;
+}
+
+void Hub::OnText(WsConnection& conn, std::string_view text) {
+  metrics_.ws_frames_received++;
+  Peer* peer = Find(conn);
+  if (!peer) return;
+  if (!TakeToken(conn)) {
+    SendError(conn, Code::rate_limited, "too many frames; slow down");
+    return;
+  }
+  // Frames are small: parse into a stack arena, no heap traffic for the common case.
+  unsigned char arena[4096];
+  boost::json::monotonic_resource mr(arena, sizeof arena);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec, &mr);
+  if (ec || !v.is_object()) {
+    SendError(conn, Code::invalid, ec ? "malformed JSON" : "a frame must be a JSON object");
+    return;
+  }
+  const auto& o = v.as_object();
+  auto type_it = o.find("type");
+  if (type_it == o.end() || !type_it->value().is_string()) {
+    SendError(conn, Code::invalid, "'type' is required");
+    return;
+  }
+  std::string_view type = type_it->value().as_string();
+  std::string client_id;
+  if (auto cid = o.find("client_id"); cid != o.end()) {
+    if (!cid->value().is_string() || cid->value().as_string().size() > kMaxClientIdBytes) {
+      SendError(conn, Code::invalid, "'client_id' must be a string of at most 128 bytes");
+      return;
+    }
+    client_id = cid->value().as_string();
+  }
+  auto conv = json::RequiredId(o, "conversation_id");
+  if (type == "message.send") {
+    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message, client_id);
+    auto t = o.find("text");
+    if (t == o.end() || !t->value().is_string())
+      return SendError(conn, Code::invalid, "'text' must be a string", client_id);
+    std::string_view body = t->value().as_string();
+    if (Trim(body).empty()) return SendError(conn, Code::invalid, "'text' is empty", client_id);
+    if (CountCodePoints(body) > static_cast<std::size_t>(limits_.text_chars))
+      return SendError(conn, Code::too_large,
+                       "text longer than " + std::to_string(limits_.text_chars) + " characters", client_id);
+    HandleSend(peer->conn, peer->subject, *conv, std::move(client_id), std::string(body));
+  } else if (type == "sync") {
+    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
+    auto after = json::OptInt(o, "after_seq");
+    if (!after.ok() || (*after && **after < 0))
+      return SendError(conn, Code::invalid, "'after_seq' must be a non-negative integer");
+    HandleSync(peer->conn, peer->subject, *conv, after->value_or(0));
+  } else if (type == "typing") {
+    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
+    bool typing = true;
+    if (auto t = o.find("typing"); t != o.end()) {
+      if (!t->value().is_bool()) return SendError(conn, Code::invalid, "'typing' must be a boolean");
+      typing = t->value().as_bool();
+    }
+    HandleTyping(conn, peer->subject, *conv, typing);
+  } else {
+    SendError(conn, "unknown_type", "unknown frame type '" + std::string(TruncateCodePoints(type, 40)) + "'");
+  }
+}
+
+
+template <typename Then>
+void Hub::WithParticipants(Id conversation_id, Then then) {
+  if (auto it = participants_.find(conversation_id); it != participants_.end()) {
+    then(Result<Participants>(it->second));
+    return;
+  }
+  asio::post(pool_, [this, alive = alive_, conversation_id, then = std::move(then)]() mutable {
+    auto loaded = store_.GetConversation(conversation_id);
+    asio::post(io_, [this, alive, conversation_id, then = std::move(then), loaded = std::move(loaded)]() mutable {
+      if (!*alive) return;
+      if (!loaded.ok()) {
+        then(Result<Participants>(std::move(loaded).error()));
+        return;
+      }
+      Participants p{loaded->customer_id, loaded->assigned_staff_id, loaded->state};
+      participants_[conversation_id] = p;
+      then(Result<Participants>(p));
+    });
+  });
+}
+
+void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& subject, Id conversation_id,
+                     std::string client_id, std::string text) {
+  WithParticipants(conversation_id, [this, conn, subject, conversation_id, client_id = std::move(client_id),
+                                     text = std::move(text)](Result<Participants> p) mutable {
+    if (!p.ok()) {
+      // Not found and not yours look the same: ids must not be probeable.
+      return SendError(*conn, Code::forbidden, "you cannot write in this conversation", client_id);
+    }
+    if (!Allowed(subject, *p))
+      return SendError(*conn, Code::forbidden, "you cannot write in this conversation", client_id);
+    store::NewMessage msg;
+    msg.conversation_id = conversation_id;
+    msg.sender = subject.actor();
+    msg.client_id = client_id;
+    msg.text = std::move(text);
+    msg.at = Clock::System().Now();
+    ++inflight_;
+    store_.AppendMessage(std::move(msg), [this, alive = alive_, conn, subject, client_id = std::move(client_id),
+                                          waiting = p->staff_id == 0](Result<store::AppendedMessage> r) mutable {
+      asio::post(io_, [this, alive, conn, subject, client_id = std::move(client_id), waiting,
+                       r = std::move(r)]() mutable {
+        if (!*alive) return;
+        --inflight_;
+        if (!r.ok()) {
+          metrics_.store_write_failures++;
+          log::Warn("ws.send_failed", {{"code", CodeName(r.error().code)}, {"error", r.error().message}});
+          return SendError(*conn, r.error().code, r.error().message, client_id);
+        }
+        store::Message& m = r->message;
+        m.sender_name = subject.name;
+        conn->SendText(AckFrame(client_id, m));
+        if (r->duplicate) {
+          metrics_.messages_duplicate++;
+          return;
+        }
+        metrics_.messages_persisted++;
+        Publish(m, conn.get());
+        // Nobody has it yet: let every console refresh its waiting list.
+        if (waiting && !subject.is_staff()) {
+          asio::post(pool_, [this, alive, id = m.conversation_id] {
+            auto c = store_.GetConversation(id);
+            if (!c.ok()) return;
+            asio::post(io_, [this, alive, c = std::move(c).value()] {
+              if (!*alive) return;
+              std::string f = "{\"type\":\"conversation.updated\",\"conversation\":";
+              json::AppendConversation(f, c);
+              f += '}';
+              SendToStaffLobby(f);
+            });
+          });
+        }
+      });
+    });
+  });
+}
+
+void Hub::Publish(const store::Message& m, const WsConnection* except) {
+  auto it = participants_.find(m.conversation_id);
+  if (it == participants_.end()) return;
+  const std::string frame = MessageCreatedFrame(m);
+  Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}};
+  SendToSubject(customer.key(), frame, except);
+  if (it->second.staff_id) {
+    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}};
+    SendToSubject(agent.key(), frame, except);
+  }
+}
+
+void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& subject, Id conversation_id,
+                     std::int64_t after_seq) {
+  WithParticipants(conversation_id, [this, conn, subject, conversation_id, after_seq](Result<Participants> p) {
+    if (!p.ok() || !Allowed(subject, *p))
+      return SendError(*conn, Code::forbidden, "you cannot read this conversation");
+    asio::post(pool_, [this, alive = alive_, conn, conversation_id, after_seq] {
+      // Page through everything missed; a client far behind gets it all, in order.
+      std::string frames;
+      std::vector<std::string> out;
+      std::int64_t last = after_seq;
+      for (;;) {
+        store::MessageQuery q;
+        q.conversation_id = conversation_id;
+        q.after_seq = last;
+        q.limit = 200;
+        auto page = store_.ListMessages(q);
+        if (!page.ok()) break;
+        for (const auto& m : page->messages) {
+          out.push_back(MessageCreatedFrame(m));
+          last = m.seq;
+        }
+        if (!page->has_more) break;
+      }
+      asio::post(io_, [alive, conn, conversation_id, last, out = std::move(out)] {
+        if (!*alive) return;
+        for (const auto& f : out) conn->SendText(f);
+        conn->SendText("{\"type\":\"sync.done\",\"conversation_id\":" + std::to_string(conversation_id) +
+                       ",\"last_seq\":" + std::to_string(last) + "}");
+      });
+    });
+  });
+}
+
+void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversation_id, bool typing) {
+  auto it = participants_.find(conversation_id);
+  // Typing is ephemeral: without cached rights it is dropped rather than costing a read.
+  if (it == participants_.end()) {
+    WithParticipants(conversation_id, [](Result<Participants>) {});
+    return;
+  }
+  if (!Allowed(subject, it->second)) return SendError(conn, Code::forbidden, "you cannot write in this conversation");
+  std::string f = "{\"type\":\"typing\",\"conversation_id\":" + std::to_string(conversation_id) +
+                  ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
+  json::AppendActorRef(f, subject.actor(), subject.name);
+  f += '}';
+  Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}};
+  SendToSubject(customer.key(), f, &conn);
+  if (it->second.staff_id) {
+    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}};
+    SendToSubject(agent.key(), f, &conn);
+  }
+}
+
+void Hub::ConversationChanged(const store::Conversation& c) {
+  Participants before{};
+  if (auto it = participants_.find(c.id); it != participants_.end()) before = it->second;
+  participants_[c.id] = Participants{c.customer_id, c.assigned_staff_id, c.state};
+  std::string updated = "{\"type\":\"conversation.updated\",\"conversation\":";
+  json::AppendConversation(updated, c);
+  updated += '}';
+  SendToStaffLobby(updated);
+  if (c.assigned_staff_id && c.assigned_staff_id != before.staff_id) {
+    std::string f = "{\"type\":\"conversation.assigned\",\"conversation_id\":" + std::to_string(c.id) +
+                    ",\"agent\":{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
+    AppendJsonString(f, c.assigned_staff_name);
+    f += "}}";
+    Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}};
+    SendToSubject(customer.key(), f, nullptr);
+  }
+}
+
+void Hub::SendToSubject(std::uint64_t key, const std::string& frame, const WsConnection* except) {
+  auto it = by_subject_.find(key);
+  if (it == by_subject_.end()) return;
+  for (WsConnection* c : it->second)
+    if (c != except) c->SendText(frame);
+}
+
+void Hub::SendToStaffLobby(const std::string& frame) {
+  for (std::uint64_t key : staff_online_) SendToSubject(key, frame, nullptr);
+}
+
+void Hub::Sweep(std::int64_t now) {
+  const std::int64_t interval = limits_.ping_interval_ms;
+  std::vector<WsConnection*> dead;
+  std::vector<WsConnection*> stuck;
+  for (auto& [raw, peer] : peers_) {
+    const std::int64_t quiet = now - raw->last_heard_ms();
+    if (!raw->open()) {
+      // Closing and the peer never finished the handshake: drop it.
+      if (quiet >= interval) stuck.push_back(peer.conn.get());
+    } else if (quiet >= 2 * interval) {
+      dead.push_back(peer.conn.get());
+    } else if (quiet >= interval) {
+      peer.conn->Ping();
+    }
+  }
+  for (WsConnection* c : dead) c->Close(1001, "no pong");
+  for (WsConnection* c : stuck) c->Abort();
+}
+
+void Hub::CloseAll() {
+  std::vector<std::shared_ptr<WsConnection>> all;
+  all.reserve(peers_.size());
+  for (auto& [raw, peer] : peers_) all.push_back(peer.conn);
+  for (auto& c : all) c->Close(1001, "server shutting down");
+}
+
+}  // namespace kefu::http

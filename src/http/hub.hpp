@@ -1,0 +1,122 @@
+// The live side of conversations: who is connected, which connections take part in which
+// conversation, and the WebSocket frames between them (docs/protocol.md).
+//
+// Invariants:
+//  * Everything here runs on the single network thread; store and pool callbacks are posted
+//    back to it before touching hub state.
+//  * An ack is sent only after the store reports the message committed and durable.
+//  * The conversation cache holds who may write in a conversation; every transition made by
+//    this process updates it (Hub::ConversationChanged), so it never serves stale rights.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "auth/token.hpp"
+#include "core/config.hpp"
+#include "http/metrics.hpp"
+#include "http/websocket.hpp"
+#include "store/store.hpp"
+
+namespace kefu::http {
+
+// Who is on the other end of a connection or request.
+struct Subject {
+  auth::SubjectType type = auth::SubjectType::customer;
+  domain::Id id = 0;
+  std::string name;
+  domain::Role role = domain::Role::agent;  // staff only
+
+  bool is_staff() const { return type == auth::SubjectType::staff; }
+  std::uint64_t key() const {
+    return (static_cast<std::uint64_t>(is_staff()) << 56) | static_cast<std::uint64_t>(id);
+  }
+  domain::Actor actor() const {
+    return {is_staff() ? domain::ActorType::staff : domain::ActorType::customer, id};
+  }
+};
+
+class Hub final : public WsListener {
+ public:
+  Hub(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::Store& store,
+      const Limits& limits, Metrics& metrics);
+  ~Hub() override;
+
+  // Takes over an upgraded, authenticated connection.
+  void Attach(std::shared_ptr<WsConnection> conn, Subject subject, std::string leftover);
+
+  // Fans a stored message out to the conversation's connections except `except` (may be null).
+  void Publish(const store::Message& message, const WsConnection* except);
+
+  // A conversation changed state or assignee: refresh rights, tell the parties.
+  void ConversationChanged(const store::Conversation& conversation);
+
+  // Whether `subject` may read and write in `conversation`.
+  static bool MayParticipate(const Subject& subject, const store::Conversation& conversation);
+
+  // Pings quiet connections and closes those that never answered. Called every few seconds.
+  void Sweep(std::int64_t now_steady_ms);
+
+  // Store writes submitted but not yet answered (for a draining shutdown).
+  int inflight() const { return inflight_; }
+
+  // Closes every connection with 1001 (going away).
+  void CloseAll();
+
+  std::size_t connection_count() const { return connections_; }
+
+  // WsListener
+  void OnText(WsConnection& conn, std::string_view text) override;
+  void OnTooLarge(WsConnection& conn) override;
+  void OnClosed(WsConnection& conn) override;
+
+ private:
+  struct Participants {
+    domain::Id customer_id = 0;
+    domain::Id staff_id = 0;
+    domain::ConversationState state = domain::ConversationState::bot;
+  };
+  struct Peer {
+    std::shared_ptr<WsConnection> conn;
+    Subject subject;
+  };
+
+  void HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& subject,
+                  domain::Id conversation_id, std::string client_id, std::string text);
+  void HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& subject,
+                  domain::Id conversation_id, std::int64_t after_seq);
+  void HandleTyping(WsConnection& conn, const Subject& subject, domain::Id conversation_id, bool typing);
+  // Runs `then` with the participants of a conversation, loading them when not cached.
+  template <typename Then>
+  void WithParticipants(domain::Id conversation_id, Then then);
+  bool Allowed(const Subject& subject, const Participants& p) const;
+  void SendToSubject(std::uint64_t key, const std::string& frame, const WsConnection* except);
+  void SendToStaffLobby(const std::string& frame);
+  void SendError(WsConnection& conn, Code code, std::string_view message, std::string_view client_id = {});
+  void SendError(WsConnection& conn, std::string_view code, std::string_view message,
+                 std::string_view client_id = {});
+  bool TakeToken(WsConnection& conn);
+  Peer* Find(const WsConnection& conn);
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& pool_;
+  store::Store& store_;
+  Limits limits_;
+  Metrics& metrics_;
+  std::unordered_map<const WsConnection*, Peer> peers_;
+  std::unordered_map<std::uint64_t, std::vector<WsConnection*>> by_subject_;
+  std::unordered_set<std::uint64_t> staff_online_;
+  std::unordered_map<domain::Id, Participants> participants_;
+  std::size_t connections_ = 0;
+  int inflight_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace kefu::http

@@ -1,0 +1,178 @@
+#include "http/json_io.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/text.hpp"
+
+namespace kefu::http::json {
+
+void AppendActorRef(std::string& out, const domain::Actor& a, std::string_view name) {
+  out += "{\"type\":\"";
+  out += domain::ActorTypeName(a.type);
+  out += "\",\"id\":";
+  if (a.id) {
+    out += std::to_string(a.id);
+  } else {
+    out += "null";
+  }
+  out += ",\"name\":";
+  AppendJsonString(out, name);
+  out += '}';
+}
+
+void AppendConversation(std::string& out, const store::Conversation& c) {
+  out += "{\"id\":" + std::to_string(c.id) + ",\"customer\":{\"id\":" + std::to_string(c.customer_id) + ",\"name\":";
+  AppendJsonString(out, c.customer_name);
+  out += "},\"channel\":";
+  AppendJsonString(out, c.channel);
+  out += ",\"state\":\"";
+  out += domain::StateName(c.state);
+  out += "\",\"desk\":";
+  if (c.desk) {
+    out += '"';
+    out += domain::DeskName(*c.desk);
+    out += '"';
+  } else {
+    out += "null";
+  }
+  out += ",\"assigned_agent\":";
+  if (c.assigned_staff_id) {
+    out += "{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
+    AppendJsonString(out, c.assigned_staff_name);
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ",\"last_seq\":" + std::to_string(c.last_seq) + ",\"last_message_at\":";
+  if (c.last_message_at) {
+    out += '"' + FormatRfc3339(c.last_message_at) + '"';
+  } else {
+    out += "null";
+  }
+  out += ",\"last_message_preview\":";
+  if (c.last_message_at) {
+    AppendJsonString(out, c.last_message_preview);
+  } else {
+    out += "null";
+  }
+  out += ",\"created_at\":\"" + FormatRfc3339(c.created_at) + "\",\"updated_at\":\"" +
+         FormatRfc3339(c.updated_at) + "\"}";
+}
+
+void AppendMessage(std::string& out, const store::Message& m) {
+  out += "{\"id\":" + std::to_string(m.id) + ",\"conversation_id\":" + std::to_string(m.conversation_id) +
+         ",\"seq\":" + std::to_string(m.seq) + ",\"client_id\":";
+  if (m.client_id.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, m.client_id);
+  }
+  out += ",\"sender\":";
+  AppendActorRef(out, m.sender, m.sender_name);
+  out += ",\"text\":";
+  AppendJsonString(out, m.text);
+  out += ",\"created_at\":\"" + FormatRfc3339(m.created_at) + "\"}";
+}
+
+void AppendStaff(std::string& out, const store::Staff& s) {
+  out += "{\"id\":" + std::to_string(s.id) + ",\"email\":";
+  AppendJsonString(out, s.email);
+  out += ",\"name\":";
+  AppendJsonString(out, s.name);
+  out += ",\"role\":\"";
+  out += domain::RoleName(s.role);
+  out += "\",\"desk\":";
+  if (s.desk) {
+    out += '"';
+    out += domain::DeskName(*s.desk);
+    out += '"';
+  } else {
+    out += "null";
+  }
+  out += ",\"max_chats\":" + std::to_string(s.max_chats) + "}";
+}
+
+void AppendEvent(std::string& out, const store::Event& e) {
+  out += "{\"id\":" + std::to_string(e.id) + ",\"type\":";
+  AppendJsonString(out, e.type);
+  out += ",\"at\":\"" + FormatRfc3339(e.at) + "\",\"actor\":";
+  if (e.actor) {
+    out += "{\"type\":\"";
+    out += domain::ActorTypeName(e.actor->type);
+    out += "\",\"id\":" + (e.actor->id ? std::to_string(e.actor->id) : std::string("null")) + "}";
+  } else {
+    out += "null";
+  }
+  // The event's own fields sit at the top level ("reason" of a transfer, "agent_id", ...).
+  std::string_view data = Trim(e.data_json);
+  if (data.size() > 2 && data.front() == '{' && data.back() == '}') {
+    out += ',';
+    out.append(data.substr(1, data.size() - 2));
+  }
+  out += '}';
+}
+
+std::string Error(Code code, std::string_view message) {
+  std::string out = "{\"error\":{\"code\":\"";
+  out += CodeName(code);
+  out += "\",\"message\":";
+  AppendJsonString(out, message);
+  out += "}}";
+  return out;
+}
+
+Result<boost::json::object> ParseObject(std::string_view body, bool empty_ok) {
+  if (Trim(body).empty()) {
+    if (empty_ok) return boost::json::object();
+    return MakeError(Code::invalid, "the request body must be a JSON object");
+  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) return MakeError(Code::invalid, "malformed JSON: " + ec.message());
+  if (!v.is_object()) return MakeError(Code::invalid, "the request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+Result<std::optional<std::string>> OptString(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::string>();
+  if (!it->value().is_string())
+    return MakeError(Code::invalid, "'" + std::string(key) + "' must be a string");
+  return std::optional<std::string>(std::string(it->value().as_string()));
+}
+
+Result<std::optional<std::int64_t>> OptInt(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null()) return std::optional<std::int64_t>();
+  const auto& v = it->value();
+  if (v.is_int64()) return std::optional<std::int64_t>(v.as_int64());
+  if (v.is_uint64() && v.as_uint64() <= INT64_MAX)
+    return std::optional<std::int64_t>(static_cast<std::int64_t>(v.as_uint64()));
+  if (v.is_double()) {
+    double d = v.as_double();
+    if (d == static_cast<double>(static_cast<std::int64_t>(d)))
+      return std::optional<std::int64_t>(static_cast<std::int64_t>(d));
+  }
+  return MakeError(Code::invalid, "'" + std::string(key) + "' must be an integer");
+}
+
+Result<domain::Id> RequiredId(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return MakeError(Code::invalid, "'" + std::string(key) + "' is required");
+  if (it->value().is_string()) {
+    std::string_view s = it->value().as_string();
+    domain::Id id = 0;
+    if (s.empty() || s.size() > 16) return MakeError(Code::invalid, "'" + std::string(key) + "' is not a valid id");
+    for (char c : s) {
+      if (c < '0' || c > '9') return MakeError(Code::invalid, "'" + std::string(key) + "' is not a valid id");
+      id = id * 10 + (c - '0');
+    }
+    return id;
+  }
+  KEFU_ASSIGN(v, OptInt(o, key));
+  if (!v || *v <= 0 || *v >= (1LL << 53))
+    return MakeError(Code::invalid, "'" + std::string(key) + "' is not a valid id");
+  return *v;
+}
+
+}  // namespace kefu::http::json

@@ -1,0 +1,35 @@
+// JSON for the wire: domain objects written as the shapes in docs/protocol.md, and small
+// helpers to read request bodies. Internal to the http module.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace kefu::http::json {
+
+void AppendConversation(std::string& out, const store::Conversation& c);
+void AppendMessage(std::string& out, const store::Message& m);
+void AppendStaff(std::string& out, const store::Staff& s);
+void AppendEvent(std::string& out, const store::Event& e);
+void AppendActorRef(std::string& out, const domain::Actor& a, std::string_view name);
+
+std::string Error(Code code, std::string_view message);
+
+// Parses a request body that must be a JSON object (an empty body counts as {} when
+// `empty_ok`). Code::invalid with a message saying what is wrong.
+Result<boost::json::object> ParseObject(std::string_view body, bool empty_ok = false);
+
+// Field readers: absent → nullopt; present with the wrong type → Code::invalid naming the field.
+Result<std::optional<std::string>> OptString(const boost::json::object& o, std::string_view key);
+Result<std::optional<std::int64_t>> OptInt(const boost::json::object& o, std::string_view key);
+
+// The id as issued: an integer below 2^53 (a string of digits is accepted too).
+Result<domain::Id> RequiredId(const boost::json::object& o, std::string_view key);
+
+}  // namespace kefu::http::json

@@ -1,0 +1,414 @@
+// REST handlers. Each one validates its input, checks who may do it, calls the store off the
+// network thread, and answers with the shapes in docs/protocol.md.
+#include <boost/asio/redirect_error.hpp>
+#include <boost/json/object.hpp>
+
+#include <charconv>
+
+#include "auth/password.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/api.hpp"
+#include "http/json_io.hpp"
+#include "http/server.hpp"
+
+namespace kefu::http {
+namespace asio = boost::asio;
+using asio::awaitable;
+using domain::Id;
+
+namespace {
+
+constexpr std::size_t kMaxNameChars = 64;
+
+std::optional<std::int64_t> ParseInt(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Result<Id> PathId(const Request& req, size_t index = 0) {
+  if (index >= req.params.size()) return MakeError(Code::not_found, "not found");
+  auto v = ParseInt(req.params[index]);
+  if (!v || *v <= 0 || *v >= (1LL << 53)) return MakeError(Code::not_found, "not found");
+  return *v;
+}
+
+Result<int> LimitParam(const Request& req, int def, int max) {
+  auto s = req.Query("limit");
+  if (!s) return def;
+  auto v = ParseInt(*s);
+  if (!v || *v < 1 || *v > max)
+    return MakeError(Code::invalid, "'limit' must be between 1 and " + std::to_string(max));
+  return static_cast<int>(*v);
+}
+
+awaitable<Result<Subject>> Caller(Request& req, Context& ctx) {
+  std::string_view token = BearerToken(req.authorization);
+  if (token.empty()) co_return MakeError(Code::unauthorized, "a bearer token is required");
+  co_return co_await Authenticate(ctx, token);
+}
+
+awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (who.ok() && !who->is_staff()) co_return MakeError(Code::forbidden, "staff only");
+  co_return who;
+}
+
+// The conversation, if `who` may see it. Customers get not_found for others' conversations so
+// that ids cannot be probed.
+awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, Id id) {
+  auto conv_fn = [&ctx, id] { return ctx.store.GetConversation(id); };
+  auto conv = co_await Blocking(ctx, std::move(conv_fn));
+  if (!conv.ok()) co_return conv;
+  if (!who.is_staff() && conv->customer_id != who.id)
+    co_return MakeError(Code::not_found, "conversation " + std::to_string(id) + " not found");
+  co_return conv;
+}
+
+std::string ConversationJson(const store::Conversation& c) {
+  std::string out;
+  json::AppendConversation(out, c);
+  return out;
+}
+
+// ---- handlers ----
+
+awaitable<Response> Healthz(Request&, Context&) { co_return Response::Json(200, R"({"status":"ok"})"); }
+
+awaitable<Response> MetricsPage(Request&, Context& ctx) {
+  co_return Response{200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.Render(), {}};
+}
+
+awaitable<Response> Login(Request& req, Context& ctx) {
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto email = json::OptString(*body, "email");
+  auto password = json::OptString(*body, "password");
+  if (!email.ok()) co_return Response::Fail(email.error());
+  if (!password.ok()) co_return Response::Fail(password.error());
+  if (!*email || !*password || (*email)->empty() || (*password)->empty())
+    co_return Response::Fail(MakeError(Code::invalid, "'email' and 'password' are required"));
+  struct Outcome {
+    Result<store::Staff> staff;
+  };
+  auto check = [&ctx, email = **email, password = **password]() -> Outcome {
+    auto staff = ctx.store.FindStaffByEmail(email);
+    // Verify against a fixed hash when the account is unknown: same cost, no account probing.
+    static const std::string kDummy = auth::HashPassword("not-a-real-password").value();
+    bool ok = auth::VerifyPassword(staff.ok() ? staff->password_hash : kDummy, password);
+    if (!staff.ok() || !ok || staff->disabled)
+      return {MakeError(Code::unauthorized, "wrong email or password")};
+    return {std::move(staff)};
+  };
+  auto outcome = co_await Blocking(ctx, std::move(check));
+  if (!outcome.staff.ok()) {
+    log::Info("auth.login_failed", {{"rid", req.rid}, {"ip", req.remote_ip}});
+    co_return Response::Fail(outcome.staff.error());
+  }
+  const store::Staff& s = *outcome.staff;
+  auth::TokenClaims claims{auth::SubjectType::staff, s.id, Clock::System().Now() + auth::kStaffTokenLifetime,
+                           s.token_version};
+  std::string out = "{\"token\":";
+  AppendJsonString(out, ctx.signer.Issue(claims));
+  out += ",\"staff\":";
+  json::AppendStaff(out, s);
+  out += '}';
+  log::Info("auth.login", {{"rid", req.rid}, {"staff_id", s.id}});
+  co_return Response::Json(200, std::move(out));
+}
+
+awaitable<Response> StaffMe(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto staff_fn = [&ctx, id = who->id] { return ctx.store.GetStaff(id); };
+  auto staff = co_await Blocking(ctx, std::move(staff_fn));
+  if (!staff.ok()) co_return Response::Fail(staff.error());
+  std::string out;
+  json::AppendStaff(out, *staff);
+  co_return Response::Json(200, std::move(out));
+}
+
+awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
+  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto name = json::OptString(*body, "name");
+  auto lang = json::OptString(*body, "lang");
+  if (!name.ok()) co_return Response::Fail(name.error());
+  if (!lang.ok()) co_return Response::Fail(lang.error());
+  if (auto identity = body->find("identity"); identity != body->end() && !identity->value().is_null() &&
+                                              !identity->value().is_string() && !identity->value().is_object())
+    co_return Response::Fail(MakeError(Code::invalid, "'identity' must be a string or an object"));
+  store::NewSession s;
+  s.name = std::string(Trim(name->value_or("")));
+  if (!IsValidUtf8(s.name) || CountCodePoints(s.name) > kMaxNameChars)
+    co_return Response::Fail(MakeError(Code::invalid, "'name' must be at most 64 characters"));
+  s.lang = lang->value_or("");
+  if (s.lang == "zh-CN" || s.lang == "zh-TW" || s.lang == "zh-Hans" || s.lang == "zh-Hant") s.lang = "zh";
+  if (!s.lang.empty() && s.lang != "zh" && s.lang != "en" && s.lang != "es")
+    co_return Response::Fail(MakeError(Code::invalid, "'lang' must be one of zh, zh-CN, zh-TW, en, es"));
+  s.at = Clock::System().Now();
+  auto create = [&ctx, s](store::Callback<store::Session> done) { ctx.store.CreateSession(s, std::move(done)); };
+  auto session = co_await Write<store::Session>(std::move(create));
+  if (!session.ok()) co_return Response::Fail(session.error());
+  ctx.hub.ConversationChanged(session->conversation);
+  auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
+                           session->customer.created_at + auth::kCustomerTokenLifetime, 1};
+  std::string out = "{\"customer_id\":" + std::to_string(session->customer.id) +
+                    ",\"conversation_id\":" + std::to_string(session->conversation.id) + ",\"token\":";
+  AppendJsonString(out, ctx.signer.Issue(claims));
+  out += '}';
+  co_return Response::Json(201, std::move(out));
+}
+
+awaitable<Response> ListConversations(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  store::ConversationQuery q;
+  auto limit = LimitParam(req, 50, 100);
+  if (!limit.ok()) co_return Response::Fail(limit.error());
+  q.limit = *limit;
+  q.cursor = req.Query("cursor").value_or("");
+  if (auto states = req.Query("state")) {
+    std::string_view rest = *states;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view name = Trim(rest.substr(0, comma));
+      if (!name.empty()) {
+        auto st = domain::ParseState(name);
+        if (!st) co_return Response::Fail(MakeError(Code::invalid, "unknown state '" + std::string(name) + "'"));
+        q.states.push_back(*st);
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (auto mine = req.Query("mine"); mine && (*mine == "1" || *mine == "true")) q.assigned_staff_id = who->id;
+  auto page_fn = [&ctx, q] { return ctx.store.ListConversations(q); };
+  auto page = co_await Blocking(ctx, std::move(page_fn));
+  if (!page.ok()) co_return Response::Fail(page.error());
+  std::string out = "{\"conversations\":[";
+  for (size_t i = 0; i < page->conversations.size(); ++i) {
+    if (i) out += ',';
+    json::AppendConversation(out, page->conversations[i]);
+  }
+  out += "],\"next_cursor\":";
+  if (page->next_cursor.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, page->next_cursor);
+  }
+  out += '}';
+  co_return Response::Json(200, std::move(out));
+}
+
+awaitable<Response> GetConversation(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  co_return Response::Json(200, ConversationJson(*conv));
+}
+
+awaitable<Response> ListMessages(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  store::MessageQuery q;
+  q.conversation_id = *id;
+  auto limit = LimitParam(req, 50, 200);
+  if (!limit.ok()) co_return Response::Fail(limit.error());
+  q.limit = *limit;
+  for (const char* name : {"before_seq", "after_seq"}) {
+    if (auto s = req.Query(name)) {
+      auto v = ParseInt(*s);
+      if (!v || *v < 0)
+        co_return Response::Fail(MakeError(Code::invalid, "'" + std::string(name) + "' must be a non-negative integer"));
+      (std::string_view(name) == "before_seq" ? q.before_seq : q.after_seq) = *v;
+    }
+  }
+  if (q.before_seq && q.after_seq)
+    co_return Response::Fail(MakeError(Code::invalid, "give 'before_seq' or 'after_seq', not both"));
+  auto page_fn = [&ctx, q] { return ctx.store.ListMessages(q); };
+  auto page = co_await Blocking(ctx, std::move(page_fn));
+  if (!page.ok()) co_return Response::Fail(page.error());
+  std::string out = "{\"messages\":[";
+  for (size_t i = 0; i < page->messages.size(); ++i) {
+    if (i) out += ',';
+    json::AppendMessage(out, page->messages[i]);
+  }
+  out += "],\"has_more\":";
+  out += page->has_more ? "true" : "false";
+  out += '}';
+  co_return Response::Json(200, std::move(out));
+}
+
+awaitable<Response> PostMessage(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto text = json::OptString(*body, "text");
+  auto client_id = json::OptString(*body, "client_id");
+  if (!text.ok()) co_return Response::Fail(text.error());
+  if (!client_id.ok()) co_return Response::Fail(client_id.error());
+  if (!*text || Trim(**text).empty()) co_return Response::Fail(MakeError(Code::invalid, "'text' is required"));
+  if (CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
+    co_return Response::Fail(MakeError(
+        Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters"));
+  if (*client_id && (*client_id)->size() > 128)
+    co_return Response::Fail(MakeError(Code::invalid, "'client_id' must be at most 128 bytes"));
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  if (!Hub::MayParticipate(*who, *conv))
+    co_return Response::Fail(MakeError(Code::forbidden, "accept the conversation before replying"));
+  store::NewMessage msg;
+  msg.conversation_id = *id;
+  msg.sender = who->actor();
+  msg.client_id = client_id->value_or("");
+  msg.text = std::move(**text);
+  msg.at = Clock::System().Now();
+  auto append = [&ctx, msg = std::move(msg)](store::Callback<store::AppendedMessage> done) mutable {
+    ctx.store.AppendMessage(std::move(msg), std::move(done));
+  };
+  auto stored = co_await Write<store::AppendedMessage>(std::move(append));
+  if (!stored.ok()) co_return Response::Fail(stored.error());
+  stored->message.sender_name = who->name;
+  if (!stored->duplicate) {
+    ctx.metrics.messages_persisted++;
+    ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
+    ctx.hub.Publish(stored->message, nullptr);
+  }
+  std::string out;
+  json::AppendMessage(out, stored->message);
+  co_return Response::Json(stored->duplicate ? 200 : 201, std::move(out));
+}
+
+awaitable<Response> Accept(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  if (!domain::CanHandleConversations(who->role))
+    co_return Response::Fail(MakeError(Code::forbidden, "your role cannot take conversations"));
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  store::TransitionRequest t;
+  t.conversation_id = *id;
+  t.action = domain::ConversationAction::accept;
+  t.actor = who->actor();
+  t.assign_to = who->id;
+  t.at = Clock::System().Now();
+  auto apply = [&ctx, t](store::Callback<store::TransitionResult> done) { ctx.store.ApplyTransition(t, std::move(done)); };
+  auto result = co_await Write<store::TransitionResult>(std::move(apply));
+  if (!result.ok()) {
+    if (result.error().code == Code::conflict)
+      co_return Response::Fail(MakeError(Code::conflict, "the conversation is already taken or not waiting"));
+    co_return Response::Fail(result.error());
+  }
+  ctx.hub.ConversationChanged(result->conversation);
+  log::Info("conversation.accepted", {{"rid", req.rid}, {"conversation_id", *id}, {"staff_id", who->id}});
+  co_return Response::Json(200, ConversationJson(result->conversation));
+}
+
+awaitable<Response> ListEvents(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  auto events_fn = [&ctx, id = *id] { return ctx.store.ListEvents(id); };
+  auto events = co_await Blocking(ctx, std::move(events_fn));
+  if (!events.ok()) co_return Response::Fail(events.error());
+  std::string out = "{\"events\":[";
+  for (size_t i = 0; i < events->size(); ++i) {
+    if (i) out += ',';
+    json::AppendEvent(out, (*events)[i]);
+  }
+  out += "]}";
+  co_return Response::Json(200, std::move(out));
+}
+
+}  // namespace
+
+const std::vector<Route>& RouteTable() {
+  static const std::vector<Route> routes = {
+      {"GET", "/", nullptr},          // widget demo page (static)
+      {"GET", "/console", nullptr},   // agent console (static)
+      {"GET", "/api/v1/ws", nullptr},  // WebSocket upgrade, answered by the server core
+      {"GET", "/healthz", Healthz},
+      {"GET", "/metrics", MetricsPage},
+      {"POST", "/api/v1/auth/login", Login},
+      {"GET", "/api/v1/staff/me", StaffMe},
+      {"POST", "/api/v1/widget/sessions", CreateWidgetSession},
+      {"GET", "/api/v1/conversations", ListConversations},
+      {"GET", "/api/v1/conversations/{id}", GetConversation},
+      {"GET", "/api/v1/conversations/{id}/messages", ListMessages},
+      {"POST", "/api/v1/conversations/{id}/messages", PostMessage},
+      {"POST", "/api/v1/conversations/{id}/accept", Accept},
+      {"GET", "/api/v1/conversations/{id}/events", ListEvents},
+  };
+  return routes;
+}
+
+const Route* MatchRoute(std::string_view method, std::string_view path, std::vector<std::string>& params,
+                        bool& path_known) {
+  path_known = false;
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  for (const Route& r : RouteTable()) {
+    std::string_view pattern = r.path;
+    std::string_view rest = path;
+    std::vector<std::string> found;
+    bool match = true;
+    while (match) {
+      if (pattern.empty() || rest.empty()) {
+        match = pattern.empty() && rest.empty();
+        break;
+      }
+      size_t brace = pattern.find('{');
+      if (brace == std::string_view::npos) {
+        match = pattern == rest;
+        rest = {};
+        pattern = {};
+        continue;
+      }
+      if (rest.substr(0, brace) != pattern.substr(0, brace)) {
+        match = false;
+        break;
+      }
+      rest.remove_prefix(brace);
+      size_t close = pattern.find('}', brace);
+      pattern.remove_prefix(close + 1);
+      size_t slash = rest.find('/');
+      std::string_view value = rest.substr(0, slash);
+      if (value.empty()) {
+        match = false;
+        break;
+      }
+      found.emplace_back(value);
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    }
+    if (!match) continue;
+    path_known = true;
+    if (method == r.method || (method == "HEAD" && std::string_view(r.method) == "GET")) {
+      params = std::move(found);
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<RouteInfo> Routes() {
+  std::vector<RouteInfo> out;
+  for (const Route& r : RouteTable()) out.push_back({r.method, r.path});
+  return out;
+}
+
+}  // namespace kefu::http

@@ -1,0 +1,56 @@
+// The kefu HTTP/WebSocket server: REST API, WebSocket hub and the web UI's static files.
+//
+// Threading (docs/adr/0001-threading.md): one network thread runs every socket, coroutine and
+// the hub; a small blocking pool runs database reads and slow CPU work (argon2id); the store's
+// own writer thread does group commits. Results are posted back to the network thread.
+//
+// Shutdown (SIGTERM/SIGINT or Stop()): stop accepting, answer what is in flight, wait for
+// pending store writes so every ack goes out, close WebSockets with 1001, then return from
+// Run(); the caller closes the store, which flushes and checkpoints the database.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/token.hpp"
+#include "core/config.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace kefu::http {
+
+class Server {
+ public:
+  Server(const ServerConfig& config, store::Store& store, const auth::TokenSigner& signer);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket. Code::unavailable when the address is taken.
+  Status Listen();
+
+  // "host:port" actually bound (useful with port 0).
+  std::string local_address() const;
+
+  // Serves until Stop() or SIGTERM/SIGINT, then drains. Blocks the calling thread.
+  Status Run();
+
+  // Asks Run() to drain and return. Thread-safe.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A route the server answers: method and path template ("/api/v1/conversations/{id}").
+struct RouteInfo {
+  std::string method;
+  std::string path;
+};
+
+// Every route, for the test that keeps docs/openapi.yaml in step with the code.
+std::vector<RouteInfo> Routes();
+
+}  // namespace kefu::http

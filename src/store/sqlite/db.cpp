@@ -1,0 +1,115 @@
+#include "store/sqlite/db.hpp"
+
+#include <sqlite3.h>
+
+namespace kefu::store::sqlite {
+
+Stmt::~Stmt() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Stmt& Stmt::Bind(int index, std::int64_t v) {
+  sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int index, std::string_view v) {
+  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Stmt& Stmt::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Result<bool> Stmt::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Code code = rc == SQLITE_CONSTRAINT ? Code::conflict
+              : (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? Code::unavailable
+                                                             : Code::internal;
+  return MakeError(code, "sqlite: " + db_->LastError());
+}
+
+Status Stmt::Run() {
+  for (;;) {
+    auto r = Step();
+    if (!r.ok()) return std::move(r).error();
+    if (!*r) return Ok();
+  }
+}
+
+std::int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Stmt::Text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  if (!p) return {};
+  return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Result<Db> Db::Open(const std::string& path, bool read_only) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY
+                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close_v2(raw);
+    return MakeError(Code::unavailable, "cannot open database " + path + ": " + msg);
+  }
+  // Another process (backup, a CLI command) may hold the lock briefly: wait, don't fail.
+  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_extended_result_codes(raw, 0);
+  return Db(raw);
+}
+
+Db::Db(Db&& other) noexcept : db_(other.db_), cache_(std::move(other.cache_)) {
+  other.db_ = nullptr;
+  other.cache_.clear();
+}
+
+Db& Db::operator=(Db&& other) noexcept {
+  if (this != &other) {
+    this->~Db();
+    new (this) Db(std::move(other));
+  }
+  return *this;
+}
+
+Db::~Db() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Status Db::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return MakeError(Code::internal, "sqlite: " + msg);
+  }
+  return Ok();
+}
+
+Result<Stmt> Db::Prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return Stmt(*this, it->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK)
+    return MakeError(Code::internal, "sqlite prepare: " + LastError());
+  cache_.emplace(std::string(sql), stmt);
+  return Stmt(*this, stmt);
+}
+
+std::int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+
+std::string Db::LastError() const { return db_ ? sqlite3_errmsg(db_) : "closed"; }
+
+}  // namespace kefu::store::sqlite

@@ -1,0 +1,80 @@
+// A thin RAII layer over one sqlite3 connection: cached prepared statements and typed binding.
+// Internal to the SQLite engine. One Db is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kefu::store::sqlite {
+
+class Db;
+
+// A prepared statement borrowed from the Db's cache; reset and unbound when it goes out of scope.
+class Stmt {
+ public:
+  Stmt(Db& db, sqlite3_stmt* stmt) : db_(&db), stmt_(stmt) {}
+  Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
+  ~Stmt();
+
+  Stmt& Bind(int index, std::int64_t v);
+  Stmt& Bind(int index, int v) { return Bind(index, std::int64_t{v}); }
+  Stmt& Bind(int index, std::string_view v);  // TEXT; the view must outlive Step()
+  Stmt& BindNull(int index);
+  // Binds NULL when `v` is 0 / empty.
+  Stmt& BindOptional(int index, std::int64_t v) { return v ? Bind(index, v) : BindNull(index); }
+  Stmt& BindOptional(int index, std::string_view v) { return v.empty() ? BindNull(index) : Bind(index, v); }
+
+  // Advances: true with a row, false when done; errors carry SQLite's message.
+  Result<bool> Step();
+  // Runs to completion, ignoring rows.
+  Status Run();
+
+  std::int64_t Int(int col) const;
+  std::string Text(int col) const;
+  bool IsNull(int col) const;
+
+ private:
+  Db* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Db {
+ public:
+  // Opens (creating when `create`) the database file. `read_only` connections refuse writes.
+  static Result<Db> Open(const std::string& path, bool read_only);
+  Db(Db&& other) noexcept;
+  Db& operator=(Db&& other) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  // Runs one or more statements without results (DDL, PRAGMA, BEGIN/COMMIT).
+  Status Exec(const char* sql);
+  // A prepared statement for `sql`, compiled once per connection and cached.
+  Result<Stmt> Prepare(std::string_view sql);
+  std::int64_t LastInsertId() const;
+  std::string LastError() const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
+};
+
+}  // namespace kefu::store::sqlite

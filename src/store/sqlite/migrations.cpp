@@ -1,0 +1,155 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <string>
+
+#include "core/time.hpp"
+
+namespace kefu::store::sqlite {
+namespace {
+
+// Append only: a released migration is never edited, a change is a new version.
+constexpr Migration kMigrations[] = {
+    {1, "customers, staff, conversations, messages, events",
+     R"sql(
+CREATE TABLE customers (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL DEFAULT '',
+  lang        TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL
+);
+-- How a customer is known on each channel (widget visitor id, WeChat openid, Telegram user id,
+-- e-mail address, phone number). One identity belongs to one customer.
+CREATE TABLE customer_identities (
+  id           INTEGER PRIMARY KEY,
+  customer_id  INTEGER NOT NULL REFERENCES customers(id),
+  channel      TEXT NOT NULL,
+  external_id  TEXT NOT NULL,
+  verified     INTEGER NOT NULL DEFAULT 0,
+  created_at   INTEGER NOT NULL,
+  UNIQUE (channel, external_id)
+);
+CREATE INDEX customer_identities_by_customer ON customer_identities(customer_id);
+
+CREATE TABLE staff (
+  id             INTEGER PRIMARY KEY,
+  email          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name           TEXT NOT NULL,
+  role           TEXT NOT NULL CHECK (role IN ('admin','supervisor','agent','auditor','kb_editor')),
+  desk           TEXT CHECK (desk IN ('L1','L2','L3','security','complaints')),
+  max_chats      INTEGER NOT NULL DEFAULT 5 CHECK (max_chats >= 0),
+  password_hash  TEXT NOT NULL,
+  token_version  INTEGER NOT NULL DEFAULT 1,
+  disabled       INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL
+);
+
+CREATE TABLE conversations (
+  id                    INTEGER PRIMARY KEY,
+  customer_id           INTEGER NOT NULL REFERENCES customers(id),
+  channel               TEXT NOT NULL,
+  state                 TEXT NOT NULL CHECK (state IN ('bot','queued','active','pending','resolved','closed')),
+  desk                  TEXT,
+  assigned_staff_id     INTEGER REFERENCES staff(id),
+  last_seq              INTEGER NOT NULL DEFAULT 0,
+  last_message_at       INTEGER,
+  last_message_preview  TEXT,
+  created_at            INTEGER NOT NULL,
+  updated_at            INTEGER NOT NULL
+);
+-- Keyset pagination: newest activity first, id breaks ties.
+CREATE INDEX conversations_by_activity ON conversations(updated_at DESC, id DESC);
+CREATE INDEX conversations_by_state ON conversations(state, updated_at DESC, id DESC);
+CREATE INDEX conversations_by_staff ON conversations(assigned_staff_id, updated_at DESC, id DESC)
+  WHERE assigned_staff_id IS NOT NULL;
+CREATE INDEX conversations_by_customer ON conversations(customer_id, id);
+
+CREATE TABLE messages (
+  id               INTEGER PRIMARY KEY,
+  conversation_id  INTEGER NOT NULL REFERENCES conversations(id),
+  seq              INTEGER NOT NULL,
+  sender_type      TEXT NOT NULL,
+  sender_id        INTEGER NOT NULL DEFAULT 0,
+  client_id        TEXT,
+  text             TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+-- A resent client_id from the same sender in the same conversation is the same message.
+CREATE UNIQUE INDEX messages_by_client_id
+  ON messages(conversation_id, sender_type, sender_id, client_id) WHERE client_id IS NOT NULL;
+
+-- Append-only history of everything that happened; analytics are computed from it.
+CREATE TABLE events (
+  id               INTEGER PRIMARY KEY,
+  conversation_id  INTEGER,
+  type             TEXT NOT NULL,
+  at               INTEGER NOT NULL,
+  actor_type       TEXT,
+  actor_id         INTEGER,
+  data             TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_conversation ON events(conversation_id, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<int> Migrate(Db& db) {
+  KEFU_TRY(db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  int current = 0;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    KEFU_ASSIGN(row, stmt.Step());
+    if (row) current = static_cast<int>(stmt.Int(0));
+  }
+  const int latest = Migrations().back().version;
+  if (current > latest)
+    return MakeError(Code::invalid, "database schema version " + std::to_string(current) +
+                                        " is newer than this kefu (" + std::to_string(latest) +
+                                        "); upgrade kefu");
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    // IMMEDIATE: two processes migrating at once serialise here, and the loser re-checks.
+    KEFU_TRY(db.Exec("BEGIN IMMEDIATE"));
+    bool applied = false;
+    {
+      auto check = db.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
+      if (check.ok()) {
+        check->Bind(1, m.version);
+        auto row = check->Step();
+        applied = row.ok() && *row;
+      }
+    }
+    if (!applied) {
+      auto st = db.Exec(m.sql);
+      if (st.ok()) {
+        auto ins = db.Prepare(
+            "INSERT INTO schema_migrations(version, description, applied_at) VALUES (?1, ?2, ?3)");
+        if (!ins.ok()) {
+          st = std::move(ins).error();
+        } else {
+          ins->Bind(1, m.version).Bind(2, m.description).Bind(3, Clock::System().Now());
+          st = ins->Run();
+        }
+      }
+      if (!st.ok()) {
+        (void)db.Exec("ROLLBACK");
+        return MakeError(Code::internal, "migration " + std::to_string(m.version) + " (" +
+                                             m.description + ") failed: " + st.error().message);
+      }
+    }
+    KEFU_TRY(db.Exec("COMMIT"));
+    current = m.version;
+  }
+  return current;
+}
+
+}  // namespace kefu::store::sqlite

@@ -1,0 +1,652 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/migrations.hpp"
+
+namespace kefu::store::sqlite {
+namespace {
+
+using domain::ActorType;
+using domain::ConversationAction;
+using domain::ConversationState;
+
+constexpr size_t kPreviewChars = 80;
+
+// One queued write. `run` executes inside the batch transaction (in a savepoint when the batch
+// has several jobs); `finish` runs after the batch is committed, with the commit's error if any.
+struct Job {
+  std::function<Status(Db&)> run;
+  std::function<void(const Error*)> finish;
+};
+
+// ---------- row mapping ----------
+
+constexpr const char* kConversationColumns =
+    "SELECT c.id, c.customer_id, cu.name, c.channel, c.state, c.desk, c.assigned_staff_id, "
+    "s.name, c.last_seq, c.last_message_at, c.last_message_preview, c.created_at, c.updated_at "
+    "FROM conversations c JOIN customers cu ON cu.id = c.customer_id "
+    "LEFT JOIN staff s ON s.id = c.assigned_staff_id ";
+
+Conversation ReadConversation(const Stmt& s) {
+  Conversation c;
+  c.id = s.Int(0);
+  c.customer_id = s.Int(1);
+  c.customer_name = s.Text(2);
+  c.channel = s.Text(3);
+  c.state = domain::ParseState(s.Text(4)).value_or(ConversationState::closed);
+  if (!s.IsNull(5)) c.desk = domain::ParseDesk(s.Text(5));
+  c.assigned_staff_id = s.Int(6);
+  c.assigned_staff_name = s.Text(7);
+  c.last_seq = s.Int(8);
+  c.last_message_at = s.Int(9);
+  c.last_message_preview = s.Text(10);
+  c.created_at = s.Int(11);
+  c.updated_at = s.Int(12);
+  return c;
+}
+
+constexpr const char* kMessageColumns =
+    "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.sender_type, m.sender_id, "
+    "COALESCE(s.name, cu.name, ''), m.text, m.created_at FROM messages m "
+    "LEFT JOIN staff s ON m.sender_type = 'staff' AND s.id = m.sender_id "
+    "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id ";
+
+Message ReadMessage(const Stmt& s) {
+  Message m;
+  m.id = s.Int(0);
+  m.conversation_id = s.Int(1);
+  m.seq = s.Int(2);
+  m.client_id = s.Text(3);
+  m.sender.type = domain::ParseActorType(s.Text(4)).value_or(ActorType::system);
+  m.sender.id = s.Int(5);
+  m.sender_name = s.Text(6);
+  m.text = s.Text(7);
+  m.created_at = s.Int(8);
+  return m;
+}
+
+constexpr const char* kStaffColumns =
+    "SELECT id, email, name, role, desk, max_chats, password_hash, token_version, disabled, "
+    "created_at FROM staff ";
+
+Staff ReadStaff(const Stmt& s) {
+  Staff st;
+  st.id = s.Int(0);
+  st.email = s.Text(1);
+  st.name = s.Text(2);
+  st.role = domain::ParseRole(s.Text(3)).value_or(domain::Role::agent);
+  if (!s.IsNull(4)) st.desk = domain::ParseDesk(s.Text(4));
+  st.max_chats = static_cast<int>(s.Int(5));
+  st.password_hash = s.Text(6);
+  st.token_version = s.Int(7);
+  st.disabled = s.Int(8) != 0;
+  st.created_at = s.Int(9);
+  return st;
+}
+
+Result<Conversation> LoadConversation(Db& db, Id id) {
+  static const std::string sql = std::string(kConversationColumns) + "WHERE c.id = ?1";
+  KEFU_ASSIGN(stmt, db.Prepare(sql));
+  stmt.Bind(1, id);
+  KEFU_ASSIGN(row, stmt.Step());
+  if (!row) return MakeError(Code::not_found, "conversation " + std::to_string(id) + " not found");
+  return ReadConversation(stmt);
+}
+
+Result<Id> InsertEvent(Db& db, Id conversation_id, std::string_view type, Millis at,
+                       const std::optional<domain::Actor>& actor, std::string_view data) {
+  KEFU_ASSIGN(stmt, db.Prepare(
+                        "INSERT INTO events(conversation_id, type, at, actor_type, actor_id, data) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  stmt.BindOptional(1, conversation_id).Bind(2, type).Bind(3, at);
+  if (actor) {
+    stmt.Bind(4, domain::ActorTypeName(actor->type)).Bind(5, actor->id);
+  } else {
+    stmt.BindNull(4).BindNull(5);
+  }
+  stmt.Bind(6, data);
+  KEFU_TRY(stmt.Run());
+  return db.LastInsertId();
+}
+
+// ---------- pool of read connections ----------
+
+class ReadPool {
+ public:
+  void Add(Db db) { free_.push_back(std::make_unique<Db>(std::move(db))); }
+
+  // Borrows a connection for the lifetime of the lease.
+  class Lease {
+   public:
+    Lease(ReadPool& pool, std::unique_ptr<Db> db) : pool_(pool), db_(std::move(db)) {}
+    ~Lease() { pool_.Return(std::move(db_)); }
+    Db& operator*() { return *db_; }
+
+   private:
+    ReadPool& pool_;
+    std::unique_ptr<Db> db_;
+  };
+
+  Lease Acquire() {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return !free_.empty(); });
+    auto db = std::move(free_.back());
+    free_.pop_back();
+    return Lease(*this, std::move(db));
+  }
+
+  void Clear() {
+    std::lock_guard lock(m_);
+    free_.clear();
+  }
+
+ private:
+  void Return(std::unique_ptr<Db> db) {
+    std::lock_guard lock(m_);
+    free_.push_back(std::move(db));
+    cv_.notify_one();
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Db>> free_;
+};
+
+// ---------- the store ----------
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(Db writer, int version, const StoreOptions& options)
+      : writer_db_(std::move(writer)), version_(version), max_batch_(options.max_batch) {
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~SqliteStore() override { Close(); }
+
+  ReadPool& readers() { return readers_; }
+  int SchemaVersion() const override { return version_; }
+
+  void AddStaff(NewStaff staff, Callback<Staff> done) override {
+    Submit<Staff>(
+        [staff = std::move(staff)](Db& db) -> Result<Staff> {
+          KEFU_ASSIGN(stmt, db.Prepare(
+                                "INSERT INTO staff(email, name, role, desk, max_chats, "
+                                "password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+          std::string email = AsciiLower(staff.email);
+          stmt.Bind(1, email).Bind(2, staff.name).Bind(3, domain::RoleName(staff.role));
+          if (staff.desk) {
+            stmt.Bind(4, domain::DeskName(*staff.desk));
+          } else {
+            stmt.BindNull(4);
+          }
+          stmt.Bind(5, staff.max_chats).Bind(6, staff.password_hash).Bind(7, staff.at);
+          auto st = stmt.Run();
+          if (!st.ok()) {
+            if (st.error().code == Code::conflict)
+              return MakeError(Code::conflict, "a staff member with email " + email + " exists");
+            return std::move(st).error();
+          }
+          Staff out;
+          out.id = db.LastInsertId();
+          out.email = email;
+          out.name = staff.name;
+          out.role = staff.role;
+          out.desk = staff.desk;
+          out.max_chats = staff.max_chats;
+          out.password_hash = staff.password_hash;
+          out.created_at = staff.at;
+          std::string data = "{\"staff_id\":" + std::to_string(out.id) + ",\"role\":\"" +
+                             std::string(domain::RoleName(out.role)) + "\"}";
+          KEFU_TRY(InsertEvent(db, 0, "staff.created", staff.at, std::nullopt, data));
+          return out;
+        },
+        std::move(done));
+  }
+
+  void CreateSession(NewSession session, Callback<Session> done) override {
+    Submit<Session>(
+        [session = std::move(session)](Db& db) -> Result<Session> {
+          Session out;
+          {
+            KEFU_ASSIGN(stmt, db.Prepare(
+                                  "INSERT INTO customers(name, lang, created_at) VALUES (?1, ?2, ?3)"));
+            stmt.Bind(1, session.name).Bind(2, session.lang).Bind(3, session.at);
+            KEFU_TRY(stmt.Run());
+          }
+          out.customer = Customer{db.LastInsertId(), session.name, session.lang, session.at};
+          {
+            KEFU_ASSIGN(stmt, db.Prepare(
+                                  "INSERT INTO conversations(customer_id, channel, state, "
+                                  "created_at, updated_at) VALUES (?1, ?2, 'bot', ?3, ?3)"));
+            stmt.Bind(1, out.customer.id).Bind(2, session.channel).Bind(3, session.at);
+            KEFU_TRY(stmt.Run());
+          }
+          Conversation& c = out.conversation;
+          c.id = db.LastInsertId();
+          c.customer_id = out.customer.id;
+          c.customer_name = session.name;
+          c.channel = session.channel;
+          c.state = ConversationState::bot;
+          c.created_at = c.updated_at = session.at;
+          domain::Actor actor{ActorType::customer, out.customer.id};
+          std::string data = "{\"channel\":";
+          AppendJsonString(data, session.channel);
+          data += '}';
+          KEFU_TRY(InsertEvent(db, c.id, "created", session.at, actor, data));
+          return out;
+        },
+        std::move(done));
+  }
+
+  void AppendMessage(NewMessage msg, Callback<AppendedMessage> done) override {
+    Submit<AppendedMessage>(
+        [msg = std::move(msg)](Db& db) -> Result<AppendedMessage> {
+          const std::string_view sender_type = domain::ActorTypeName(msg.sender.type);
+          if (!msg.client_id.empty()) {
+            static const std::string sql =
+                std::string(kMessageColumns) +
+                "WHERE m.conversation_id = ?1 AND m.sender_type = ?2 AND m.sender_id = ?3 "
+                "AND m.client_id = ?4";
+            KEFU_ASSIGN(stmt, db.Prepare(sql));
+            stmt.Bind(1, msg.conversation_id).Bind(2, sender_type).Bind(3, msg.sender.id).Bind(4, msg.client_id);
+            KEFU_ASSIGN(row, stmt.Step());
+            if (row) return AppendedMessage{ReadMessage(stmt), true};
+          }
+          std::int64_t seq;
+          {
+            KEFU_ASSIGN(stmt, db.Prepare(
+                                  "UPDATE conversations SET last_seq = last_seq + 1, "
+                                  "last_message_at = ?2, last_message_preview = ?3, updated_at = ?2 "
+                                  "WHERE id = ?1 RETURNING last_seq"));
+            std::string_view preview = TruncateCodePoints(msg.text, kPreviewChars);
+            stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(3, preview);
+            KEFU_ASSIGN(row, stmt.Step());
+            if (!row)
+              return MakeError(Code::not_found,
+                               "conversation " + std::to_string(msg.conversation_id) + " not found");
+            seq = stmt.Int(0);
+          }
+          AppendedMessage out;
+          Message& m = out.message;
+          {
+            KEFU_ASSIGN(stmt, db.Prepare(
+                                  "INSERT INTO messages(conversation_id, seq, sender_type, "
+                                  "sender_id, client_id, text, created_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+            stmt.Bind(1, msg.conversation_id).Bind(2, seq).Bind(3, sender_type).Bind(4, msg.sender.id);
+            stmt.BindOptional(5, std::string_view(msg.client_id)).Bind(6, msg.text).Bind(7, msg.at);
+            KEFU_TRY(stmt.Run());
+          }
+          m.id = db.LastInsertId();
+          m.conversation_id = msg.conversation_id;
+          m.seq = seq;
+          m.client_id = msg.client_id;
+          m.sender = msg.sender;
+          m.text = msg.text;
+          m.created_at = msg.at;
+          std::string data = "{\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(seq) + "}";
+          KEFU_TRY(InsertEvent(db, msg.conversation_id, "message", msg.at, msg.sender, data));
+          return out;
+        },
+        std::move(done));
+  }
+
+  void ApplyTransition(TransitionRequest req, Callback<TransitionResult> done) override {
+    Submit<TransitionResult>(
+        [req = std::move(req)](Db& db) -> Result<TransitionResult> {
+          KEFU_ASSIGN(before, LoadConversation(db, req.conversation_id));
+          KEFU_ASSIGN(after_state, domain::Transition(before.state, req.action));
+          Id assignee = before.assigned_staff_id;
+          std::optional<domain::Desk> desk = before.desk;
+          std::string data = "{\"from\":\"" + std::string(domain::StateName(before.state)) +
+                             "\",\"to\":\"" + std::string(domain::StateName(after_state)) + "\"";
+          switch (req.action) {
+            case ConversationAction::accept:
+            case ConversationAction::assign:
+            case ConversationAction::transfer_to_agent:
+              if (req.assign_to == 0) return MakeError(Code::invalid, "no agent to assign to");
+              if (req.action == ConversationAction::transfer_to_agent && req.assign_to == before.assigned_staff_id)
+                return MakeError(Code::conflict, "the conversation is already with that agent");
+              assignee = req.assign_to;
+              data += ",\"agent_id\":" + std::to_string(assignee);
+              if (before.assigned_staff_id)
+                data += ",\"from_agent_id\":" + std::to_string(before.assigned_staff_id);
+              break;
+            case ConversationAction::handoff:
+            case ConversationAction::transfer_to_desk:
+              assignee = 0;
+              if (req.desk) desk = req.desk;
+              if (!desk) desk = domain::Desk::L1;
+              data += ",\"desk\":\"" + std::string(domain::DeskName(*desk)) + "\"";
+              if (before.assigned_staff_id)
+                data += ",\"from_agent_id\":" + std::to_string(before.assigned_staff_id);
+              break;
+            default:
+              break;
+          }
+          if (!req.reason.empty()) {
+            data += ",\"reason\":";
+            AppendJsonString(data, req.reason);
+          }
+          data += '}';
+          if (assignee && assignee != before.assigned_staff_id) {
+            KEFU_ASSIGN(check, db.Prepare("SELECT 1 FROM staff WHERE id = ?1 AND disabled = 0"));
+            check.Bind(1, assignee);
+            KEFU_ASSIGN(exists, check.Step());
+            if (!exists) return MakeError(Code::not_found, "staff " + std::to_string(assignee) + " not found");
+          }
+          {
+            KEFU_ASSIGN(stmt, db.Prepare(
+                                  "UPDATE conversations SET state = ?2, desk = ?3, "
+                                  "assigned_staff_id = ?4, updated_at = ?5 WHERE id = ?1"));
+            stmt.Bind(1, req.conversation_id).Bind(2, domain::StateName(after_state));
+            if (desk) {
+              stmt.Bind(3, domain::DeskName(*desk));
+            } else {
+              stmt.BindNull(3);
+            }
+            stmt.BindOptional(4, assignee).Bind(5, req.at);
+            KEFU_TRY(stmt.Run());
+          }
+          TransitionResult out;
+          out.event.type = std::string(domain::EventType(req.action));
+          KEFU_ASSIGN(event_id, InsertEvent(db, req.conversation_id, out.event.type, req.at, req.actor, data));
+          out.event.id = event_id;
+          out.event.conversation_id = req.conversation_id;
+          out.event.at = req.at;
+          out.event.actor = req.actor;
+          out.event.data_json = std::move(data);
+          KEFU_ASSIGN(after, LoadConversation(db, req.conversation_id));
+          out.conversation = std::move(after);
+          return out;
+        },
+        std::move(done));
+  }
+
+  // ---------- reads ----------
+
+  Result<Staff> GetStaff(Id id) override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kStaffColumns) + "WHERE id = ?1";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    stmt.Bind(1, id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "staff " + std::to_string(id) + " not found");
+    return ReadStaff(stmt);
+  }
+
+  Result<Staff> FindStaffByEmail(std::string_view email) override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kStaffColumns) + "WHERE email = ?1";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    std::string lower = AsciiLower(email);
+    stmt.Bind(1, lower);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "no staff member with that email");
+    return ReadStaff(stmt);
+  }
+
+  Result<std::vector<Staff>> ListStaff() override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kStaffColumns) + "ORDER BY id";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    std::vector<Staff> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      out.push_back(ReadStaff(stmt));
+    }
+    return out;
+  }
+
+  Result<Customer> GetCustomer(Id id) override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare("SELECT id, name, lang, created_at FROM customers WHERE id = ?1"));
+    stmt.Bind(1, id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "customer " + std::to_string(id) + " not found");
+    return Customer{stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Int(3)};
+  }
+
+  Result<Conversation> GetConversation(Id id) override {
+    auto lease = readers_.Acquire();
+    return LoadConversation(*lease, id);
+  }
+
+  Result<ConversationPage> ListConversations(const ConversationQuery& q) override {
+    std::int64_t cursor_at = INT64_MAX, cursor_id = INT64_MAX;
+    if (!q.cursor.empty()) {
+      auto dot = q.cursor.find('.');
+      try {
+        if (dot == std::string::npos) throw std::invalid_argument("cursor");
+        cursor_at = std::stoll(q.cursor.substr(0, dot));
+        cursor_id = std::stoll(q.cursor.substr(dot + 1));
+      } catch (const std::exception&) {
+        return MakeError(Code::invalid, "bad cursor");
+      }
+    }
+    // One statement per shape; states are bound as parameters so the plans stay cached.
+    std::string sql = kConversationColumns;
+    sql += "WHERE (c.updated_at, c.id) < (?1, ?2)";
+    if (q.assigned_staff_id) sql += " AND c.assigned_staff_id = ?3";
+    if (!q.states.empty()) {
+      sql += " AND c.state IN (";
+      for (size_t i = 0; i < q.states.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(10 + i);
+      sql += ')';
+    }
+    sql += " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?4";
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    const int limit = std::clamp(q.limit, 1, 500);
+    stmt.Bind(1, cursor_at).Bind(2, cursor_id).Bind(4, limit + 1);
+    if (q.assigned_staff_id) stmt.Bind(3, q.assigned_staff_id);
+    for (size_t i = 0; i < q.states.size(); ++i)
+      stmt.Bind(static_cast<int>(10 + i), domain::StateName(q.states[i]));
+    ConversationPage page;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      if (static_cast<int>(page.conversations.size()) == limit) {
+        const Conversation& last = page.conversations.back();
+        page.next_cursor = std::to_string(last.updated_at) + "." + std::to_string(last.id);
+        break;
+      }
+      page.conversations.push_back(ReadConversation(stmt));
+    }
+    return page;
+  }
+
+  Result<MessagePage> ListMessages(const MessageQuery& q) override {
+    const int limit = std::clamp(q.limit, 1, 500);
+    auto lease = readers_.Acquire();
+    MessagePage page;
+    if (q.after_seq) {
+      static const std::string sql = std::string(kMessageColumns) +
+                                     "WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3";
+      KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+      stmt.Bind(1, q.conversation_id).Bind(2, *q.after_seq).Bind(3, limit + 1);
+      for (;;) {
+        KEFU_ASSIGN(row, stmt.Step());
+        if (!row) break;
+        if (static_cast<int>(page.messages.size()) == limit) {
+          page.has_more = true;
+          break;
+        }
+        page.messages.push_back(ReadMessage(stmt));
+      }
+      return page;
+    }
+    static const std::string sql = std::string(kMessageColumns) +
+                                   "WHERE m.conversation_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    stmt.Bind(1, q.conversation_id).Bind(2, q.before_seq.value_or(INT64_MAX)).Bind(3, limit + 1);
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      if (static_cast<int>(page.messages.size()) == limit) {
+        page.has_more = true;
+        break;
+      }
+      page.messages.push_back(ReadMessage(stmt));
+    }
+    std::reverse(page.messages.begin(), page.messages.end());
+    return page;
+  }
+
+  Result<std::vector<Event>> ListEvents(Id conversation_id) override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare(
+                          "SELECT id, conversation_id, type, at, actor_type, actor_id, data "
+                          "FROM events WHERE conversation_id = ?1 ORDER BY id"));
+    stmt.Bind(1, conversation_id);
+    std::vector<Event> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      Event e;
+      e.id = stmt.Int(0);
+      e.conversation_id = stmt.Int(1);
+      e.type = stmt.Text(2);
+      e.at = stmt.Int(3);
+      if (!stmt.IsNull(4))
+        e.actor = domain::Actor{domain::ParseActorType(stmt.Text(4)).value_or(ActorType::system), stmt.Int(5)};
+      e.data_json = stmt.Text(6);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(m_);
+      if (stopping_) {
+        if (writer_thread_.joinable() && writer_thread_.get_id() != std::this_thread::get_id())
+          writer_thread_.join();
+        return;
+      }
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    if (writer_thread_.joinable()) writer_thread_.join();
+    readers_.Clear();
+    // A final checkpoint folds the WAL into the database so a copied file is complete.
+    (void)writer_db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+ private:
+  template <typename T>
+  void Submit(std::function<Result<T>(Db&)> body, Callback<T> done) {
+    auto slot = std::make_shared<std::optional<Result<T>>>();
+    Job job;
+    job.run = [body = std::move(body), slot](Db& db) -> Status {
+      slot->emplace(body(db));
+      if (!slot->value().ok()) return slot->value().error();
+      return Ok();
+    };
+    job.finish = [slot, done = std::move(done)](const Error* commit_error) {
+      if (commit_error) {
+        done(*commit_error);
+      } else {
+        done(std::move(slot->value()));
+      }
+    };
+    {
+      std::lock_guard lock(m_);
+      if (!stopping_) {
+        queue_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
+    }
+    Error closed{Code::unavailable, "the database is closed"};
+    job.finish(&closed);
+  }
+
+  Status Statement(const char* sql) {
+    KEFU_ASSIGN(stmt, writer_db_.Prepare(sql));
+    return stmt.Run();
+  }
+
+  void WriterLoop() {
+    std::vector<Job> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued is done
+        while (!queue_.empty() && static_cast<int>(batch.size()) < max_batch_) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      RunBatch(batch);
+      batch.clear();
+    }
+  }
+
+  void RunBatch(std::vector<Job>& batch) {
+    std::vector<std::optional<Error>> failed(batch.size());
+    auto begin = Statement("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto& job : batch) job.finish(&begin.error());
+      return;
+    }
+    const bool single = batch.size() == 1;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!single) (void)Statement("SAVEPOINT job");
+      Status st = batch[i].run(writer_db_);
+      if (!st.ok()) {
+        failed[i] = st.error();
+        if (!single) (void)Statement("ROLLBACK TO job");
+      }
+      if (!single) (void)Statement("RELEASE job");
+    }
+    // With synchronous=FULL in WAL mode, COMMIT returns after the WAL is fsync'd: durable.
+    Status commit = single && failed[0] ? Statement("ROLLBACK") : Statement("COMMIT");
+    if (!commit.ok()) {
+      log::Error("store.commit_failed", {{"error", commit.error().message}, {"batch", batch.size()}});
+      (void)Statement("ROLLBACK");
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].finish(failed[i] ? &*failed[i] : &commit.error());
+      return;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].finish(failed[i] ? &*failed[i] : nullptr);
+  }
+
+  Db writer_db_;
+  int version_;
+  int max_batch_;
+  ReadPool readers_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread writer_thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  KEFU_ASSIGN(writer, Db::Open(path, false));
+  // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit.
+  KEFU_TRY(writer.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  KEFU_ASSIGN(version, Migrate(writer));
+  auto store = std::make_unique<SqliteStore>(std::move(writer), version, options);
+  for (int i = 0; i < std::max(1, options.read_connections); ++i) {
+    KEFU_ASSIGN(reader, Db::Open(path, false));
+    KEFU_TRY(reader.Exec("PRAGMA query_only=ON; PRAGMA foreign_keys=ON;"));
+    store->readers().Add(std::move(reader));
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace kefu::store::sqlite

@@ -1,0 +1,231 @@
+// The Store: everything kefu keeps, behind one engine-neutral interface.
+//
+// Engines: SQLite (default, embedded) now; PostgreSQL follows behind the same interface, so
+// callers never see SQL or an engine type. Store::Open picks the engine from the URL.
+//
+// Threading and durability contract (both engines):
+//  * Writes are asynchronous. One writer per database commits whatever is queued as a single
+//    transaction (group commit), so one fsync covers many writers. A write's callback runs only
+//    after its transaction is committed and durable (SQLite: WAL + synchronous=FULL), on the
+//    writer's thread: post back to your own executor, and never block in it.
+//  * A failing write does not fail the others in its batch (each runs in a savepoint).
+//  * Reads are synchronous and thread-safe; they may block on disk, so call them off the
+//    network threads. They see every write whose callback has run.
+//  * Every state change of a conversation appends one row to the append-only events table in
+//    the same transaction as the change itself.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "domain/conversation.hpp"
+#include "domain/staff.hpp"
+
+namespace kefu::store {
+
+using domain::Id;
+
+template <typename T>
+using Callback = std::function<void(Result<T>)>;
+
+struct Customer {
+  Id id = 0;
+  std::string name;
+  std::string lang;
+  Millis created_at = 0;
+};
+
+struct Staff {
+  Id id = 0;
+  std::string email;
+  std::string name;
+  domain::Role role = domain::Role::agent;
+  std::optional<domain::Desk> desk;
+  int max_chats = 5;
+  std::string password_hash;  // argon2id encoded; never leaves the server
+  std::int64_t token_version = 1;
+  bool disabled = false;
+  Millis created_at = 0;
+};
+
+struct Conversation {
+  Id id = 0;
+  Id customer_id = 0;
+  std::string customer_name;
+  std::string channel;  // "widget", later "wechat", "telegram", "email", "phone"
+  domain::ConversationState state = domain::ConversationState::bot;
+  std::optional<domain::Desk> desk;
+  Id assigned_staff_id = 0;  // 0: nobody
+  std::string assigned_staff_name;
+  std::int64_t last_seq = 0;
+  Millis last_message_at = 0;  // 0: no message yet
+  std::string last_message_preview;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+struct Message {
+  Id id = 0;
+  Id conversation_id = 0;
+  std::int64_t seq = 0;  // 1, 2, 3, … per conversation
+  std::string client_id;  // empty when the sender gave none
+  domain::Actor sender;
+  std::string sender_name;
+  std::string text;
+  Millis created_at = 0;
+};
+
+struct Event {
+  Id id = 0;
+  Id conversation_id = 0;
+  std::string type;  // "created", "message", "queued", "assigned", "transferred", ...
+  Millis at = 0;
+  std::optional<domain::Actor> actor;
+  std::string data_json;  // a JSON object with the type's own fields ("{}" when none)
+};
+
+struct NewStaff {
+  std::string email;
+  std::string name;
+  domain::Role role = domain::Role::agent;
+  std::optional<domain::Desk> desk;
+  int max_chats = 5;
+  std::string password_hash;
+  Millis at = 0;
+};
+
+struct NewSession {
+  std::string name;  // may be empty: a visitor
+  std::string lang;
+  std::string channel = "widget";
+  Millis at = 0;
+};
+
+struct Session {
+  Customer customer;
+  Conversation conversation;
+};
+
+struct NewMessage {
+  Id conversation_id = 0;
+  domain::Actor sender;
+  std::string client_id;  // empty: no idempotency key
+  std::string text;
+  Millis at = 0;
+};
+
+struct AppendedMessage {
+  Message message;
+  bool duplicate = false;  // the client_id was seen before: this is the stored message
+};
+
+struct TransitionRequest {
+  Id conversation_id = 0;
+  domain::ConversationAction action = domain::ConversationAction::accept;
+  domain::Actor actor;
+  Millis at = 0;
+  Id assign_to = 0;                  // accept, assign, transfer_to_agent
+  std::optional<domain::Desk> desk;  // handoff, transfer_to_desk
+  std::string reason;                // transfer
+};
+
+struct TransitionResult {
+  Conversation conversation;  // after the change
+  Event event;
+};
+
+struct ConversationQuery {
+  std::vector<domain::ConversationState> states;  // empty: any
+  Id assigned_staff_id = 0;                       // 0: anyone
+  int limit = 50;
+  std::string cursor;  // from the previous page's next_cursor; empty: first page
+};
+
+struct ConversationPage {
+  std::vector<Conversation> conversations;  // most recently active first
+  std::string next_cursor;                  // empty: no more
+};
+
+struct MessageQuery {
+  Id conversation_id = 0;
+  std::optional<std::int64_t> before_seq;  // newest page below this seq
+  std::optional<std::int64_t> after_seq;   // oldest page above this seq
+  int limit = 50;
+};
+
+struct MessagePage {
+  std::vector<Message> messages;  // ascending seq
+  bool has_more = false;
+};
+
+struct StoreOptions {
+  int read_connections = 2;
+  int max_batch = 512;  // writes per group commit
+};
+
+class Store {
+ public:
+  // Opens "sqlite:PATH" (or a bare PATH), creating the database and running migrations.
+  // "postgresql://…" is reserved for the PostgreSQL engine.
+  static Result<std::unique_ptr<Store>> Open(std::string_view url, const StoreOptions& options = {});
+
+  virtual ~Store() = default;
+
+  // The schema version after migrations.
+  virtual int SchemaVersion() const = 0;
+
+  // ---- writes (group committed; callbacks after durable commit, on the writer thread) ----
+
+  virtual void AddStaff(NewStaff staff, Callback<Staff> done) = 0;
+  virtual void CreateSession(NewSession session, Callback<Session> done) = 0;
+  // Stores a message (or finds the one with the same sender and client_id) and its event.
+  // Code::not_found when the conversation does not exist.
+  virtual void AppendMessage(NewMessage message, Callback<AppendedMessage> done) = 0;
+  // Applies a life-cycle action; Code::conflict when the state forbids it.
+  virtual void ApplyTransition(TransitionRequest request, Callback<TransitionResult> done) = 0;
+
+  // ---- reads (synchronous, thread-safe) ----
+
+  virtual Result<Staff> GetStaff(Id id) = 0;
+  virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;
+  virtual Result<std::vector<Staff>> ListStaff() = 0;
+  virtual Result<Customer> GetCustomer(Id id) = 0;
+  virtual Result<Conversation> GetConversation(Id id) = 0;
+  virtual Result<ConversationPage> ListConversations(const ConversationQuery& query) = 0;
+  virtual Result<MessagePage> ListMessages(const MessageQuery& query) = 0;
+  virtual Result<std::vector<Event>> ListEvents(Id conversation_id) = 0;
+
+  // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
+  // submitted afterwards fail with Code::unavailable.
+  virtual void Close() = 0;
+};
+
+// Runs an asynchronous write and waits for it: for the CLI and tests, never network threads.
+template <typename T, typename Fn>
+Result<T> Wait(Fn&& submit) {
+  struct State {
+    std::mutex m;
+    std::condition_variable cv;
+    std::optional<Result<T>> result;
+  };
+  auto state = std::make_shared<State>();
+  submit([state](Result<T> r) {
+    std::lock_guard lock(state->m);
+    state->result.emplace(std::move(r));
+    state->cv.notify_one();
+  });
+  std::unique_lock lock(state->m);
+  state->cv.wait(lock, [&] { return state->result.has_value(); });
+  return std::move(*state->result);
+}
+
+}  // namespace kefu::store

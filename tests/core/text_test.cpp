@@ -1,0 +1,53 @@
+#include "core/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kefu {
+namespace {
+
+TEST(Utf8, AcceptsWellFormedAndRejectsTheRest) {
+  struct Case {
+    std::string text;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"hello", true},
+      {"我的钱包 ¿qué? 🙂", true},
+      {"\xC3\x28", false},              // bad continuation
+      {"\xC0\xAF", false},              // overlong '/'
+      {"\xED\xA0\x80", false},          // UTF-16 surrogate
+      {"\xF4\x90\x80\x80", false},      // above U+10FFFF
+      {"\xE6\x88", false},              // truncated
+      {std::string("a\0b", 3), true},   // NUL is valid UTF-8
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(HexEncode(c.text));
+    EXPECT_EQ(IsValidUtf8(c.text), c.valid);
+  }
+}
+
+TEST(Utf8, CountsAndTruncatesByCodePoint) {
+  EXPECT_EQ(CountCodePoints("提现失败"), 4u);
+  EXPECT_EQ(TruncateCodePoints("提现失败abc", 3), "提现失");
+  EXPECT_EQ(TruncateCodePoints("ab", 5), "ab");
+}
+
+TEST(Json, EscapesWhatRfc8259Requires) {
+  std::string out;
+  AppendJsonString(out, "a\"b\\c\n\x01中");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001中\"");
+}
+
+TEST(Base64Url, RoundTripsEveryLength) {
+  std::string bytes;
+  for (int i = 0; i < 40; ++i) {
+    bytes += static_cast<char>(i * 37);
+    auto decoded = Base64UrlDecode(Base64UrlEncode(bytes));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(*decoded, bytes);
+  }
+  EXPECT_FALSE(Base64UrlDecode("ab$d").has_value());
+}
+
+}  // namespace
+}  // namespace kefu

@@ -1,0 +1,25 @@
+#include "core/time.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kefu {
+namespace {
+
+TEST(Rfc3339, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatRfc3339(1795722715123), "2026-11-26T19:51:55.123Z");
+  EXPECT_EQ(FormatRfc3339(951782400000), "2000-02-29T00:00:00.000Z");  // leap day
+}
+
+TEST(Rfc3339, ParsesZonesAndRejectsGarbage) {
+  EXPECT_EQ(ParseRfc3339("2026-11-26T19:51:55.123Z"), 1795722715123);
+  EXPECT_EQ(ParseRfc3339("2026-11-27T03:51:55.123+08:00"), 1795722715123);
+  EXPECT_EQ(ParseRfc3339("2026-11-26T19:51:55Z"), 1795722715000);
+  for (const char* bad : {"", "2026-11-26", "2026-13-01T00:00:00Z", "2026-11-26T19:51:55", "2026-11-26T19:51:55Zx"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_FALSE(ParseRfc3339(bad).has_value());
+  }
+}
+
+}  // namespace
+}  // namespace kefu

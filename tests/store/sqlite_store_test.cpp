@@ -1,0 +1,218 @@
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
+namespace kefu::store {
+namespace {
+
+using domain::ActorType;
+using domain::ConversationAction;
+using domain::ConversationState;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kefu-store-test-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    if (store_) store_->Close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    if (store_) store_->Close();
+    auto s = Store::Open("sqlite:" + (dir_ / "kefu.db").string());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+  }
+  Session NewSession(const std::string& name = "访客") {
+    store::NewSession s;
+    s.name = name;
+    s.at = 1000;
+    auto r = Wait<Session>([&](Callback<Session> done) { store_->CreateSession(s, std::move(done)); });
+    EXPECT_TRUE(r.ok());
+    return r.value();
+  }
+  Staff NewAgent(const std::string& email) {
+    NewStaff s;
+    s.email = email;
+    s.name = email;
+    s.desk = domain::Desk::L1;
+    s.password_hash = "x";
+    s.at = 1000;
+    auto r = Wait<Staff>([&](Callback<Staff> done) { store_->AddStaff(s, std::move(done)); });
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.value();
+  }
+  Result<AppendedMessage> Send(Id conversation, domain::Actor who, const std::string& client_id,
+                               const std::string& text, Millis at = 2000) {
+    return Wait<AppendedMessage>([&](Callback<AppendedMessage> done) {
+      store_->AppendMessage(NewMessage{conversation, who, client_id, text, at}, std::move(done));
+    });
+  }
+  Result<TransitionResult> Apply(Id conversation, ConversationAction action, Id assign_to = 0) {
+    TransitionRequest t;
+    t.conversation_id = conversation;
+    t.action = action;
+    t.actor = {ActorType::staff, assign_to};
+    t.assign_to = assign_to;
+    t.at = 3000;
+    t.reason = action == ConversationAction::transfer_to_desk ? "needs an account look-up" : "";
+    t.desk = action == ConversationAction::transfer_to_desk ? std::optional(domain::Desk::L2) : std::nullopt;
+    return Wait<TransitionResult>([&](Callback<TransitionResult> done) { store_->ApplyTransition(t, std::move(done)); });
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, MigratesANewDatabaseAndReopensIt) {
+  EXPECT_GE(store_->SchemaVersion(), 1);
+  Reopen();
+  EXPECT_GE(store_->SchemaVersion(), 1);
+}
+
+TEST_F(SqliteStoreTest, MessagesGetSequenceNumbersAndSurviveReopen) {
+  Session s = NewSession();
+  domain::Actor customer{ActorType::customer, s.customer.id};
+  for (int i = 1; i <= 3; ++i) {
+    auto m = Send(s.conversation.id, customer, "c" + std::to_string(i), "消息 " + std::to_string(i));
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_EQ(m->message.seq, i);
+    EXPECT_FALSE(m->duplicate);
+  }
+  Reopen();
+  auto page = store_->ListMessages({s.conversation.id, std::nullopt, std::nullopt, 50});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->messages.size(), 3u);
+  EXPECT_EQ(page->messages[2].text, "消息 3");
+  EXPECT_EQ(page->messages[2].sender_name, "访客");
+}
+
+TEST_F(SqliteStoreTest, AResentClientIdIsStoredOnce) {
+  Session s = NewSession();
+  domain::Actor customer{ActorType::customer, s.customer.id};
+  auto first = Send(s.conversation.id, customer, "same", "hello");
+  auto again = Send(s.conversation.id, customer, "same", "hello");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message.id, first->message.id);
+  auto page = store_->ListMessages({s.conversation.id, std::nullopt, std::nullopt, 50});
+  EXPECT_EQ(page->messages.size(), 1u);
+  // Another sender may use the same client_id: it is scoped to the sender.
+  Staff agent = NewAgent("a@x.io");
+  auto other = Send(s.conversation.id, {ActorType::staff, agent.id}, "same", "hi");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->duplicate);
+}
+
+TEST_F(SqliteStoreTest, UnknownConversationIsNotFoundAndDoesNotDisturbTheBatch) {
+  Session s = NewSession();
+  auto bad = Send(999999, {ActorType::customer, s.customer.id}, "x", "lost?");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Code::not_found);
+  EXPECT_TRUE(Send(s.conversation.id, {ActorType::customer, s.customer.id}, "y", "fine").ok());
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritersAreGroupCommittedWithoutLoss) {
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::vector<Session> sessions;
+  for (int t = 0; t < kThreads; ++t) sessions.push_back(NewSession());
+  std::atomic<int> acked{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Fire many writes before waiting for any: they must share transactions.
+      std::atomic<int> done{0};
+      for (int i = 0; i < kPerThread; ++i) {
+        store_->AppendMessage(
+            NewMessage{sessions[t].conversation.id, {ActorType::customer, sessions[t].customer.id},
+                       "m" + std::to_string(i), "text", 2000 + i},
+            [&](Result<AppendedMessage> r) {
+              if (r.ok()) acked++;
+              done++;
+            });
+      }
+      while (done < kPerThread) std::this_thread::yield();
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(acked, kThreads * kPerThread);
+  for (const auto& s : sessions) {
+    auto page = store_->ListMessages({s.conversation.id, std::nullopt, std::nullopt, 500});
+    ASSERT_EQ(page->messages.size(), static_cast<size_t>(kPerThread));
+    for (int i = 0; i < kPerThread; ++i) EXPECT_EQ(page->messages[i].seq, i + 1);
+  }
+}
+
+TEST_F(SqliteStoreTest, TransitionsRecordEventsAndRejectIllegalOnes) {
+  Session s = NewSession();
+  Staff a = NewAgent("a@x.io"), b = NewAgent("b@x.io");
+  auto accepted = Apply(s.conversation.id, ConversationAction::accept, a.id);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(accepted->conversation.state, ConversationState::active);
+  EXPECT_EQ(accepted->conversation.assigned_staff_id, a.id);
+  // Already taken: a second accept is a conflict.
+  auto again = Apply(s.conversation.id, ConversationAction::accept, b.id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Code::conflict);
+  auto moved = Apply(s.conversation.id, ConversationAction::transfer_to_desk);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->conversation.state, ConversationState::queued);
+  EXPECT_EQ(moved->conversation.assigned_staff_id, 0);
+  EXPECT_EQ(moved->conversation.desk, domain::Desk::L2);
+  auto events = store_->ListEvents(s.conversation.id);
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> types;
+  for (const auto& e : *events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"created", "assigned", "transferred"}));
+  EXPECT_NE(events->back().data_json.find("\"reason\":\"needs an account look-up\""), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, ConversationListPagesByActivityWithoutGapsOrRepeats) {
+  std::set<Id> all;
+  for (int i = 0; i < 25; ++i) all.insert(NewSession().conversation.id);
+  ConversationQuery q;
+  q.limit = 7;
+  std::set<Id> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = store_->ListConversations(q);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    for (const auto& c : page->conversations) EXPECT_TRUE(seen.insert(c.id).second);
+    ++pages;
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(seen, all);
+  EXPECT_EQ(pages, 4);
+  q = {};
+  q.states = {ConversationState::active};
+  EXPECT_TRUE(store_->ListConversations(q)->conversations.empty());
+  q.cursor = "garbage";
+  EXPECT_EQ(store_->ListConversations(q).error().code, Code::invalid);
+}
+
+TEST_F(SqliteStoreTest, DuplicateStaffEmailIsAConflict) {
+  NewAgent("dup@x.io");
+  NewStaff s;
+  s.email = "DUP@x.io";
+  s.name = "again";
+  s.password_hash = "x";
+  auto r = Wait<Staff>([&](Callback<Staff> done) { store_->AddStaff(s, std::move(done)); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Code::conflict);
+}
+
+}  // namespace
+}  // namespace kefu::store
