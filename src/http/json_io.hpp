@@ -19,6 +19,19 @@ void AppendStaff(std::string& out, const store::Staff& s);
 void AppendEvent(std::string& out, const store::Event& e);
 void AppendActorRef(std::string& out, const domain::Actor& a, std::string_view name);
 
+// Appends `items` as a JSON array, each written by `append_one(out, item)`.
+template <typename Items, typename AppendOne>
+void AppendArray(std::string& out, const Items& items, AppendOne append_one) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    append_one(out, item);
+  }
+  out += ']';
+}
+
 std::string Error(Code code, std::string_view message);
 
 // Parses a request body that must be a JSON object (an empty body counts as {} when

@@ -188,12 +188,9 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListConversations(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
-  std::string out = "{\"conversations\":[";
-  for (size_t i = 0; i < page->conversations.size(); ++i) {
-    if (i) out += ',';
-    json::AppendConversation(out, page->conversations[i]);
-  }
-  out += "],\"next_cursor\":";
+  std::string out = "{\"conversations\":";
+  json::AppendArray(out, page->conversations, json::AppendConversation);
+  out += ",\"next_cursor\":";
   if (page->next_cursor.empty()) {
     out += "null";
   } else {
@@ -238,12 +235,9 @@ awaitable<Response> ListMessages(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListMessages(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
-  std::string out = "{\"messages\":[";
-  for (size_t i = 0; i < page->messages.size(); ++i) {
-    if (i) out += ',';
-    json::AppendMessage(out, page->messages[i]);
-  }
-  out += "],\"has_more\":";
+  std::string out = "{\"messages\":";
+  json::AppendArray(out, page->messages, json::AppendMessage);
+  out += ",\"has_more\":";
   out += page->has_more ? "true" : "false";
   out += '}';
   co_return Response::Json(200, std::move(out));
@@ -327,12 +321,9 @@ awaitable<Response> ListEvents(Request& req, Context& ctx) {
   auto events_fn = [&ctx, id = *id] { return ctx.store.ListEvents(id); };
   auto events = co_await Blocking(ctx, std::move(events_fn));
   if (!events.ok()) co_return Response::Fail(events.error());
-  std::string out = "{\"events\":[";
-  for (size_t i = 0; i < events->size(); ++i) {
-    if (i) out += ',';
-    json::AppendEvent(out, (*events)[i]);
-  }
-  out += "]}";
+  std::string out = "{\"events\":";
+  json::AppendArray(out, *events, json::AppendEvent);
+  out += '}';
   co_return Response::Json(200, std::move(out));
 }
 

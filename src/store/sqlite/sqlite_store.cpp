@@ -92,6 +92,19 @@ Staff ReadStaff(const Stmt& s) {
   return st;
 }
 
+// Reads up to `limit` messages; the query asked for limit + 1 so that one more row means more.
+Status ReadMessagePage(Stmt& stmt, int limit, MessagePage& page) {
+  for (;;) {
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return Ok();
+    if (static_cast<int>(page.messages.size()) == limit) {
+      page.has_more = true;
+      return Ok();
+    }
+    page.messages.push_back(ReadMessage(stmt));
+  }
+}
+
 Result<Conversation> LoadConversation(Db& db, Id id) {
   static const std::string sql = std::string(kConversationColumns) + "WHERE c.id = ?1";
   KEFU_ASSIGN(stmt, db.Prepare(sql));
@@ -472,30 +485,14 @@ class SqliteStore final : public Store {
                                      "WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3";
       KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
       stmt.Bind(1, q.conversation_id).Bind(2, *q.after_seq).Bind(3, limit + 1);
-      for (;;) {
-        KEFU_ASSIGN(row, stmt.Step());
-        if (!row) break;
-        if (static_cast<int>(page.messages.size()) == limit) {
-          page.has_more = true;
-          break;
-        }
-        page.messages.push_back(ReadMessage(stmt));
-      }
+      KEFU_TRY(ReadMessagePage(stmt, limit, page));
       return page;
     }
     static const std::string sql = std::string(kMessageColumns) +
                                    "WHERE m.conversation_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3";
     KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
     stmt.Bind(1, q.conversation_id).Bind(2, q.before_seq.value_or(INT64_MAX)).Bind(3, limit + 1);
-    for (;;) {
-      KEFU_ASSIGN(row, stmt.Step());
-      if (!row) break;
-      if (static_cast<int>(page.messages.size()) == limit) {
-        page.has_more = true;
-        break;
-      }
-      page.messages.push_back(ReadMessage(stmt));
-    }
+    KEFU_TRY(ReadMessagePage(stmt, limit, page));
     std::reverse(page.messages.begin(), page.messages.end());
     return page;
   }
