@@ -21,6 +21,7 @@
 //
 // Build: g++ -O2 -std=c++20 -o loadgen loadgen.cpp
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -230,6 +231,7 @@ struct ProcSample {
   long rss_kib = 0;       // VmRSS
   long pss_kib = -1;      // Pss from smaps_rollup (-1 if unavailable)
   long threads = 0;
+  double sched_s = 0;     // Σ /proc/PID/task/*/schedstat on-CPU time: ns resolution (stat: ticks)
   bool ok = false;
 };
 
@@ -265,6 +267,20 @@ ProcSample sample_proc(int pid) {
     while (fgets(line, sizeof line, f))
       if (!strncmp(line, "Pss:", 4)) s.pss_kib = atol(line + 4);
     fclose(f);
+  }
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  if (DIR* d = opendir(path)) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      char tp[300];
+      snprintf(tp, sizeof tp, "/proc/%d/task/%s/schedstat", pid, e->d_name);
+      if (FILE* tf = fopen(tp, "r")) {
+        unsigned long long ns = 0;
+        if (fscanf(tf, "%llu", &ns) == 1) s.sched_s += double(ns) / 1e9;
+        fclose(tf);
+      }
+    }
+    closedir(d);
   }
   s.ok = true;
   return s;
@@ -916,6 +932,7 @@ struct Pair {
 
 std::vector<Pair> pairs;
 long n_dup_acks = 0, n_dup_deliveries = 0, n_unmatched = 0, n_error_frames = 0;
+long n_created_on_sender = 0;  // message.created echoed to the sending connection (should be 0)
 uint64_t first_send_ns = 0, last_ack_ns = 0, last_deliver_ns = 0;
 std::string text_body;
 
@@ -982,7 +999,10 @@ void chat_on_text(Conn& c, std::string_view msg) {
       if (b == std::string_view::npos) return;
       std::string_view arr = msg.substr(b);
       std::string ev = json_str(json_at(arr, 0));
-      if (ev == "message.created") on_delivery(json_get(json_at(arr, 1), "message"));
+      if (ev == "message.created") {
+        if (c.role == 1) on_delivery(json_get(json_at(arr, 1), "message"));
+        else ++n_created_on_sender;
+      }
     }
     return;
   }
@@ -991,6 +1011,7 @@ void chat_on_text(Conn& c, std::string_view msg) {
     on_ack(msg);
   } else if (type == "message.created") {
     if (c.role == 1) on_delivery(json_get(msg, "message"));
+    else ++n_created_on_sender;
   } else if (type == "hello") {
     ++n_hello;
     c.ready = true;
@@ -1186,11 +1207,11 @@ int run_chat() {
            "\"messages_per_customer\":%d,\"rate_target\":%.1f,\"window\":%d,\"text_bytes\":%zu,"
            "\"finished\":%s,\"sent\":%ld,\"acked\":%ld,\"delivered\":%ld,\"error_frames\":%ld,"
            "\"dup_acks\":%ld,\"dup_deliveries\":%ld,\"unmatched_frames\":%ld,"
-           "\"hello_frames\":%ld,\"hello_missing\":%s,",
+           "\"hello_frames\":%ld,\"hello_missing\":%s,\"created_on_sender_conn\":%ld,",
            opt.target_name.c_str(), opt.rate > 0 ? "paced" : "window", N, A, opt.messages,
            opt.rate, opt.rate > 0 ? 0 : opt.window, text_body.size() + 4, finished ? "true" : "false",
            total_sent, total_acked, total_delivered, n_error_frames, n_dup_acks, n_dup_deliveries,
-           n_unmatched, n_hello, hello_missing ? "true" : "false");
+           n_unmatched, n_hello, hello_missing ? "true" : "false", n_created_on_sender);
   out += b;
   snprintf(b, sizeof b,
            "\"send_phase_s\":%.3f,\"acked_per_s\":%.1f,\"delivered_per_s\":%.1f,"
@@ -1202,9 +1223,12 @@ int run_chat() {
   if (before.ok && after.ok) {
     snprintf(b, sizeof b,
              "\"server_pid\":%d,\"server_cpu_s\":%.3f,\"server_cpu_us_per_msg\":%.2f,"
+             "\"server_sched_cpu_s\":%.4f,\"server_sched_cpu_us_per_msg\":%.2f,"
              "\"server_cpu_util\":%.3f,\"server_threads\":%ld,\"server_rss_kib_after\":%ld,"
              "\"server_pss_kib_after\":%ld,",
              opt.pid, server_cpu, total_acked ? server_cpu * 1e6 / double(total_acked) : 0,
+             after.sched_s - before.sched_s,
+             total_acked ? (after.sched_s - before.sched_s) * 1e6 / double(total_acked) : 0,
              send_phase_s > 0 ? server_cpu / send_phase_s : 0, after.threads, after.rss_kib,
              after.pss_kib);
     out += b;
@@ -1218,10 +1242,11 @@ int run_chat() {
   printf("%s\n", out.c_str());
   fprintf(stderr,
           "[%s] chat %s: %ld/%ld acked, %ld delivered in %.2fs; ack p50 %.3f p99 %.3f ms; "
-          "delivery p50 %.3f p99 %.3f ms; server CPU %.1f us/msg\n",
+          "delivery p50 %.3f p99 %.3f ms; server CPU %.1f us/msg (schedstat %.1f)\n",
           opt.target_name.c_str(), opt.rate > 0 ? "paced" : "window", total_acked, total,
           total_delivered, send_phase_s, da.p50_ms, da.p99_ms, dd.p50_ms, dd.p99_ms,
-          total_acked ? server_cpu * 1e6 / double(total_acked) : 0);
+          total_acked ? server_cpu * 1e6 / double(total_acked) : 0,
+          total_acked ? (after.sched_s - before.sched_s) * 1e6 / double(total_acked) : 0);
   for (auto& c : conns) conn_close(c);
   return finished && total_acked == total && total_delivered == total ? 0 : 1;
 }

@@ -206,6 +206,7 @@ def summarize(results, p):
         steps = (idle or {}).get("steps", [])
         s[t] = {
             "cpu_us_per_msg": w.get("server_cpu_us_per_msg"),
+            "cpu_us_per_msg_schedstat": w.get("server_sched_cpu_us_per_msg"),
             "cpu_us_per_msg_paced": pc.get("server_cpu_us_per_msg"),
             "delivered_per_s": w.get("delivered_per_s"),
             "window_p50_ack_ms": w.get("send_to_ack", {}).get("p50_ms"),
@@ -226,6 +227,14 @@ def summarize(results, p):
             "idle_fit_r2": (idle or {}).get("fit_pss", {}).get("r2"),
             "idle_extrapolated_100k_mib": (idle or {}).get("fit_pss", {}).get("extrapolated_100k_mib"),
             "open_cpu_us_per_conn": [x["open_cpu_us_per_conn"] for x in steps],
+            # Protocol anomalies over the window and paced phases (all should be 0 / false).
+            "protocol": {
+                key: sum(int(ph.get(key) or 0) for ph in (w, pc))
+                for key in ("error_frames", "dup_acks", "dup_deliveries", "unmatched_frames",
+                            "created_on_sender_conn", "closed_by_server", "protocol_errors",
+                            "connect_failures", "handshake_failures")
+            } | {"hello_missing": bool(w.get("hello_missing") or pc.get("hello_missing")),
+                 "idle_errors": (idle or {}).get("errors", {})},
         }
     return s
 
@@ -281,6 +290,7 @@ def fmt(v, nd=1):
 def print_table(summary, ratios, budgets):
     rows = [
         ("server CPU µs/msg (window)", "cpu_us_per_msg", 1),
+        ("  same from schedstat (ns clock)", "cpu_us_per_msg_schedstat", 1),
         ("server CPU µs/msg (paced)", "cpu_us_per_msg_paced", 1),
         ("delivered msgs/s (window)", "delivered_per_s", 0),
         ("p50 / p99 send→ack ms (window)", ("window_p50_ack_ms", "window_p99_ack_ms"), 2),
