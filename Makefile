@@ -20,7 +20,7 @@ web:
 
 run: build
 	@mkdir -p var
-	@$(BUILD)/kefu demo seed --db $(DB)
+	@$(BUILD)/kefu demo seed --db $(DB) --kb data/demo/kb.jsonl
 	$(BUILD)/kefu serve --db $(DB) --listen $(LISTEN) --web-root web/dist
 
 test: build

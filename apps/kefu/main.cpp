@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 
 #include "apps/kefu/cli.hpp"
 #include "auth/password.hpp"
+#include "bot/knowledge_base.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
@@ -83,8 +85,13 @@ Commands:
                Desks: L1, L2, L3, security, complaints. Without --password-stdin a password is
                generated and printed once.
   staff list   List staff accounts: kefu staff list --db PATH
-  demo seed    Create the demo staff (passwords printed once and saved to a 0600 file):
-                 kefu demo seed --db PATH [--credentials FILE]
+  kb import    Import a knowledge base (JSONL; re-importing an id replaces it; bad lines are
+               reported with their number and the rest imported; exit 1 if any was bad):
+                 kefu kb import FILE.jsonl --db PATH
+  kb export    Write the knowledge base as JSONL: kefu kb export --db PATH [--out FILE]
+  demo seed    Create the demo staff (passwords printed once and saved to a 0600 file) and
+               import a demo knowledge base:
+                 kefu demo seed --db PATH [--kb FILE.jsonl] [--credentials FILE]
   migrate      Create the database or bring its schema up to date: kefu migrate --db PATH
 
 Options for every command that takes --db: "--db PATH" means "--db sqlite:PATH"; the database
@@ -239,6 +246,59 @@ int Migrate(int argc, char** argv) {
   return 0;
 }
 
+// Imports a JSONL file; prints what was imported and each bad line. 0 when all lines were good.
+int ImportKb(store::Store& store, const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return Fail(MakeError(Code::invalid, "cannot read " + file));
+  auto parsed = bot::ParseKbJsonl(in, Clock::System().Now());
+  for (const auto& e : parsed.errors) std::fprintf(stderr, "%s:%d: %s\n", file.c_str(), e.line, e.message.c_str());
+  const size_t count = parsed.entries.size();
+  if (count > 0) {
+    auto written = store::Wait<int>([&](store::Callback<int> done) {
+      store.UpsertKbEntries(std::move(parsed.entries), std::move(done));
+    });
+    if (!written.ok()) return Fail(written.error());
+  }
+  std::printf("imported %zu %s from %s", count, count == 1 ? "entry" : "entries", file.c_str());
+  if (!parsed.errors.empty()) std::printf(" (%zu bad lines skipped)", parsed.errors.size());
+  std::printf("\n");
+  return parsed.errors.empty() ? 0 : 1;
+}
+
+int KbImport(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 3, {});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db");
+  if (!db || args->positional.size() != 1)
+    return Fail(MakeError(Code::invalid, "usage: kefu kb import FILE.jsonl --db PATH"));
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  int rc = ImportKb(*opened->store, args->positional[0]);
+  opened->store->Close();
+  return rc;
+}
+
+int KbExport(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 3, {});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db");
+  if (!db) return Fail(MakeError(Code::invalid, "usage: kefu kb export --db PATH [--out FILE]"));
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  auto entries = opened->store->ListKbEntries();
+  opened->store->Close();
+  if (!entries.ok()) return Fail(entries.error());
+  if (auto out_path = args->Get("out")) {
+    std::ofstream out(*out_path);
+    if (!out) return Fail(MakeError(Code::invalid, "cannot write " + *out_path));
+    bot::WriteKbJsonl(*entries, out);
+    std::fprintf(stderr, "exported %zu entries to %s\n", entries->size(), out_path->c_str());
+  } else {
+    bot::WriteKbJsonl(*entries, std::cout);
+  }
+  return 0;
+}
+
 int DemoSeed(int argc, char** argv) {
   auto args = cli::ParseArgs(argc, argv, 3, {});
   if (!args.ok()) return Fail(args.error());
@@ -248,6 +308,7 @@ int DemoSeed(int argc, char** argv) {
   if (!opened.ok()) return Fail(opened.error());
   std::string creds = args->Get("credentials").value_or(cli::NormaliseDb(*db).sqlite_path + ".demo-credentials");
   int rc = cli::SeedDemo(*opened->store, creds);
+  if (auto kb = args->Get("kb"); kb && rc == 0) rc = ImportKb(*opened->store, *kb);
   opened->store->Close();
   return rc;
 }
@@ -275,6 +336,8 @@ int main(int argc, char** argv) {
     if (cmd == "staff" && sub == "add") return StaffAdd(argc, argv);
     if (cmd == "staff" && sub == "list") return StaffList(argc, argv);
     if (cmd == "demo" && sub == "seed") return DemoSeed(argc, argv);
+    if (cmd == "kb" && sub == "import") return KbImport(argc, argv);
+    if (cmd == "kb" && sub == "export") return KbExport(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kefu: internal error: %s\n", e.what());
     return 70;

@@ -167,6 +167,17 @@ struct MessagePage {
   bool has_more = false;
 };
 
+// One knowledge-base entry in the `kefu kb import` format (DESIGN.md §2).
+struct KbEntry {
+  std::string id;    // unique across languages
+  std::string lang;  // "zh", "en" or "es"
+  std::string category;
+  std::string question;
+  std::vector<std::string> variants;
+  std::string answer;
+  Millis updated_at = 0;
+};
+
 struct StoreOptions {
   int read_connections = 2;
   int max_batch = 512;  // writes per group commit
@@ -193,7 +204,13 @@ class Store {
   // Applies a life-cycle action; Code::conflict when the state forbids it.
   virtual void ApplyTransition(TransitionRequest request, Callback<TransitionResult> done) = 0;
 
+  // Inserts or replaces entries by id, all in one transaction. Returns how many were written.
+  virtual void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) = 0;
+
   // ---- reads (synchronous, thread-safe) ----
+
+  // Every knowledge-base entry, ordered by id.
+  virtual Result<std::vector<KbEntry>> ListKbEntries() = 0;
 
   virtual Result<Staff> GetStaff(Id id) = 0;
   virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;

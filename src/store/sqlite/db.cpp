@@ -43,6 +43,11 @@ Status Stmt::Run() {
   }
 }
 
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
 std::int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 std::string Stmt::Text(int col) const {

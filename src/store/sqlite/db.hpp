@@ -39,6 +39,8 @@ class Stmt {
   Result<bool> Step();
   // Runs to completion, ignoring rows.
   Status Run();
+  // Makes the statement ready to run again with new bindings.
+  void Reset();
 
   std::int64_t Int(int col) const;
   std::string Text(int col) const;

@@ -94,6 +94,21 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 )sql"},
+    {2, "knowledge base entries",
+     R"sql(
+-- Public help-centre text: may be indexed in clear. Variants are a JSON array of strings.
+CREATE TABLE kb_entries (
+  id          TEXT PRIMARY KEY,
+  lang        TEXT NOT NULL,
+  category    TEXT NOT NULL DEFAULT '',
+  question    TEXT NOT NULL,
+  variants    TEXT NOT NULL DEFAULT '[]',
+  answer      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX kb_entries_by_lang ON kb_entries(lang, category);
+)sql"},
 };
 
 }  // namespace

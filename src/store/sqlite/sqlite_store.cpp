@@ -383,7 +383,51 @@ class SqliteStore final : public Store {
         std::move(done));
   }
 
+  void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) override {
+    Submit<int>(
+        [entries = std::move(entries)](Db& db) -> Result<int> {
+          KEFU_ASSIGN(stmt, db.Prepare(
+                                "INSERT INTO kb_entries(id, lang, category, question, variants, answer, "
+                                "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
+                                "ON CONFLICT(id) DO UPDATE SET lang = excluded.lang, "
+                                "category = excluded.category, question = excluded.question, "
+                                "variants = excluded.variants, answer = excluded.answer, "
+                                "updated_at = excluded.updated_at"));
+          for (const KbEntry& e : entries) {
+            std::string variants = "[";
+            for (size_t i = 0; i < e.variants.size(); ++i) {
+              if (i) variants += ',';
+              AppendJsonString(variants, e.variants[i]);
+            }
+            variants += ']';
+            stmt.Bind(1, e.id).Bind(2, e.lang).Bind(3, e.category).Bind(4, e.question);
+            stmt.Bind(5, variants).Bind(6, e.answer).Bind(7, e.updated_at);
+            KEFU_TRY(stmt.Run());
+            stmt.Reset();
+          }
+          return static_cast<int>(entries.size());
+        },
+        std::move(done));
+  }
+
   // ---------- reads ----------
+
+  Result<std::vector<KbEntry>> ListKbEntries() override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare(
+                          "SELECT k.id, k.lang, k.category, k.question, v.value, k.answer, k.updated_at "
+                          "FROM kb_entries k LEFT JOIN json_each(k.variants) v ORDER BY k.id, v.key"));
+    std::vector<KbEntry> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      std::string id = stmt.Text(0);
+      if (out.empty() || out.back().id != id)
+        out.push_back(KbEntry{id, stmt.Text(1), stmt.Text(2), stmt.Text(3), {}, stmt.Text(5), stmt.Int(6)});
+      if (!stmt.IsNull(4)) out.back().variants.push_back(stmt.Text(4));
+    }
+    return out;
+  }
 
   Result<Staff> GetStaff(Id id) override {
     auto lease = readers_.Acquire();
