@@ -34,6 +34,10 @@ export default defineConfig({
       output: {
         // code shared by both pages (Vue, vue-i18n, src/shared) goes to one common chunk
         chunkFileNames: 'assets/common-[hash].js',
+        assetFileNames: (info: { names?: string[] }) =>
+          (info.names ?? []).some((n) => n.endsWith('.css') && n !== 'widget.css' && n !== 'console.css')
+            ? 'assets/common-[hash][extname]'
+            : 'assets/[name]-[hash][extname]',
       },
     },
   },

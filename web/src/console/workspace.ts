@@ -286,7 +286,8 @@ export class Workspace {
     try {
       const r = await api.events(this.token, id);
       if (this.state.selected && sameId(this.state.selected.id, id)) {
-        this.state.events = r.events ?? [];
+        // messages are in the chat already: the timeline shows the workflow
+        this.state.events = (r.events ?? []).filter((e) => !e.type.startsWith('message'));
         this.state.eventsLoaded = true;
       }
     } catch {

@@ -143,6 +143,7 @@ const en: typeof zhCN = {
       emptyWaiting: 'No one is waiting',
       emptyMine: 'No active chats',
       refresh: 'Refresh',
+      visitor: 'Visitor {id}',
       noPreview: '(no messages yet)',
       unread: '{n} new messages',
     },

@@ -143,6 +143,7 @@ const es: typeof zhCN = {
       emptyWaiting: 'Nadie está esperando',
       emptyMine: 'No tienes chats activos',
       refresh: 'Actualizar',
+      visitor: 'Visitante {id}',
       noPreview: '(sin mensajes)',
       unread: '{n} mensajes nuevos',
     },

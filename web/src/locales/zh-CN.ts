@@ -143,6 +143,7 @@ export default {
       emptyWaiting: '暂无等待中的会话',
       emptyMine: '暂无进行中的会话',
       refresh: '刷新',
+      visitor: '访客 {id}',
       noPreview: '（暂无消息）',
       unread: '{n} 条新消息',
     },

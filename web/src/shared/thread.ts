@@ -69,7 +69,14 @@ export class Thread {
       if (this.state.firstSeq === 0 || m.seq < this.state.firstSeq) this.state.firstSeq = m.seq;
     }
     const idStr = String(m.id);
-    if (items.some((it) => it.id !== null && String(it.id) === idStr)) return false;
+    const known = items.find((it) => it.id !== null && String(it.id) === idStr);
+    if (known) {
+      if (known.seq === null && typeof m.seq === 'number') {
+        known.seq = m.seq; // acked without a seq: now we know its place
+        return true;
+      }
+      return false;
+    }
     if (m.client_id) {
       const local = items.find((it) => it.client_id === m.client_id && it.id === null);
       if (local) {
