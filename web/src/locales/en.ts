@@ -168,6 +168,7 @@ const en: typeof zhCN = {
       send: 'Send',
       customerTyping: 'The customer is typing…',
       accepted: 'You accepted this chat',
+      back: 'Back to conversations',
       loadEarlier: 'Show earlier messages',
     },
     event: {

@@ -168,6 +168,7 @@ const es: typeof zhCN = {
       send: 'Enviar',
       customerTyping: 'El cliente está escribiendo…',
       accepted: 'Has aceptado este chat',
+      back: 'Volver a las conversaciones',
       loadEarlier: 'Ver mensajes anteriores',
     },
     event: {

@@ -168,6 +168,7 @@ export default {
       send: '发送',
       customerTyping: '客户正在输入…',
       accepted: '您已接入该会话',
+      back: '返回会话列表',
       loadEarlier: '查看更早的消息',
     },
     event: {

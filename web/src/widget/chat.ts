@@ -62,6 +62,11 @@ export class WidgetChat {
     });
   }
 
+  /** A conversation from an earlier visit exists: reconnect at once so replies raise the badge. */
+  get hasSession(): boolean {
+    return this.session !== null;
+  }
+
   get customerId() {
     return this.session?.customer_id ?? null;
   }
