@@ -321,23 +321,22 @@ void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& s
 }
 
 void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversation_id, bool typing) {
-  auto it = participants_.find(conversation_id);
-  // Typing is ephemeral: without cached rights it is dropped rather than costing a read.
-  if (it == participants_.end()) {
-    WithParticipants(conversation_id, [](Result<Participants>) {});
-    return;
-  }
-  if (!Allowed(subject, it->second)) return SendError(conn, Code::forbidden, "you cannot write in this conversation");
-  std::string f = "{\"type\":\"typing\",\"conversation_id\":" + std::to_string(conversation_id) +
-                  ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
-  json::AppendActorRef(f, subject.actor(), subject.name);
-  f += '}';
-  Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}};
-  SendToSubject(customer.key(), f, &conn);
-  if (it->second.staff_id) {
-    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}};
-    SendToSubject(agent.key(), f, &conn);
-  }
+  Peer* peer = Find(conn);
+  if (!peer) return;
+  WithParticipants(conversation_id, [this, conn = peer->conn, subject, conversation_id, typing](Result<Participants> p) {
+    if (!p.ok() || !Allowed(subject, *p))
+      return SendError(*conn, Code::forbidden, "you cannot write in this conversation");
+    std::string f = "{\"type\":\"typing\",\"conversation_id\":" + std::to_string(conversation_id) +
+                    ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
+    json::AppendActorRef(f, subject.actor(), subject.name);
+    f += '}';
+    Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}};
+    SendToSubject(customer.key(), f, conn.get());
+    if (p->staff_id) {
+      Subject agent{auth::SubjectType::staff, p->staff_id, {}, {}};
+      SendToSubject(agent.key(), f, conn.get());
+    }
+  });
 }
 
 void Hub::ConversationChanged(const store::Conversation& c) {

@@ -77,6 +77,16 @@ class ChatTest(unittest.TestCase):
         self.assertEqual(missed, [4, 5])
         self.assertEqual(again.recv_until(lambda m: m["type"] == "sync.done")["last_seq"], 5)
 
+    def test_typing_right_after_a_restart_reaches_the_customer(self):
+        session, agent_token, customer, agent = self.accepted_pair()
+        customer.close()
+        agent.close()
+        self.server.restart()  # the hub starts with nothing cached
+        customer, agent = self.server.ws(session["token"]), self.server.ws(agent_token)
+        agent.send({"type": "typing", "conversation_id": session["conversation_id"], "typing": True})
+        typing = customer.recv_until(lambda m: m["type"] == "typing")
+        self.assertEqual(typing["sender"]["type"], "staff")
+
     def test_a_resent_client_id_is_stored_once(self):
         session, agent_token, customer, agent = self.accepted_pair()
         conv_id = session["conversation_id"]
