@@ -152,8 +152,9 @@ int Serve(int argc, char** argv) {
     std::printf("kefu: listening on http://%s\n", server.local_address().c_str());
     std::fflush(stdout);
     if (auto st = server.Run(); !st.ok()) code = Fail(st.error());
+    // Close the store while the server still exists: late write callbacks post into it.
+    opened->store->Close();
   }
-  opened->store->Close();
   log::Info("server.exit", {});
   return code;
 }

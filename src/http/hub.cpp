@@ -42,6 +42,25 @@ Hub::Hub(asio::io_context& io, asio::thread_pool& pool, store::Store& store, con
 
 Hub::~Hub() { *alive_ = false; }
 
+void Hub::PostFromWorker(std::function<void()> fn) {
+  bool first;
+  {
+    std::lock_guard lock(completions_m_);
+    first = completions_.empty();
+    completions_.push_back(std::move(fn));
+  }
+  if (!first) return;  // a drain is already on its way
+  asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    std::vector<std::function<void()>> batch;
+    {
+      std::lock_guard lock(completions_m_);
+      batch.swap(completions_);
+    }
+    for (auto& f : batch) f();
+  });
+}
+
 bool Hub::MayParticipate(const Subject& s, const store::Conversation& c) {
   if (!s.is_staff()) return c.customer_id == s.id;
   return c.assigned_staff_id == s.id || s.role == domain::Role::supervisor ||
@@ -238,9 +257,8 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
     ++inflight_;
     store_.AppendMessage(std::move(msg), [this, alive = alive_, conn, subject, client_id = std::move(client_id),
                                           waiting = p->staff_id == 0](Result<store::AppendedMessage> r) mutable {
-      asio::post(io_, [this, alive, conn, subject, client_id = std::move(client_id), waiting,
-                       r = std::move(r)]() mutable {
-        if (!*alive) return;
+      PostFromWorker([this, alive, conn, subject, client_id = std::move(client_id), waiting,
+                      r = std::move(r)]() mutable {
         --inflight_;
         if (!r.ok()) {
           metrics_.store_write_failures++;

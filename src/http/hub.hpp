@@ -13,6 +13,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -57,6 +59,10 @@ class Hub final : public WsListener {
 
   // A conversation changed state or assignee: refresh rights, tell the parties.
   void ConversationChanged(const store::Conversation& conversation);
+
+  // Runs `fn` on the network thread. Callable from any thread; completions arriving together
+  // (a group commit's worth) share one wake-up of the network thread.
+  void PostFromWorker(std::function<void()> fn);
 
   // Whether `subject` may read and write in `conversation`.
   static bool MayParticipate(const Subject& subject, const store::Conversation& conversation);
@@ -117,6 +123,8 @@ class Hub final : public WsListener {
   std::size_t connections_ = 0;
   int inflight_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::mutex completions_m_;
+  std::vector<std::function<void()>> completions_;
 };
 
 }  // namespace kefu::http

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "store/sqlite/db.hpp"
@@ -21,10 +23,14 @@ using domain::ConversationState;
 constexpr size_t kPreviewChars = 80;
 
 // One queued write. `run` executes inside the batch transaction (in a savepoint when the batch
-// has several jobs); `finish` runs after the batch is committed, with the commit's error if any.
+// has several jobs, unless `atomic`); `finish` runs after the batch is committed, with the
+// commit's error if any.
 struct Job {
   std::function<Status(Db&)> run;
   std::function<void(const Error*)> finish;
+  // The job either fails before writing anything or fails only with I/O errors that doom the
+  // whole transaction anyway, so it needs no savepoint of its own (saves two statements).
+  bool atomic = false;
 };
 
 // ---------- row mapping ----------
@@ -176,8 +182,16 @@ class ReadPool {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Db writer, int version, const StoreOptions& options)
-      : writer_db_(std::move(writer)), version_(version), max_batch_(options.max_batch) {
+  SqliteStore(Db writer, Db checkpointer, int version, const StoreOptions& options)
+      : writer_db_(std::move(writer)),
+        checkpoint_db_(std::move(checkpointer)),
+        version_(version),
+        max_batch_(options.max_batch) {
+    // Checkpoints run on their own thread so that copying the WAL into the database (and its
+    // fsync) never delays an acknowledgement.
+    sqlite3_wal_autocheckpoint(writer_db_.raw(), 0);
+    sqlite3_wal_hook(writer_db_.raw(), &SqliteStore::OnWalCommit, this);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
     writer_thread_ = std::thread([this] { WriterLoop(); });
   }
 
@@ -259,6 +273,8 @@ class SqliteStore final : public Store {
   }
 
   void AppendMessage(NewMessage msg, Callback<AppendedMessage> done) override {
+    // Atomic: the only expected failure (unknown conversation) happens before any write; the
+    // duplicate check only reads.
     Submit<AppendedMessage>(
         [msg = std::move(msg)](Db& db) -> Result<AppendedMessage> {
           const std::string_view sender_type = domain::ActorTypeName(msg.sender.type);
@@ -308,7 +324,7 @@ class SqliteStore final : public Store {
           KEFU_TRY(InsertEvent(db, msg.conversation_id, "message", msg.at, msg.sender, data));
           return out;
         },
-        std::move(done));
+        std::move(done), /*atomic=*/true);
   }
 
   void ApplyTransition(TransitionRequest req, Callback<TransitionResult> done) override {
@@ -576,16 +592,53 @@ class SqliteStore final : public Store {
       cv_.notify_all();
     }
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard lock(checkpoint_m_);
+      checkpoint_stop_ = true;
+      checkpoint_cv_.notify_all();
+    }
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
     readers_.Clear();
     // A final checkpoint folds the WAL into the database so a copied file is complete.
     (void)writer_db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
  private:
+  static constexpr int kCheckpointPages = 1000;
+
+  // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) {
+      auto* store = static_cast<SqliteStore*>(self);
+      std::lock_guard lock(store->checkpoint_m_);
+      store->checkpoint_wanted_ = true;
+      store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    for (;;) {
+      {
+        std::unique_lock lock(checkpoint_m_);
+        checkpoint_cv_.wait(lock, [&] { return checkpoint_stop_ || checkpoint_wanted_; });
+        if (checkpoint_stop_) return;
+        checkpoint_wanted_ = false;
+      }
+      // PASSIVE never blocks the writer or readers; what it cannot copy now waits for the next.
+      int log_pages = 0, done_pages = 0;
+      int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                         &log_pages, &done_pages);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log::Warn("store.checkpoint_failed", {{"error", checkpoint_db_.LastError()}});
+    }
+  }
+
   template <typename T>
-  void Submit(std::function<Result<T>(Db&)> body, Callback<T> done) {
+  void Submit(std::function<Result<T>(Db&)> body, Callback<T> done, bool atomic = false) {
     auto slot = std::make_shared<std::optional<Result<T>>>();
     Job job;
+    job.atomic = atomic;
     job.run = [body = std::move(body), slot](Db& db) -> Status {
       slot->emplace(body(db));
       if (!slot->value().ok()) return slot->value().error();
@@ -641,13 +694,22 @@ class SqliteStore final : public Store {
     }
     const bool single = batch.size() == 1;
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (!single) (void)Statement("SAVEPOINT job");
+      const bool savepoint = !single && !batch[i].atomic;
+      if (savepoint) (void)Statement("SAVEPOINT job");
       Status st = batch[i].run(writer_db_);
       if (!st.ok()) {
         failed[i] = st.error();
-        if (!single) (void)Statement("ROLLBACK TO job");
+        if (savepoint) {
+          (void)Statement("ROLLBACK TO job");
+        } else if (!single && (st.error().code == Code::internal || st.error().code == Code::unavailable)) {
+          // An atomic job failed half-way (I/O, disk full): its partial writes cannot be undone
+          // alone, so the whole batch fails rather than commit a half-written message.
+          (void)Statement("ROLLBACK");
+          for (auto& job : batch) job.finish(&failed[i].value());
+          return;
+        }
       }
-      if (!single) (void)Statement("RELEASE job");
+      if (savepoint) (void)Statement("RELEASE job");
     }
     // With synchronous=FULL in WAL mode, COMMIT returns after the WAL is fsync'd: durable.
     Status commit = single && failed[0] ? Statement("ROLLBACK") : Statement("COMMIT");
@@ -661,6 +723,12 @@ class SqliteStore final : public Store {
   }
 
   Db writer_db_;
+  Db checkpoint_db_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_m_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
   int version_;
   int max_batch_;
   ReadPool readers_;
@@ -681,7 +749,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const St
   // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL at every commit.
   KEFU_TRY(writer.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   KEFU_ASSIGN(version, Migrate(writer));
-  auto store = std::make_unique<SqliteStore>(std::move(writer), version, options);
+  KEFU_ASSIGN(checkpointer, Db::Open(path, false));
+  auto store = std::make_unique<SqliteStore>(std::move(writer), std::move(checkpointer), version, options);
   for (int i = 0; i < std::max(1, options.read_connections); ++i) {
     KEFU_ASSIGN(reader, Db::Open(path, false));
     KEFU_TRY(reader.Exec("PRAGMA query_only=ON; PRAGMA foreign_keys=ON;"));
