@@ -6,8 +6,9 @@
             brand-new database (migrations, key file), then --runs warm runs on a database that
             holds the demo staff and the demo knowledge base; the median of the warm runs is the
             budget figure (≤ 200 ms)
-  idle      VmRSS and Pss of the ready server after --settle seconds with no traffic (≤ 40 MiB
-            with the demo KB loaded, as `make run` has it)
+  idle      VmRSS and Pss of the ready server after --settle seconds with no traffic, and again
+            after one `POST /api/v1/bot/answer` (a KB may be loaded lazily); the higher is the
+            budget figure (≤ 40 MiB with the demo KB loaded, as `make run` has it)
 
 The demo KB is imported with `kefu kb import data/demo/kb.jsonl --db …`; if that command does not
 exist yet (or fails), the figures are taken without it and the JSON says so.
@@ -34,6 +35,21 @@ BUDGET_IDLE_RSS_MIB = 40.0
 def kefu(*args, stdin=None):
     return subprocess.run([str(benchlib.kefu_bin())] + [str(a) for a in args], input=stdin,
                           capture_output=True, text=True, timeout=300)
+
+
+def bot_answer(host, port):
+    import http.client
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        body = json.dumps({"text": "怎么注册账户", "lang": "zh"}).encode()
+        conn.request("POST", "/api/v1/bot/answer", body, {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    except OSError:
+        return None
+    finally:
+        conn.close()
 
 
 def one_start(db, workdir, settle):
@@ -76,6 +92,12 @@ def one_start(db, workdir, settle):
         time.sleep(settle)
         s = benchlib.proc_sample(srv.pid)
         out["idle_rss_kib"], out["idle_pss_kib"], out["cpu_s"] = s["rss_kib"], s["pss_kib"], s["cpu_s"]
+        # A KB may be loaded lazily: ask the bot once (if the route exists), then read again.
+        out["bot_answer_status"] = bot_answer(srv.host, srv.port)
+        if out["bot_answer_status"] == 200:
+            time.sleep(settle / 2)
+            s = benchlib.proc_sample(srv.pid)
+            out["rss_kib_after_bot_answer"], out["pss_kib_after_bot_answer"] = s["rss_kib"], s["pss_kib"]
         t_stop = time.monotonic()
         out["exit_status"] = srv.stop()
         out["stop_ms"] = round((time.monotonic() - t_stop) * 1000, 1)
@@ -135,18 +157,25 @@ def main():
         "listening_line_ms_median": med([w["listening_line_ms"] for w in warm]),
         "server_reported_startup_ms_median": med([w["server_reported_startup_ms"] for w in warm]),
         "idle_rss_mib_median": round(med([w["idle_rss_kib"] for w in warm]) / 1024, 2),
+        "rss_mib_after_bot_answer_median": round(med([w.get("rss_kib_after_bot_answer") for w in warm]) / 1024, 2)
+        if all(w.get("rss_kib_after_bot_answer") for w in warm) else None,
+        "bot_answer_status": warm[0].get("bot_answer_status"),
         "idle_pss_mib_median": round(med([w["idle_pss_kib"] for w in warm]) / 1024, 2)
         if all(w["idle_pss_kib"] for w in warm) else None,
         "idle_rss_mib_cold_empty_db": round(cold["idle_rss_kib"] / 1024, 2),
         "stop_ms_median": med([w["stop_ms"] for w in warm]),
         "kb_loaded": kb_loaded,
     }
+    # The budget figure: idle RSS, or after the first bot answer when that is higher (lazy KB).
+    rss_budget_mib = max(x for x in (summary["idle_rss_mib_median"], summary["rss_mib_after_bot_answer_median"])
+                         if x is not None)
+    summary["idle_rss_mib_budget_figure"] = rss_budget_mib
     budgets = [
         {"name": "start-up to ready (median, ms)", "value": summary["ready_ms_median"],
          "limit": f"≤ {BUDGET_READY_MS:.0f}", "pass": summary["ready_ms_median"] <= BUDGET_READY_MS},
         {"name": "idle RSS with the demo KB (MiB)" if kb_loaded else "idle RSS, demo KB NOT loaded (MiB)",
-         "value": summary["idle_rss_mib_median"], "limit": f"≤ {BUDGET_IDLE_RSS_MIB:.0f}",
-         "pass": summary["idle_rss_mib_median"] <= BUDGET_IDLE_RSS_MIB,
+         "value": rss_budget_mib, "limit": f"≤ {BUDGET_IDLE_RSS_MIB:.0f}",
+         "pass": rss_budget_mib <= BUDGET_IDLE_RSS_MIB,
          "note": "" if kb_loaded else "kefu kb import failed; the figure lacks the KB"},
     ]
     data.update({"summary": summary, "budgets": budgets, "cold": cold, "warm": warm,
@@ -157,7 +186,9 @@ def main():
     print(f"  ready (exec → /healthz 200): median {summary['ready_ms_median']} ms "
           f"(min {summary['ready_ms_min']}, max {summary['ready_ms_max']}); cold {summary['cold_ready_ms']} ms")
     print(f"  idle RSS {summary['idle_rss_mib_median']} MiB, Pss {summary['idle_pss_mib_median']} MiB "
-          f"({'with' if kb_loaded else 'WITHOUT'} the demo KB)")
+          f"({'with' if kb_loaded else 'WITHOUT'} the demo KB); after one bot answer: "
+          + (f"{summary['rss_mib_after_bot_answer_median']} MiB" if summary["rss_mib_after_bot_answer_median"]
+             else f"not measured (POST /api/v1/bot/answer → {summary['bot_answer_status']})"))
     for b in budgets:
         print(f"  [{'PASS' if b['pass'] else 'FAIL'}] {b['name']}: {b['value']} (budget {b['limit']})")
     print(f"wrote {os.path.relpath(p.out, ROOT)}")
