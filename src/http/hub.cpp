@@ -57,6 +57,7 @@ void Hub::PostFromWorker(std::function<void()> fn) {
       std::lock_guard lock(completions_m_);
       batch.swap(completions_);
     }
+    WsCork cork;
     for (auto& f : batch) f();
   });
 }

@@ -22,7 +22,23 @@ std::int64_t NowMs() {
 // Reads land here, never in the connection: idle connections keep no read buffer.
 thread_local char t_scratch[64 << 10];
 
+thread_local int t_cork_depth = 0;
+thread_local std::vector<std::shared_ptr<WsConnection>> t_corked;
+
 }  // namespace
+
+WsCork::WsCork() { ++t_cork_depth; }
+
+WsCork::~WsCork() {
+  if (--t_cork_depth > 0) return;
+  // Flushing may run handlers that cork again; take the list first.
+  std::vector<std::shared_ptr<WsConnection>> corked;
+  corked.swap(t_corked);
+  for (auto& conn : corked) {
+    conn->flush_queued_ = false;
+    if (!conn->writing_ && conn->state_ != WsConnection::State::closed) conn->Flush();
+  }
+}
 
 WsConnection::WsConnection(asio::ip::tcp::socket socket, WsLimits limits, WsListener& listener)
     : socket_(std::move(socket)), limits_(limits), listener_(&listener) {
@@ -60,6 +76,7 @@ void WsConnection::WaitReadable() {
 }
 
 void WsConnection::OnReadable() {
+  WsCork cork;  // answers to every frame of this read leave together
   for (;;) {
     boost::system::error_code ec;
     std::size_t n = socket_.read_some(asio::buffer(t_scratch), ec);
@@ -236,7 +253,15 @@ void WsConnection::SendFrame(std::uint8_t opcode, std::string_view payload) {
     for (int i = 7; i >= 0; --i) pending_ += static_cast<char>((static_cast<std::uint64_t>(len) >> (8 * i)) & 0xFF);
   }
   pending_.append(payload);
-  if (!writing_) Flush();
+  if (writing_) return;
+  if (t_cork_depth > 0) {
+    if (!flush_queued_) {
+      flush_queued_ = true;
+      t_corked.push_back(shared_from_this());
+    }
+    return;
+  }
+  Flush();
 }
 
 void WsConnection::Flush() {

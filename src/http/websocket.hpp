@@ -37,6 +37,18 @@ class WsListener {
   virtual void OnClosed(WsConnection& conn) = 0;
 };
 
+// While a WsCork is alive on the network thread, frames are queued instead of written, and each
+// connection with queued frames is flushed once when the outermost cork ends. A burst of frames
+// to one peer (acks of one group commit, messages for an agent with many chats) then costs one
+// send(2) instead of one each: on loopback the sender pays for the receiver's TCP work too.
+class WsCork {
+ public:
+  WsCork();
+  ~WsCork();
+  WsCork(const WsCork&) = delete;
+  WsCork& operator=(const WsCork&) = delete;
+};
+
 class WsConnection : public std::enable_shared_from_this<WsConnection> {
  public:
   WsConnection(boost::asio::ip::tcp::socket socket, WsLimits limits, WsListener& listener);
@@ -69,6 +81,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   std::int64_t tokens_at_ms = 0;
 
  private:
+  friend class WsCork;
   enum class State : std::uint8_t { open, closing, closed };
 
   void WaitReadable();
@@ -93,6 +106,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   bool writing_ = false;
   bool reading_ = false;
   bool close_sent_ = false;
+  bool flush_queued_ = false;  // in the current cork's list
 };
 
 }  // namespace kefu::http
