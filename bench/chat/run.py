@@ -63,7 +63,11 @@ def npm_ci(peer):
     if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
         return
     log(f"npm ci in bench/peers/{peer} (better-sqlite3 compiles from source: about a minute)")
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=d, check=True,
+    env = dict(os.environ)
+    # No prebuilt binaries or header downloads here: node-gyp uses the local Node headers.
+    if "npm_config_nodedir" not in env and Path("/usr/include/node/node.h").exists():
+        env["npm_config_nodedir"] = "/usr"
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=d, check=True, env=env,
                    stdout=sys.stderr)
 
 
