@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -201,6 +202,27 @@ TEST_F(SqliteStoreTest, ConversationListPagesByActivityWithoutGapsOrRepeats) {
   EXPECT_TRUE(store_->ListConversations(q)->conversations.empty());
   q.cursor = "garbage";
   EXPECT_EQ(store_->ListConversations(q).error().code, Code::invalid);
+}
+
+TEST_F(SqliteStoreTest, TheWalIsCheckpointedWhileServingSoItStaysBounded) {
+  // Regression: the background checkpointer once never copied a page (its connection had not
+  // yet read the file, so it did not know it was in WAL mode) and the WAL grew without bound.
+  Session s = NewSession();
+  const std::string text(1500, 'x');  // ~12 MB of messages: several checkpoints' worth
+  for (int round = 0; round < 40; ++round) {
+    std::atomic<int> done{0};
+    for (int i = 0; i < 200; ++i)
+      store_->AppendMessage(NewMessage{s.conversation.id, {ActorType::customer, s.customer.id},
+                                       std::to_string(round) + "-" + std::to_string(i), text, 2000},
+                            [&](Result<AppendedMessage>) { done++; });
+    while (done < 200) std::this_thread::yield();
+  }
+  const auto db = dir_ / "kefu.db";
+  const auto wal = dir_ / "kefu.db-wal";
+  for (int i = 0; i < 500 && std::filesystem::file_size(db) < (1 << 20); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(std::filesystem::file_size(db), 1u << 20) << "nothing was checkpointed into the database; WAL bytes: " << std::filesystem::file_size(wal);
+  EXPECT_LT(std::filesystem::file_size(wal), 16u << 20) << "the WAL keeps growing";
 }
 
 TEST_F(SqliteStoreTest, DuplicateStaffEmailIsAConflict) {

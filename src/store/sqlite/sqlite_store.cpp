@@ -605,9 +605,17 @@ class SqliteStore final : public Store {
 
  private:
   static constexpr int kCheckpointPages = 1000;
+  // Under sustained writes the background checkpoint never catches up (new frames keep coming),
+  // so the WAL could not restart and would grow without bound; past this size the writer
+  // checkpoints itself once, which lets the next commit restart the WAL from its beginning.
+  static constexpr int kWriterCheckpointPages = 2000;
 
   // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
-  static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages) {
+    if (pages >= kWriterCheckpointPages) {
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return SQLITE_OK;
+    }
     if (pages >= kCheckpointPages) {
       auto* store = static_cast<SqliteStore*>(self);
       std::lock_guard lock(store->checkpoint_m_);
@@ -631,6 +639,7 @@ class SqliteStore final : public Store {
                                          &log_pages, &done_pages);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         log::Warn("store.checkpoint_failed", {{"error", checkpoint_db_.LastError()}});
+      log::Debug("store.checkpoint", {{"wal_pages", log_pages}, {"copied_pages", done_pages}});
     }
   }
 
@@ -750,6 +759,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const St
   KEFU_TRY(writer.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   KEFU_ASSIGN(version, Migrate(writer));
   KEFU_ASSIGN(checkpointer, Db::Open(path, false));
+  // A connection learns that the file is in WAL mode only once it reads it; until then a
+  // checkpoint through it is a no-op (SQLite reports -1 pages). Read it now.
+  KEFU_TRY(checkpointer.Exec("PRAGMA journal_mode=WAL"));
   auto store = std::make_unique<SqliteStore>(std::move(writer), std::move(checkpointer), version, options);
   for (int i = 0; i < std::max(1, options.read_connections); ++i) {
     KEFU_ASSIGN(reader, Db::Open(path, false));
