@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 status=0
 python3 bench/chat/run.py "$@" || status=1
 python3 bench/startup/run.py || status=1
+python3 bench/history/run.py || status=1
 exit $status
