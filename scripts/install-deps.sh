@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev libtomlplusplus-dev
+  libicu-dev libopencc-dev opencc libstemmer-dev
   libgtest-dev libgmock-dev
   python3
   chromium fonts-noto-cjk

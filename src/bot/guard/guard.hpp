@@ -1,0 +1,2 @@
+// Placeholder: the guard part of the bot is being written.
+#pragma once

@@ -1,0 +1,1 @@
+#include "bot/nlu/nlu.hpp"

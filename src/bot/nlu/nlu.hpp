@@ -1,0 +1,2 @@
+// Placeholder: the nlu part of the bot is being written.
+#pragma once

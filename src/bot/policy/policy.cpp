@@ -1,0 +1,1 @@
+#include "bot/policy/policy.hpp"

@@ -1,0 +1,2 @@
+// Placeholder: the policy part of the bot is being written.
+#pragma once

@@ -1,0 +1,5 @@
+#include <gtest/gtest.h>
+
+#include "bot/guard/guard.hpp"
+
+TEST(BotGuard, Builds) { SUCCEED(); }
