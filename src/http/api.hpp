@@ -62,7 +62,7 @@ struct Context {
   const auth::TokenSigner& signer;
   Hub& hub;
   Metrics& metrics;
-  const std::string& web_index;  // cached static pages, see static_files.hpp
+  class Workflow* workflow = nullptr;  // set once the server has built it
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated

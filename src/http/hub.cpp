@@ -1,5 +1,7 @@
 #include "http/hub.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -9,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
+#include "http/workflow.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -212,6 +215,13 @@ void Hub::OnText(WsConnection& conn, std::string_view text) {
       typing = t->value().as_bool();
     }
     HandleTyping(conn, peer->subject, *conv, typing);
+  } else if (type == "csat.submit") {
+    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
+    auto score = json::OptInt(o, "score");
+    auto comment = json::OptString(o, "comment");
+    if (!score.ok() || !*score) return SendError(conn, Code::invalid, "'score' must be an integer from 1 to 5");
+    if (!comment.ok()) return SendError(conn, Code::invalid, comment.error().message);
+    HandleCsat(peer->conn, peer->subject, *conv, static_cast<int>(**score), comment->value_or(""));
   } else {
     SendError(conn, "unknown_type", "unknown frame type '" + std::string(TruncateCodePoints(type, 40)) + "'");
   }
@@ -275,6 +285,7 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
         }
         metrics_.messages_persisted++;
         Publish(m, conn.get());
+        if (!subject.is_staff()) AfterCustomerMessage(subject, m);
         // Nobody has it yet: let every console refresh its waiting list.
         if (waiting && !subject.is_staff()) {
           asio::post(pool_, [this, alive, id = m.conversation_id] {
@@ -374,6 +385,55 @@ void Hub::ConversationChanged(const store::Conversation& c) {
     Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}};
     SendToSubject(customer.key(), f, nullptr);
   }
+}
+
+void Hub::SendToCustomer(Id customer_id, const std::string& frame) {
+  Subject customer{auth::SubjectType::customer, customer_id, {}, {}};
+  SendToSubject(customer.key(), frame, nullptr);
+}
+
+namespace {
+
+// Interim rule until the bot's handoff policy (src/bot/policy) decides: an explicit request for
+// a human while the bot holds the conversation queues it for L1.
+bool AsksForHuman(std::string_view text) {
+  static constexpr std::string_view kPhrases[] = {
+      "转人工", "人工客服", "人工服务", "找人工", "真人", "轉人工", "人工客服", "找客服",
+      "human", "real person", "agent", "representative", "persona", "agente", "humano", "asesor"};
+  const std::string lower = AsciiLower(text);
+  for (std::string_view p : kPhrases)
+    if (lower.find(p) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+void Hub::AfterCustomerMessage(const Subject& subject, const store::Message& message) {
+  auto it = participants_.find(message.conversation_id);
+  if (!workflow_ || it == participants_.end() || it->second.state != ConversationState::bot ||
+      !AsksForHuman(message.text))
+    return;
+  it->second.state = ConversationState::queued;  // no second handoff while this one runs
+  auto handoff = [this, alive = alive_, id = message.conversation_id, actor = subject.actor()]() -> asio::awaitable<void> {
+    auto r = co_await workflow_->Handoff(id, actor, domain::Desk::L1, "explicit_human_request", 0, "");
+    if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", id}, {"error", r.error().message}});
+  };
+  asio::co_spawn(io_, std::move(handoff), asio::detached);
+}
+
+void Hub::HandleCsat(const std::shared_ptr<WsConnection>& conn, const Subject& subject, Id conversation_id, int score,
+                     std::string comment) {
+  if (!workflow_) return SendError(*conn, Code::unavailable, "ratings are not available");
+  auto rate = [this, conn, subject, conversation_id, score, comment = std::move(comment)]() mutable -> asio::awaitable<void> {
+    auto r = co_await workflow_->SubmitCsat(subject, conversation_id, score, std::move(comment));
+    if (!r.ok()) {
+      SendError(*conn, r.error().code, r.error().message);
+      co_return;
+    }
+    conn->SendText("{\"type\":\"csat.recorded\",\"conversation_id\":" + std::to_string(conversation_id) +
+                   ",\"score\":" + std::to_string(score) + "}");
+  };
+  asio::co_spawn(io_, std::move(rate), asio::detached);
 }
 
 void Hub::SendToSubject(std::uint64_t key, const std::string& frame, const WsConnection* except) {

@@ -54,6 +54,12 @@ class Hub final : public WsListener {
   // Takes over an upgraded, authenticated connection.
   void Attach(std::shared_ptr<WsConnection> conn, Subject subject, std::string leftover);
 
+  // The workflow that frames like csat.submit and a customer's request for a human go to.
+  void SetWorkflow(class Workflow* workflow) { workflow_ = workflow; }
+
+  // Sends a frame to every connection of a customer.
+  void SendToCustomer(domain::Id customer_id, const std::string& frame);
+
   // Fans a stored message out to the conversation's connections except `except` (may be null).
   void Publish(const store::Message& message, const WsConnection* except);
 
@@ -99,6 +105,11 @@ class Hub final : public WsListener {
   void HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& subject,
                   domain::Id conversation_id, std::int64_t after_seq);
   void HandleTyping(WsConnection& conn, const Subject& subject, domain::Id conversation_id, bool typing);
+  void HandleCsat(const std::shared_ptr<WsConnection>& conn, const Subject& subject, domain::Id conversation_id,
+                  int score, std::string comment);
+  // After a customer's message in a conversation the bot holds: hand over when they ask for a
+  // human.
+  void AfterCustomerMessage(const Subject& subject, const store::Message& message);
   // Runs `then` with the participants of a conversation, loading them when not cached.
   template <typename Then>
   void WithParticipants(domain::Id conversation_id, Then then);
@@ -120,6 +131,7 @@ class Hub final : public WsListener {
   std::unordered_map<std::uint64_t, std::vector<WsConnection*>> by_subject_;
   std::unordered_set<std::uint64_t> staff_online_;
   std::unordered_map<domain::Id, Participants> participants_;
+  class Workflow* workflow_ = nullptr;
   std::size_t connections_ = 0;
   int inflight_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -89,7 +89,9 @@ void AppendStaff(std::string& out, const store::Staff& s) {
   } else {
     out += "null";
   }
-  out += ",\"max_chats\":" + std::to_string(s.max_chats) + "}";
+  out += ",\"max_chats\":" + std::to_string(s.max_chats) + ",\"status\":";
+  AppendJsonString(out, s.status);
+  out += '}';
 }
 
 void AppendEvent(std::string& out, const store::Event& e) {

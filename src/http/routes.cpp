@@ -11,6 +11,7 @@
 #include "http/api.hpp"
 #include "http/json_io.hpp"
 #include "http/server.hpp"
+#include "http/workflow.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -293,22 +294,95 @@ awaitable<Response> Accept(Request& req, Context& ctx) {
     co_return Response::Fail(MakeError(Code::forbidden, "your role cannot take conversations"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
-  store::TransitionRequest t;
-  t.conversation_id = *id;
-  t.action = domain::ConversationAction::accept;
-  t.actor = who->actor();
-  t.assign_to = who->id;
-  t.at = Clock::System().Now();
-  auto apply = [&ctx, t](store::Callback<store::TransitionResult> done) { ctx.store.ApplyTransition(t, std::move(done)); };
-  auto result = co_await Write<store::TransitionResult>(std::move(apply));
-  if (!result.ok()) {
-    if (result.error().code == Code::conflict)
-      co_return Response::Fail(MakeError(Code::conflict, "the conversation is already taken or not waiting"));
-    co_return Response::Fail(result.error());
-  }
-  ctx.hub.ConversationChanged(result->conversation);
+  auto result = co_await ctx.workflow->Accept(*who, *id);
+  if (!result.ok()) co_return Response::Fail(result.error());
   log::Info("conversation.accepted", {{"rid", req.rid}, {"conversation_id", *id}, {"staff_id", who->id}});
-  co_return Response::Json(200, ConversationJson(result->conversation));
+  co_return Response::Json(200, ConversationJson(*result));
+}
+
+awaitable<Response> SetMyStatus(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto status = json::OptString(*body, "status");
+  if (!status.ok()) co_return Response::Fail(status.error());
+  auto presence = routing::ParsePresence(status->value_or(""));
+  if (!presence)
+    co_return Response::Fail(MakeError(Code::invalid, "'status' must be online, busy, away or offline"));
+  auto updated = co_await ctx.workflow->SetStatus(*who, *presence);
+  if (!updated.ok()) co_return Response::Fail(updated.error());
+  std::string out;
+  json::AppendStaff(out, *updated);
+  co_return Response::Json(200, std::move(out));
+}
+
+awaitable<Response> Handoff(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto desk_name = json::OptString(*body, "desk");
+  auto reason = json::OptString(*body, "reason");
+  if (!desk_name.ok()) co_return Response::Fail(desk_name.error());
+  if (!reason.ok()) co_return Response::Fail(reason.error());
+  auto desk = domain::ParseDesk(desk_name->value_or("L1"));
+  if (!desk) co_return Response::Fail(MakeError(Code::invalid, "'desk' must be L1, L2, L3, security or complaints"));
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  auto result = co_await ctx.workflow->Handoff(*id, who->actor(), *desk,
+                                               reason->value_or(who->is_staff() ? "staff_request" : "customer_request"),
+                                               *desk == domain::Desk::security ? 10 : 0, "");
+  if (!result.ok()) co_return Response::Fail(result.error());
+  co_return Response::Json(200, ConversationJson(*result));
+}
+
+awaitable<Response> Transfer(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto desk_name = json::OptString(*body, "desk");
+  auto agent = json::OptInt(*body, "agent_id");
+  auto reason = json::OptString(*body, "reason");
+  auto note = json::OptString(*body, "note");
+  if (!desk_name.ok()) co_return Response::Fail(desk_name.error());
+  if (!agent.ok()) co_return Response::Fail(agent.error());
+  if (!reason.ok()) co_return Response::Fail(reason.error());
+  if (!note.ok()) co_return Response::Fail(note.error());
+  std::optional<domain::Desk> desk;
+  if (*desk_name) {
+    desk = domain::ParseDesk(**desk_name);
+    if (!desk) co_return Response::Fail(MakeError(Code::invalid, "'desk' must be L1, L2, L3, security or complaints"));
+  }
+  auto result = co_await ctx.workflow->Transfer(*who, *id, desk, agent->value_or(0), reason->value_or(""),
+                                                note->value_or(""));
+  if (!result.ok()) co_return Response::Fail(result.error());
+  co_return Response::Json(200, ConversationJson(*result));
+}
+
+awaitable<Response> CloseConversation(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto summary = json::OptString(*body, "summary");
+  if (!summary.ok()) co_return Response::Fail(summary.error());
+  auto result = co_await ctx.workflow->Close(*who, *id, summary->value_or(""));
+  if (!result.ok()) co_return Response::Fail(result.error());
+  co_return Response::Json(200, ConversationJson(*result));
+}
+
+awaitable<Response> ListQueues(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  co_return Response::Json(200, ctx.workflow->QueuesJson());
 }
 
 awaitable<Response> ListEvents(Request& req, Context& ctx) {
@@ -344,6 +418,11 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/conversations/{id}/messages", ListMessages},
       {"POST", "/api/v1/conversations/{id}/messages", PostMessage},
       {"POST", "/api/v1/conversations/{id}/accept", Accept},
+      {"POST", "/api/v1/conversations/{id}/handoff", Handoff},
+      {"POST", "/api/v1/conversations/{id}/transfer", Transfer},
+      {"POST", "/api/v1/conversations/{id}/close", CloseConversation},
+      {"POST", "/api/v1/staff/me/status", SetMyStatus},
+      {"GET", "/api/v1/queues", ListQueues},
       {"GET", "/api/v1/conversations/{id}/events", ListEvents},
   };
   return routes;

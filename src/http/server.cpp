@@ -25,6 +25,7 @@
 #include "http/api.hpp"
 #include "http/json_io.hpp"
 #include "http/static_files.hpp"
+#include "http/workflow.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -135,7 +136,10 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, empty} {
+        ctx{config, io, pool, store, signer, hub, metrics},
+        workflow(ctx) {
+    ctx.workflow = &workflow;
+    hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
     rid_prefix = HexEncode(std::string_view(reinterpret_cast<char*>(r), sizeof r));
@@ -162,8 +166,8 @@ struct Server::Impl {
   asio::steady_timer drain_timer;
   Metrics metrics;
   Hub hub;
-  std::string empty;
   Context ctx;
+  Workflow workflow;
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
@@ -192,7 +196,7 @@ Status Server::Listen() {
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return MakeError(Code::unavailable, "cannot listen on " + impl_->config.listen + ": " + ec.message());
   impl_->static_files.Load(impl_->config.web_root);
-  return Ok();
+  return impl_->workflow.Load();
 }
 
 std::string Server::local_address() const {
@@ -208,6 +212,7 @@ Status Server::Run() {
     if (!ec) s.BeginDrain(sig == SIGTERM ? "SIGTERM" : "SIGINT");
   });
   asio::co_spawn(s.io, s.Accept(), asio::detached);
+  asio::co_spawn(s.io, s.workflow.AssignWaiting(), asio::detached);
   s.ScheduleSweep();
   if (s.stop_requested) asio::post(s.io, [&s] { s.BeginDrain("stop"); });
   s.io.run();

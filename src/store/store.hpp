@@ -53,6 +53,9 @@ struct Staff {
   int max_chats = 5;
   std::string password_hash;  // argon2id encoded; never leaves the server
   std::int64_t token_version = 1;
+  std::string status = "offline";  // online, busy, away, offline (see routing::Presence)
+  std::vector<std::string> languages;  // what the agent answers in; empty: any
+  std::vector<std::string> skills;     // knowledge-base categories; empty: generalist
   bool disabled = false;
   Millis created_at = 0;
 };
@@ -71,6 +74,11 @@ struct Conversation {
   std::string last_message_preview;
   Millis created_at = 0;
   Millis updated_at = 0;
+  int priority = 0;         // higher is served first
+  Millis queued_at = 0;     // when it last entered a queue; 0: never
+  Millis assigned_at = 0;   // when its current agent took it; 0: nobody
+  std::string lang;         // the customer's language when known
+  std::string category;     // what it is about, e.g. a knowledge-base category
 };
 
 struct Message {
@@ -135,7 +143,20 @@ struct TransitionRequest {
   Millis at = 0;
   Id assign_to = 0;                  // accept, assign, transfer_to_agent
   std::optional<domain::Desk> desk;  // handoff, transfer_to_desk
-  std::string reason;                // transfer
+  std::string reason;                // why (required for transfers; handoffs carry the bot's)
+  std::string note;                  // transfer: a note for the receiving agent
+  std::string summary;               // close: the closing summary (小结)
+  std::optional<int> priority;       // handoff, transfer_to_desk: set the priority
+  std::string category;              // handoff: what it is about
+};
+
+struct Csat {
+  Id conversation_id = 0;
+  int score = 0;  // 1..5
+  std::string comment;
+  Id staff_id = 0;  // the agent who served (0: none)
+  std::optional<domain::Desk> desk;
+  Millis at = 0;
 };
 
 struct TransitionResult {
@@ -204,6 +225,11 @@ class Store {
   // Applies a life-cycle action; Code::conflict when the state forbids it.
   virtual void ApplyTransition(TransitionRequest request, Callback<TransitionResult> done) = 0;
 
+  // Sets a staff member's presence and records it as a "staff.status" event (its history).
+  virtual void SetStaffStatus(Id staff_id, std::string status, Millis at, Callback<Staff> done) = 0;
+  // Records the customer's rating of a conversation, once: Code::conflict when it was rated.
+  virtual void RecordCsat(Csat csat, Callback<Csat> done) = 0;
+
   // Inserts or replaces entries by id, all in one transaction. Returns how many were written.
   virtual void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) = 0;
 
@@ -220,6 +246,12 @@ class Store {
   virtual Result<ConversationPage> ListConversations(const ConversationQuery& query) = 0;
   virtual Result<MessagePage> ListMessages(const MessageQuery& query) = 0;
   virtual Result<std::vector<Event>> ListEvents(Id conversation_id) = 0;
+  // Every conversation in a state, oldest first (for rebuilding queues at start).
+  virtual Result<std::vector<Conversation>> ListInState(domain::ConversationState state) = 0;
+  // Conversations assigned now (active or pending), per staff id.
+  virtual Result<std::vector<std::pair<Id, int>>> ActiveCounts() = 0;
+  // Finished conversations' handling times (assigned → closed), newest first, per desk.
+  virtual Result<std::vector<std::pair<domain::Desk, Millis>>> RecentHandlingTimes(int per_desk) = 0;
 
   // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
   // submitted afterwards fail with Code::unavailable.

@@ -32,6 +32,7 @@ class Server:
         self.port = free_port()
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
+        self.sockets = []
         self.log = open(os.path.join(self.dir, "server.log"), "ab")
 
     @property
@@ -61,6 +62,8 @@ class Server:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=timeout)
         code = self.proc.returncode if self.proc else None
+        if self.proc:
+            self.proc.stdout.close()
         self.proc = None
         return code
 
@@ -69,6 +72,8 @@ class Server:
         return self.start()
 
     def close(self):
+        for ws in self.sockets:
+            ws.sock.close()
         self.stop()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -104,7 +109,9 @@ class Server:
         return body
 
     def ws(self, token):
-        return WebSocket(self.port, token)
+        ws = WebSocket(self.port, token)
+        self.sockets.append(ws)
+        return ws
 
 
 class HandshakeError(Exception):

@@ -109,6 +109,27 @@ CREATE TABLE kb_entries (
 );
 CREATE INDEX kb_entries_by_lang ON kb_entries(lang, category);
 )sql"},
+    {3, "presence, queue fields, csat",
+     R"sql(
+ALTER TABLE staff ADD COLUMN status TEXT NOT NULL DEFAULT 'offline';
+ALTER TABLE staff ADD COLUMN status_at INTEGER;
+ALTER TABLE staff ADD COLUMN languages TEXT NOT NULL DEFAULT '';
+ALTER TABLE staff ADD COLUMN skills TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN queued_at INTEGER;
+ALTER TABLE conversations ADD COLUMN assigned_at INTEGER;
+ALTER TABLE conversations ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN category TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN summary TEXT;
+CREATE TABLE csat (
+  conversation_id  INTEGER PRIMARY KEY REFERENCES conversations(id),
+  score            INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  comment          TEXT NOT NULL DEFAULT '',
+  staff_id         INTEGER,
+  desk             TEXT,
+  created_at       INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ using domain::ConversationAction;
 using domain::ConversationState;
 
 constexpr size_t kPreviewChars = 80;
+constexpr Millis kDayMs = 86'400'000;
 
 // One queued write. `run` executes inside the batch transaction (in a savepoint when the batch
 // has several jobs, unless `atomic`); `finish` runs after the batch is committed, with the
@@ -37,7 +38,8 @@ struct Job {
 
 constexpr const char* kConversationColumns =
     "SELECT c.id, c.customer_id, cu.name, c.channel, c.state, c.desk, c.assigned_staff_id, "
-    "s.name, c.last_seq, c.last_message_at, c.last_message_preview, c.created_at, c.updated_at "
+    "s.name, c.last_seq, c.last_message_at, c.last_message_preview, c.created_at, c.updated_at, "
+    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category "
     "FROM conversations c JOIN customers cu ON cu.id = c.customer_id "
     "LEFT JOIN staff s ON s.id = c.assigned_staff_id ";
 
@@ -56,7 +58,24 @@ Conversation ReadConversation(const Stmt& s) {
   c.last_message_preview = s.Text(10);
   c.created_at = s.Int(11);
   c.updated_at = s.Int(12);
+  c.priority = static_cast<int>(s.Int(13));
+  c.queued_at = s.Int(14);
+  c.assigned_at = s.Int(15);
+  c.lang = s.Text(16);
+  c.category = s.Text(17);
   return c;
+}
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
 }
 
 constexpr const char* kMessageColumns =
@@ -81,7 +100,7 @@ Message ReadMessage(const Stmt& s) {
 
 constexpr const char* kStaffColumns =
     "SELECT id, email, name, role, desk, max_chats, password_hash, token_version, disabled, "
-    "created_at FROM staff ";
+    "created_at, status, languages, skills FROM staff ";
 
 Staff ReadStaff(const Stmt& s) {
   Staff st;
@@ -95,6 +114,9 @@ Staff ReadStaff(const Stmt& s) {
   st.token_version = s.Int(7);
   st.disabled = s.Int(8) != 0;
   st.created_at = s.Int(9);
+  st.status = s.Text(10);
+  st.languages = SplitCommas(s.Text(11));
+  st.skills = SplitCommas(s.Text(12));
   return st;
 }
 
@@ -360,10 +382,15 @@ class SqliteStore final : public Store {
             default:
               break;
           }
-          if (!req.reason.empty()) {
-            data += ",\"reason\":";
-            AppendJsonString(data, req.reason);
+          for (auto [key, value] : {std::pair{"reason", &req.reason}, {"note", &req.note}, {"summary", &req.summary},
+                                    {"category", &req.category}}) {
+            if (value->empty()) continue;
+            data += ",\"";
+            data += key;
+            data += "\":";
+            AppendJsonString(data, *value);
           }
+          if (req.priority) data += ",\"priority\":" + std::to_string(*req.priority);
           data += '}';
           if (assignee && assignee != before.assigned_staff_id) {
             KEFU_ASSIGN(check, db.Prepare("SELECT 1 FROM staff WHERE id = ?1 AND disabled = 0"));
@@ -372,16 +399,28 @@ class SqliteStore final : public Store {
             if (!exists) return MakeError(Code::not_found, "staff " + std::to_string(assignee) + " not found");
           }
           {
+            const bool queued = after_state == ConversationState::queued;
+            const bool newly_assigned = assignee && assignee != before.assigned_staff_id;
             KEFU_ASSIGN(stmt, db.Prepare(
                                   "UPDATE conversations SET state = ?2, desk = ?3, "
-                                  "assigned_staff_id = ?4, updated_at = ?5 WHERE id = ?1"));
+                                  "assigned_staff_id = ?4, updated_at = ?5, "
+                                  "queued_at = CASE WHEN ?6 THEN ?5 ELSE queued_at END, "
+                                  "assigned_at = CASE WHEN ?7 THEN ?5 WHEN ?4 IS NULL THEN NULL ELSE assigned_at END, "
+                                  "priority = COALESCE(?8, priority), category = COALESCE(?9, category), "
+                                  "summary = COALESCE(?10, summary) WHERE id = ?1"));
             stmt.Bind(1, req.conversation_id).Bind(2, domain::StateName(after_state));
             if (desk) {
               stmt.Bind(3, domain::DeskName(*desk));
             } else {
               stmt.BindNull(3);
             }
-            stmt.BindOptional(4, assignee).Bind(5, req.at);
+            stmt.BindOptional(4, assignee).Bind(5, req.at).Bind(6, queued ? 1 : 0).Bind(7, newly_assigned ? 1 : 0);
+            if (req.priority) {
+              stmt.Bind(8, *req.priority);
+            } else {
+              stmt.BindNull(8);
+            }
+            stmt.BindOptional(9, std::string_view(req.category)).BindOptional(10, std::string_view(req.summary));
             KEFU_TRY(stmt.Run());
           }
           TransitionResult out;
@@ -395,6 +434,71 @@ class SqliteStore final : public Store {
           KEFU_ASSIGN(after, LoadConversation(db, req.conversation_id));
           out.conversation = std::move(after);
           return out;
+        },
+        std::move(done));
+  }
+
+  void SetStaffStatus(Id staff_id, std::string status, Millis at, Callback<Staff> done) override {
+    Submit<Staff>(
+        [staff_id, status = std::move(status), at](Db& db) -> Result<Staff> {
+          std::string from;
+          {
+            KEFU_ASSIGN(stmt, db.Prepare("SELECT status FROM staff WHERE id = ?1"));
+            stmt.Bind(1, staff_id);
+            KEFU_ASSIGN(row, stmt.Step());
+            if (!row) return MakeError(Code::not_found, "staff " + std::to_string(staff_id) + " not found");
+            from = stmt.Text(0);
+          }
+          {
+            KEFU_ASSIGN(stmt, db.Prepare("UPDATE staff SET status = ?2, status_at = ?3 WHERE id = ?1"));
+            stmt.Bind(1, staff_id).Bind(2, status).Bind(3, at);
+            KEFU_TRY(stmt.Run());
+          }
+          std::string data = "{\"staff_id\":" + std::to_string(staff_id) + ",\"status\":";
+          AppendJsonString(data, status);
+          data += ",\"from\":";
+          AppendJsonString(data, from);
+          data += '}';
+          KEFU_TRY(InsertEvent(db, 0, "staff.status", at, domain::Actor{ActorType::staff, staff_id}, data));
+          static const std::string sql = std::string(kStaffColumns) + "WHERE id = ?1";
+          KEFU_ASSIGN(stmt, db.Prepare(sql));
+          stmt.Bind(1, staff_id);
+          KEFU_ASSIGN(row, stmt.Step());
+          if (!row) return MakeError(Code::not_found, "staff not found");
+          return ReadStaff(stmt);
+        },
+        std::move(done));
+  }
+
+  void RecordCsat(Csat csat, Callback<Csat> done) override {
+    Submit<Csat>(
+        [csat = std::move(csat)](Db& db) -> Result<Csat> {
+          KEFU_ASSIGN(stmt, db.Prepare(
+                                "INSERT INTO csat(conversation_id, score, comment, staff_id, desk, created_at) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+          stmt.Bind(1, csat.conversation_id).Bind(2, csat.score).Bind(3, csat.comment).BindOptional(4, csat.staff_id);
+          if (csat.desk) {
+            stmt.Bind(5, domain::DeskName(*csat.desk));
+          } else {
+            stmt.BindNull(5);
+          }
+          stmt.Bind(6, csat.at);
+          auto st = stmt.Run();
+          if (!st.ok()) {
+            if (st.error().code == Code::conflict)
+              return MakeError(Code::conflict, "this conversation has already been rated");
+            return std::move(st).error();
+          }
+          std::string data = "{\"score\":" + std::to_string(csat.score);
+          if (csat.staff_id) data += ",\"staff_id\":" + std::to_string(csat.staff_id);
+          if (csat.desk) data += ",\"desk\":\"" + std::string(domain::DeskName(*csat.desk)) + "\"";
+          if (!csat.comment.empty()) {
+            data += ",\"comment\":";
+            AppendJsonString(data, csat.comment);
+          }
+          data += '}';
+          KEFU_TRY(InsertEvent(db, csat.conversation_id, "csat", csat.at, std::nullopt, data));
+          return csat;
         },
         std::move(done));
   }
@@ -427,6 +531,55 @@ class SqliteStore final : public Store {
   }
 
   // ---------- reads ----------
+
+  Result<std::vector<Conversation>> ListInState(ConversationState state) override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kConversationColumns) + "WHERE c.state = ?1 ORDER BY c.queued_at, c.id";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    stmt.Bind(1, domain::StateName(state));
+    std::vector<Conversation> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      out.push_back(ReadConversation(stmt));
+    }
+    return out;
+  }
+
+  Result<std::vector<std::pair<Id, int>>> ActiveCounts() override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare(
+                          "SELECT assigned_staff_id, COUNT(*) FROM conversations "
+                          "WHERE state IN ('active', 'pending') AND assigned_staff_id IS NOT NULL "
+                          "GROUP BY assigned_staff_id"));
+    std::vector<std::pair<Id, int>> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      out.emplace_back(stmt.Int(0), static_cast<int>(stmt.Int(1)));
+    }
+    return out;
+  }
+
+  Result<std::vector<std::pair<domain::Desk, Millis>>> RecentHandlingTimes(int per_desk) override {
+    auto lease = readers_.Acquire();
+    // Closed conversations with an agent: the close event's time minus when the agent took it.
+    KEFU_ASSIGN(stmt, (*lease).Prepare(
+                          "SELECT desk, updated_at - assigned_at FROM ("
+                          " SELECT desk, updated_at, assigned_at, ROW_NUMBER() OVER ("
+                          "   PARTITION BY desk ORDER BY updated_at DESC) AS n"
+                          " FROM conversations"
+                          " WHERE state = 'closed' AND assigned_at IS NOT NULL AND desk IS NOT NULL"
+                          " AND updated_at > ?2) WHERE n <= ?1"));
+    stmt.Bind(1, per_desk).Bind(2, static_cast<std::int64_t>(Clock::System().Now() - 7 * kDayMs));
+    std::vector<std::pair<domain::Desk, Millis>> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      if (auto d = domain::ParseDesk(stmt.Text(0))) out.emplace_back(*d, stmt.Int(1));
+    }
+    return out;
+  }
 
   Result<std::vector<KbEntry>> ListKbEntries() override {
     auto lease = readers_.Acquire();

@@ -1,0 +1,316 @@
+#include "http/workflow.hpp"
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/json_io.hpp"
+
+namespace kefu::http {
+namespace asio = boost::asio;
+using asio::awaitable;
+using domain::ConversationAction;
+using domain::ConversationState;
+using domain::Id;
+
+namespace {
+
+constexpr size_t kMaxReasonChars = 500;
+constexpr size_t kMaxCommentChars = 1000;
+
+bool MayManage(const Subject& s, const store::Conversation& c) {
+  return s.is_staff() && (c.assigned_staff_id == s.id || s.role == domain::Role::supervisor ||
+                          s.role == domain::Role::admin);
+}
+
+routing::Waiting WaitingFor(const store::Conversation& c) {
+  routing::Waiting w;
+  w.conversation_id = c.id;
+  w.desk = c.desk.value_or(domain::Desk::L1);
+  w.priority = c.priority;
+  w.queued_at = c.queued_at ? c.queued_at : c.updated_at;
+  w.lang = c.lang;
+  w.category = c.category;
+  return w;
+}
+
+}  // namespace
+
+Status Workflow::Load() {
+  KEFU_ASSIGN(staff, ctx_.store.ListStaff());
+  for (const auto& s : staff) {
+    if (!s.desk || s.disabled || !domain::CanHandleConversations(s.role)) continue;
+    routing::Agent a;
+    a.id = s.id;
+    a.desk = *s.desk;
+    a.max_chats = s.max_chats;
+    a.presence = routing::ParsePresence(s.status).value_or(routing::Presence::offline);
+    a.languages = s.languages;
+    a.skills = s.skills;
+    router_.UpsertAgent(a);
+  }
+  KEFU_ASSIGN(counts, ctx_.store.ActiveCounts());
+  for (auto [staff_id, n] : counts) router_.AddActive(staff_id, n);
+  KEFU_ASSIGN(queued, ctx_.store.ListInState(ConversationState::queued));
+  for (const auto& c : queued) {
+    router_.Enqueue(WaitingFor(c));
+    customers_[c.id] = c.customer_id;
+  }
+  KEFU_ASSIGN(times, ctx_.store.RecentHandlingTimes(50));
+  for (auto [desk, ms] : times) router_.RecordHandlingTime(desk, ms);
+  log::Info("workflow.loaded", {{"agents", static_cast<std::int64_t>(staff.size())},
+                                {"queued", static_cast<std::int64_t>(queued.size())}});
+  return Ok();
+}
+
+awaitable<Result<store::TransitionResult>> Workflow::Apply(store::TransitionRequest request) {
+  auto submit = [this, request = std::move(request)](store::Callback<store::TransitionResult> done) {
+    ctx_.store.ApplyTransition(request, std::move(done));
+  };
+  co_return co_await Write<store::TransitionResult>(std::move(submit));
+}
+
+awaitable<Result<store::Staff>> Workflow::SetStatus(const Subject& staff, routing::Presence presence) {
+  auto submit = [this, id = staff.id, presence](store::Callback<store::Staff> done) {
+    ctx_.store.SetStaffStatus(id, std::string(routing::PresenceName(presence)), Clock::System().Now(),
+                              std::move(done));
+  };
+  auto updated = co_await Write<store::Staff>(std::move(submit));
+  if (!updated.ok()) co_return updated;
+  if (const routing::Agent* known = router_.FindAgent(staff.id)) {
+    routing::Agent a = *known;
+    a.presence = presence;
+    router_.UpsertAgent(a);
+  } else if (updated->desk && domain::CanHandleConversations(updated->role)) {
+    routing::Agent a;
+    a.id = updated->id;
+    a.desk = *updated->desk;
+    a.max_chats = updated->max_chats;
+    a.presence = presence;
+    a.languages = updated->languages;
+    a.skills = updated->skills;
+    router_.UpsertAgent(a);
+  }
+  log::Info("staff.status", {{"staff_id", staff.id}, {"status", routing::PresenceName(presence)}});
+  // Going online pulls waiting conversations of the agent's desk up to --max-chats.
+  co_await AssignWaiting();
+  co_return updated;
+}
+
+awaitable<Result<store::Conversation>> Workflow::Accept(const Subject& staff, Id conversation_id) {
+  store::TransitionRequest t;
+  t.conversation_id = conversation_id;
+  t.action = ConversationAction::accept;
+  t.actor = staff.actor();
+  t.assign_to = staff.id;
+  t.at = Clock::System().Now();
+  auto result = co_await Apply(std::move(t));
+  if (!result.ok()) {
+    if (result.error().code == Code::conflict)
+      co_return MakeError(Code::conflict, "the conversation is already taken or not waiting");
+    co_return std::move(result).error();
+  }
+  Forget(conversation_id);
+  router_.AddActive(staff.id, 1);
+  ctx_.hub.ConversationChanged(result->conversation);
+  NotifyPositions();
+  co_return std::move(result->conversation);
+}
+
+awaitable<Result<store::Conversation>> Workflow::Handoff(Id conversation_id, domain::Actor actor, domain::Desk desk,
+                                                        std::string reason, int priority, std::string category) {
+  store::TransitionRequest t;
+  t.conversation_id = conversation_id;
+  t.action = ConversationAction::handoff;
+  t.actor = actor;
+  t.desk = desk;
+  t.reason = std::move(reason);
+  t.priority = priority;
+  t.category = std::move(category);
+  t.at = Clock::System().Now();
+  auto result = co_await Apply(std::move(t));
+  if (!result.ok()) co_return std::move(result).error();
+  const store::Conversation& c = result->conversation;
+  router_.Enqueue(WaitingFor(c));
+  customers_[c.id] = c.customer_id;
+  ctx_.hub.ConversationChanged(c);
+  co_await AssignWaiting();
+  co_return std::move(result->conversation);
+}
+
+awaitable<Result<store::Conversation>> Workflow::Transfer(const Subject& staff, Id conversation_id,
+                                                         std::optional<domain::Desk> desk, Id agent_id,
+                                                         std::string reason, std::string note) {
+  if (Trim(reason).empty()) co_return MakeError(Code::invalid, "'reason' is required for a transfer");
+  if (CountCodePoints(reason) > kMaxReasonChars || CountCodePoints(note) > kMaxReasonChars)
+    co_return MakeError(Code::invalid, "'reason' and 'note' must be at most 500 characters");
+  if (desk.has_value() == (agent_id != 0))
+    co_return MakeError(Code::invalid, "give either 'desk' or 'agent_id'");
+  auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
+  auto before = co_await Blocking(ctx_, std::move(load));
+  if (!before.ok()) co_return std::move(before).error();
+  if (!MayManage(staff, *before))
+    co_return MakeError(Code::forbidden, "only the assigned agent or a supervisor can transfer it");
+  store::TransitionRequest t;
+  t.conversation_id = conversation_id;
+  t.action = desk ? ConversationAction::transfer_to_desk : ConversationAction::transfer_to_agent;
+  t.actor = staff.actor();
+  t.desk = desk;
+  t.assign_to = agent_id;
+  t.reason = reason;
+  t.note = std::move(note);
+  t.at = Clock::System().Now();
+  if (agent_id) {
+    const routing::Agent* target = router_.FindAgent(agent_id);
+    if (!target) co_return MakeError(Code::not_found, "agent " + std::to_string(agent_id) + " cannot take conversations");
+  }
+  auto result = co_await Apply(std::move(t));
+  if (!result.ok()) co_return std::move(result).error();
+  const store::Conversation& c = result->conversation;
+  if (before->assigned_staff_id) router_.AddActive(before->assigned_staff_id, -1);
+  std::string frame = "{\"type\":\"conversation.transferred\",\"conversation_id\":" + std::to_string(c.id) +
+                      ",\"reason\":";
+  AppendJsonString(frame, reason);
+  if (desk) {
+    frame += ",\"desk\":\"" + std::string(domain::DeskName(*desk)) + "\"";
+  } else {
+    frame += ",\"agent\":{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
+    AppendJsonString(frame, c.assigned_staff_name);
+    frame += '}';
+  }
+  frame += '}';
+  ctx_.hub.SendToCustomer(c.customer_id, frame);
+  if (desk) {
+    router_.Enqueue(WaitingFor(c));
+    customers_[c.id] = c.customer_id;
+  } else {
+    router_.AddActive(agent_id, 1);
+  }
+  ctx_.hub.ConversationChanged(c);
+  log::Info("conversation.transferred", {{"conversation_id", c.id}, {"staff_id", staff.id},
+                                         {"to", desk ? domain::DeskName(*desk) : std::string_view("agent")}});
+  co_await AssignWaiting();
+  co_return std::move(result->conversation);
+}
+
+awaitable<Result<store::Conversation>> Workflow::Close(const Subject& staff, Id conversation_id, std::string summary) {
+  if (CountCodePoints(summary) > 2000) co_return MakeError(Code::invalid, "'summary' must be at most 2000 characters");
+  auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
+  auto before = co_await Blocking(ctx_, std::move(load));
+  if (!before.ok()) co_return std::move(before).error();
+  if (!MayManage(staff, *before))
+    co_return MakeError(Code::forbidden, "only the assigned agent or a supervisor can close it");
+  store::TransitionRequest t;
+  t.conversation_id = conversation_id;
+  t.action = ConversationAction::close;
+  t.actor = staff.actor();
+  t.summary = std::move(summary);
+  t.at = Clock::System().Now();
+  auto result = co_await Apply(std::move(t));
+  if (!result.ok()) co_return std::move(result).error();
+  const store::Conversation& c = result->conversation;
+  if (before->state == ConversationState::active || before->state == ConversationState::pending) {
+    if (before->assigned_staff_id) router_.AddActive(before->assigned_staff_id, -1);
+    if (before->assigned_at && before->desk) router_.RecordHandlingTime(*before->desk, t.at - before->assigned_at);
+  }
+  ctx_.hub.SendToCustomer(c.customer_id,
+                          "{\"type\":\"csat.request\",\"conversation_id\":" + std::to_string(c.id) + "}");
+  ctx_.hub.ConversationChanged(c);
+  co_await AssignWaiting();
+  co_return std::move(result->conversation);
+}
+
+awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id conversation_id, int score,
+                                                   std::string comment) {
+  if (score < 1 || score > 5) co_return MakeError(Code::invalid, "'score' must be 1 to 5");
+  if (CountCodePoints(comment) > kMaxCommentChars)
+    co_return MakeError(Code::invalid, "'comment' must be at most 1000 characters");
+  auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
+  auto conv = co_await Blocking(ctx_, std::move(load));
+  if (!conv.ok() || conv->customer_id != customer.id || customer.is_staff())
+    co_return MakeError(Code::forbidden, "you cannot rate this conversation");
+  if (conv->state != ConversationState::closed && conv->state != ConversationState::resolved)
+    co_return MakeError(Code::conflict, "a conversation can be rated once it has ended");
+  store::Csat csat;
+  csat.conversation_id = conversation_id;
+  csat.score = score;
+  csat.comment = std::move(comment);
+  csat.staff_id = conv->assigned_staff_id;
+  csat.desk = conv->desk;
+  csat.at = Clock::System().Now();
+  auto submit = [this, csat = std::move(csat)](store::Callback<store::Csat> done) {
+    ctx_.store.RecordCsat(csat, std::move(done));
+  };
+  co_return co_await Write<store::Csat>(std::move(submit));
+}
+
+awaitable<void> Workflow::AssignWaiting() {
+  const Millis now = Clock::System().Now();
+  for (const routing::Assignment& a : router_.Assign(now)) {
+    store::TransitionRequest t;
+    t.conversation_id = a.conversation_id;
+    t.action = ConversationAction::assign;
+    t.actor = {domain::ActorType::system, 0};
+    t.assign_to = a.agent_id;
+    t.at = now;
+    auto result = co_await Apply(std::move(t));
+    if (!result.ok()) {
+      // Taken by an explicit accept meanwhile, or gone: the agent's slot is free again.
+      router_.AddActive(a.agent_id, -1);
+      log::Info("workflow.assign_skipped", {{"conversation_id", a.conversation_id}, {"error", result.error().message}});
+      continue;
+    }
+    Forget(a.conversation_id);
+    ctx_.hub.ConversationChanged(result->conversation);
+  }
+  NotifyPositions();
+}
+
+void Workflow::Forget(Id conversation_id) {
+  router_.Remove(conversation_id);
+  told_.erase(conversation_id);
+  customers_.erase(conversation_id);
+}
+
+void Workflow::NotifyPositions() {
+  for (domain::Desk desk : {domain::Desk::L1, domain::Desk::L2, domain::Desk::L3, domain::Desk::security,
+                            domain::Desk::complaints}) {
+    const int online = router_.OnlineAgents(desk);
+    for (Id id : router_.Queue(desk)) {
+      const int position = router_.Position(id).value_or(0);
+      const int eta = router_.EtaSeconds(id).value_or(0);
+      auto& told = told_[id];
+      if (told == std::pair{position, eta}) continue;
+      told = {position, eta};
+      auto customer = customers_.find(id);
+      if (customer == customers_.end()) continue;
+      ctx_.hub.SendToCustomer(customer->second,
+                              "{\"type\":\"queue.position\",\"conversation_id\":" + std::to_string(id) +
+                                  ",\"position\":" + std::to_string(position) + ",\"eta_seconds\":" +
+                                  std::to_string(eta) + ",\"desk\":\"" + std::string(domain::DeskName(desk)) +
+                                  "\",\"agents_online\":" + std::to_string(online) + "}");
+    }
+  }
+}
+
+std::string Workflow::QueuesJson() const {
+  std::string out = "{\"queues\":[";
+  bool first = true;
+  for (domain::Desk desk : {domain::Desk::L1, domain::Desk::L2, domain::Desk::L3, domain::Desk::security,
+                            domain::Desk::complaints}) {
+    if (!first) out += ',';
+    first = false;
+    auto waiting = router_.Queue(desk);
+    out += "{\"desk\":\"" + std::string(domain::DeskName(desk)) + "\",\"waiting\":" + std::to_string(waiting.size()) +
+           ",\"agents_online\":" + std::to_string(router_.OnlineAgents(desk)) +
+           ",\"agents_free\":" + std::to_string(router_.FreeAgents(desk)) + ",\"conversations\":[";
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"conversation_id\":" + std::to_string(waiting[i]) + ",\"position\":" + std::to_string(i + 1) +
+             ",\"eta_seconds\":" + std::to_string(router_.EtaSeconds(waiting[i]).value_or(0)) + "}";
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace kefu::http

@@ -1,0 +1,62 @@
+// The service workflow on the server: presence, queues and assignment, handoff from the bot,
+// accept, transfer, close and CSAT. It persists each step through the store (every change an
+// event), keeps routing::Router's picture in step, and tells the parties over the hub:
+// queue.position to waiting customers whenever their place changes, conversation.assigned,
+// conversation.transferred, csat.request / csat.recorded.
+//
+// Runs on the network thread; every public coroutine must be awaited there.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "http/api.hpp"
+#include "routing/router.hpp"
+
+namespace kefu::http {
+
+class Workflow {
+ public:
+  explicit Workflow(Context& ctx) : ctx_(ctx) {}
+
+  // Rebuilds the router from the store: staff presence, queued conversations, agent loads,
+  // recent handling times. Called once before serving.
+  Status Load();
+
+  boost::asio::awaitable<Result<store::Staff>> SetStatus(const Subject& staff, routing::Presence presence);
+  boost::asio::awaitable<Result<store::Conversation>> Accept(const Subject& staff, domain::Id conversation_id);
+  // bot → queued for `desk`; assigns at once when an agent of the desk is free.
+  boost::asio::awaitable<Result<store::Conversation>> Handoff(domain::Id conversation_id, domain::Actor actor,
+                                                             domain::Desk desk, std::string reason,
+                                                             int priority, std::string category);
+  // To a desk (queued there, assigned at once when someone is free) or to an agent.
+  boost::asio::awaitable<Result<store::Conversation>> Transfer(const Subject& staff, domain::Id conversation_id,
+                                                              std::optional<domain::Desk> desk, domain::Id agent_id,
+                                                              std::string reason, std::string note);
+  boost::asio::awaitable<Result<store::Conversation>> Close(const Subject& staff, domain::Id conversation_id,
+                                                           std::string summary);
+  boost::asio::awaitable<Result<store::Csat>> SubmitCsat(const Subject& customer, domain::Id conversation_id,
+                                                        int score, std::string comment);
+
+  // A snapshot of the queues for GET /api/v1/queues.
+  std::string QueuesJson() const;
+
+  // Hands waiting conversations to free agents, then tells every waiting customer whose place
+  // changed where they stand. Runs after every change and once at start.
+  boost::asio::awaitable<void> AssignWaiting();
+
+ private:
+  void NotifyPositions();
+  void Forget(domain::Id conversation_id);
+  boost::asio::awaitable<Result<store::TransitionResult>> Apply(store::TransitionRequest request);
+
+  Context& ctx_;
+  routing::Router router_;
+  std::unordered_map<domain::Id, std::pair<int, int>> told_;  // conversation → (position, eta) sent
+  std::unordered_map<domain::Id, domain::Id> customers_;     // waiting conversation → its customer
+};
+
+}  // namespace kefu::http
