@@ -21,6 +21,7 @@ using domain::Id;
 namespace {
 
 constexpr std::size_t kMaxClientIdBytes = 128;
+constexpr std::size_t kMaxSync = 1000;  // messages per sync request
 
 std::string AckFrame(std::string_view client_id, const store::Message& m) {
   std::string f = "{\"type\":\"ack\",\"client_id\":";
@@ -323,10 +324,11 @@ void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& s
     if (!p.ok() || !Allowed(subject, *p))
       return SendError(*conn, Code::forbidden, "you cannot read this conversation");
     asio::post(pool_, [this, alive = alive_, conn, conversation_id, after_seq] {
-      // Page through everything missed; a client far behind gets it all, in order.
-      std::string frames;
+      // Page through what was missed, in order, up to kMaxSync messages per request; a client
+      // further behind sees has_more and asks again from the last seq it got.
       std::vector<std::string> out;
       std::int64_t last = after_seq;
+      bool more = false;
       for (;;) {
         store::MessageQuery q;
         q.conversation_id = conversation_id;
@@ -339,12 +341,17 @@ void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& s
           last = m.seq;
         }
         if (!page->has_more) break;
+        if (out.size() >= kMaxSync) {
+          more = true;
+          break;
+        }
       }
-      asio::post(io_, [alive, conn, conversation_id, last, out = std::move(out)] {
+      asio::post(io_, [alive, conn, conversation_id, last, more, out = std::move(out)] {
         if (!*alive) return;
+        WsCork cork;
         for (const auto& f : out) conn->SendText(f);
         conn->SendText("{\"type\":\"sync.done\",\"conversation_id\":" + std::to_string(conversation_id) +
-                       ",\"last_seq\":" + std::to_string(last) + "}");
+                       ",\"last_seq\":" + std::to_string(last) + ",\"has_more\":" + (more ? "true" : "false") + "}");
       });
     });
   });
