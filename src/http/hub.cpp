@@ -402,14 +402,24 @@ void Hub::SendToCustomer(Id customer_id, const std::string& frame) {
 namespace {
 
 // Interim rule until the bot's handoff policy (src/bot/policy) decides: an explicit request for
-// a human while the bot holds the conversation queues it for L1.
+// a human while the bot holds the conversation queues it for L1. Latin-script phrases match as
+// whole words ("agent" but not "agency", "persona" but not "personal").
 bool AsksForHuman(std::string_view text) {
-  static constexpr std::string_view kPhrases[] = {
-      "转人工", "人工客服", "人工服务", "找人工", "真人", "轉人工", "人工客服", "找客服",
-      "human", "real person", "agent", "representative", "persona", "agente", "humano", "asesor"};
+  static constexpr std::string_view kChinese[] = {"转人工", "轉人工", "人工客服", "人工服务", "人工服務",
+                                                  "找人工", "真人", "找客服"};
+  static constexpr std::string_view kWords[] = {"human", "real person", "agent", "representative",
+                                                "persona", "agente", "humano", "asesor", "operator"};
+  for (std::string_view p : kChinese)
+    if (text.find(p) != std::string_view::npos) return true;
   const std::string lower = AsciiLower(text);
-  for (std::string_view p : kPhrases)
-    if (lower.find(p) != std::string::npos) return true;
+  auto is_letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (static_cast<unsigned char>(ch) >= 0x80); };
+  for (std::string_view w : kWords) {
+    for (size_t at = lower.find(w); at != std::string::npos; at = lower.find(w, at + 1)) {
+      const bool starts = at == 0 || !is_letter(lower[at - 1]);
+      const bool ends = at + w.size() == lower.size() || !is_letter(lower[at + w.size()]);
+      if (starts && ends) return true;
+    }
+  }
   return false;
 }
 

@@ -60,6 +60,10 @@ class Hub final : public WsListener {
   // Sends a frame to every connection of a customer.
   void SendToCustomer(domain::Id customer_id, const std::string& frame);
 
+  // After a customer's stored message (over WebSocket or REST) in a conversation the bot holds:
+  // hands it over when they ask for a human.
+  void AfterCustomerMessage(const Subject& subject, const store::Message& message);
+
   // Fans a stored message out to the conversation's connections except `except` (may be null).
   void Publish(const store::Message& message, const WsConnection* except);
 
@@ -107,9 +111,6 @@ class Hub final : public WsListener {
   void HandleTyping(WsConnection& conn, const Subject& subject, domain::Id conversation_id, bool typing);
   void HandleCsat(const std::shared_ptr<WsConnection>& conn, const Subject& subject, domain::Id conversation_id,
                   int score, std::string comment);
-  // After a customer's message in a conversation the bot holds: hand over when they ask for a
-  // human.
-  void AfterCustomerMessage(const Subject& subject, const store::Message& message);
   // Runs `then` with the participants of a conversation, loading them when not cached.
   template <typename Then>
   void WithParticipants(domain::Id conversation_id, Then then);

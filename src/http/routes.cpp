@@ -281,6 +281,7 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
     ctx.metrics.messages_persisted++;
     ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
     ctx.hub.Publish(stored->message, nullptr);
+    if (!who->is_staff()) ctx.hub.AfterCustomerMessage(*who, stored->message);
   }
   std::string out;
   json::AppendMessage(out, stored->message);
@@ -330,6 +331,10 @@ awaitable<Response> Handoff(Request& req, Context& ctx) {
   if (!reason.ok()) co_return Response::Fail(reason.error());
   auto desk = domain::ParseDesk(desk_name->value_or("L1"));
   if (!desk) co_return Response::Fail(MakeError(Code::invalid, "'desk' must be L1, L2, L3, security or complaints"));
+  if (who->is_staff() && !domain::CanHandleConversations(who->role))
+    co_return Response::Fail(MakeError(Code::forbidden, "your role cannot hand conversations over"));
+  if (reason->has_value() && CountCodePoints(**reason) > 500)
+    co_return Response::Fail(MakeError(Code::invalid, "'reason' must be at most 500 characters"));
   auto conv = co_await VisibleConversation(ctx, *who, *id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
   auto result = co_await ctx.workflow->Handoff(*id, who->actor(), *desk,

@@ -133,7 +133,7 @@ awaitable<Result<store::Conversation>> Workflow::Handoff(Id conversation_id, dom
   customers_[c.id] = c.customer_id;
   ctx_.hub.ConversationChanged(c);
   co_await AssignWaiting();
-  co_return std::move(result->conversation);
+  co_return co_await Current(std::move(result->conversation));
 }
 
 awaitable<Result<store::Conversation>> Workflow::Transfer(const Subject& staff, Id conversation_id,
@@ -188,7 +188,7 @@ awaitable<Result<store::Conversation>> Workflow::Transfer(const Subject& staff, 
   log::Info("conversation.transferred", {{"conversation_id", c.id}, {"staff_id", staff.id},
                                          {"to", desk ? domain::DeskName(*desk) : std::string_view("agent")}});
   co_await AssignWaiting();
-  co_return std::move(result->conversation);
+  co_return co_await Current(std::move(result->conversation));
 }
 
 awaitable<Result<store::Conversation>> Workflow::Close(const Subject& staff, Id conversation_id, std::string summary) {
@@ -240,6 +240,13 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
     ctx_.store.RecordCsat(csat, std::move(done));
   };
   co_return co_await Write<store::Csat>(std::move(submit));
+}
+
+awaitable<store::Conversation> Workflow::Current(store::Conversation fallback) {
+  // An assignment may have followed the change at once; answer with what stands now.
+  auto load = [this, id = fallback.id] { return ctx_.store.GetConversation(id); };
+  auto now = co_await Blocking(ctx_, std::move(load));
+  co_return now.ok() ? std::move(now).value() : std::move(fallback);
 }
 
 awaitable<void> Workflow::AssignWaiting() {

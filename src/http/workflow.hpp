@@ -50,6 +50,7 @@ class Workflow {
 
  private:
   void NotifyPositions();
+  boost::asio::awaitable<store::Conversation> Current(store::Conversation fallback);
   void Forget(domain::Id conversation_id);
   boost::asio::awaitable<Result<store::TransitionResult>> Apply(store::TransitionRequest request);
 

@@ -101,6 +101,19 @@ class WorkflowTest(unittest.TestCase):
         self.status(l1, "online")
         self.assertEqual(customer.recv_until(lambda m: m["type"] == "conversation.assigned")["agent"]["name"], "小李")
 
+    def test_asking_for_a_human_over_rest_hands_over_but_lookalike_words_do_not(self):
+        s = self.server
+        c = s.widget_session()
+        path = f"/api/v1/conversations/{c['conversation_id']}"
+        for text in ["how do I update my personal data?", "is your agency licensed?", "humanity"]:
+            self.assertEqual(s.request("POST", path + "/messages", {"text": text}, token=c["token"])[0], 201)
+        self.assertEqual(s.request("GET", path, token=c["token"])[1]["state"], "bot")
+        self.assertEqual(s.request("POST", path + "/messages", {"text": "转人工"}, token=c["token"])[0], 201)
+        for _ in range(50):
+            if s.request("GET", path, token=c["token"])[1]["state"] == "queued":
+                break
+        self.assertEqual(s.request("GET", path, token=c["token"])[1]["state"], "queued")
+
     def test_transfer_to_an_agent_and_bad_requests(self):
         s = self.server
         c = s.widget_session()
