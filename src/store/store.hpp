@@ -233,7 +233,20 @@ class Store {
   // Inserts or replaces entries by id, all in one transaction. Returns how many were written.
   virtual void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) = 0;
 
+  // Replaces the bot's trained model (an opaque blob) together with the knowledge-base version it
+  // was trained on.
+  virtual void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) = 0;
+
   // ---- reads (synchronous, thread-safe) ----
+
+  // The bot's model and the knowledge-base version it was trained on; Code::not_found when none.
+  struct BotModel {
+    std::string bytes;
+    std::int64_t kb_version = 0;
+  };
+  virtual Result<BotModel> LoadBotModel() = 0;
+  // A number that changes whenever the knowledge base changes (to tell a stale model).
+  virtual Result<std::int64_t> KbVersion() = 0;
 
   // Every knowledge-base entry, ordered by id.
   virtual Result<std::vector<KbEntry>> ListKbEntries() = 0;

@@ -20,6 +20,17 @@ Stmt& Stmt::Bind(int index, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::BindBlob(int index, std::string_view v) {
+  sqlite3_bind_blob64(stmt_, index, v.data(), v.size(), SQLITE_STATIC);
+  return *this;
+}
+
+std::string Stmt::Blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  if (!p) return {};
+  return std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
 Stmt& Stmt::BindNull(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;

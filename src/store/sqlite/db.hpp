@@ -30,6 +30,7 @@ class Stmt {
   Stmt& Bind(int index, std::int64_t v);
   Stmt& Bind(int index, int v) { return Bind(index, std::int64_t{v}); }
   Stmt& Bind(int index, std::string_view v);  // TEXT; the view must outlive Step()
+  Stmt& BindBlob(int index, std::string_view v);  // BLOB; the view must outlive Step()
   Stmt& BindNull(int index);
   // Binds NULL when `v` is 0 / empty.
   Stmt& BindOptional(int index, std::int64_t v) { return v ? Bind(index, v) : BindNull(index); }
@@ -44,6 +45,7 @@ class Stmt {
 
   std::int64_t Int(int col) const;
   std::string Text(int col) const;
+  std::string Blob(int col) const;
   bool IsNull(int col) const;
 
  private:

@@ -130,6 +130,22 @@ CREATE TABLE csat (
   created_at       INTEGER NOT NULL
 );
 )sql"},
+    {4, "bot model",
+     R"sql(
+-- The trained model of the bot (one row), and the knowledge-base version it was trained on.
+CREATE TABLE bot_models (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  model       BLOB NOT NULL,
+  kb_version  INTEGER NOT NULL,
+  trained_at  INTEGER NOT NULL
+);
+-- Bumped by every knowledge-base change, so a model can tell it is stale.
+CREATE TABLE kb_state (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  version  INTEGER NOT NULL
+);
+INSERT INTO kb_state(id, version) VALUES (1, 0);
+)sql"},
 };
 
 }  // namespace

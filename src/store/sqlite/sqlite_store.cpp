@@ -503,6 +503,20 @@ class SqliteStore final : public Store {
         std::move(done));
   }
 
+  void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) override {
+    Submit<int>(
+        [model = std::move(model), kb_version](Db& db) -> Result<int> {
+          KEFU_ASSIGN(stmt, db.Prepare(
+                                "INSERT INTO bot_models(id, model, kb_version, trained_at) VALUES (1, ?1, ?2, ?3) "
+                                "ON CONFLICT(id) DO UPDATE SET model = excluded.model, "
+                                "kb_version = excluded.kb_version, trained_at = excluded.trained_at"));
+          stmt.BindBlob(1, model).Bind(2, kb_version).Bind(3, Clock::System().Now());
+          KEFU_TRY(stmt.Run());
+          return 1;
+        },
+        std::move(done));
+  }
+
   void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) override {
     Submit<int>(
         [entries = std::move(entries)](Db& db) -> Result<int> {
@@ -525,6 +539,8 @@ class SqliteStore final : public Store {
             KEFU_TRY(stmt.Run());
             stmt.Reset();
           }
+          KEFU_ASSIGN(bump, db.Prepare("UPDATE kb_state SET version = version + 1 WHERE id = 1"));
+          KEFU_TRY(bump.Run());
           return static_cast<int>(entries.size());
         },
         std::move(done));
@@ -579,6 +595,21 @@ class SqliteStore final : public Store {
       if (auto d = domain::ParseDesk(stmt.Text(0))) out.emplace_back(*d, stmt.Int(1));
     }
     return out;
+  }
+
+  Result<BotModel> LoadBotModel() override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare("SELECT model, kb_version FROM bot_models WHERE id = 1"));
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "the bot has no model yet; import a knowledge base");
+    return BotModel{stmt.Blob(0), stmt.Int(1)};
+  }
+
+  Result<std::int64_t> KbVersion() override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare("SELECT version FROM kb_state WHERE id = 1"));
+    KEFU_ASSIGN(row, stmt.Step());
+    return row ? stmt.Int(0) : std::int64_t{0};
   }
 
   Result<std::vector<KbEntry>> ListKbEntries() override {
