@@ -50,6 +50,14 @@ const stamp = Date.now().toString(36);
 const customerText = `你好，请问如何绑定银行卡？（测试 ${stamp}）`;
 const customerText2 = `好的，谢谢！我再试一下。（${stamp}）`;
 const agentText = `您好，我是客服，正在为您查询，请稍候。（${stamp}）`;
+// workflow: handoff, queue, presence, transfer, close, rating
+const handoffText = `我要提现，但一直显示处理中（测试 ${stamp}）`;
+const leaveText = `提现单号 W${stamp}，麻烦尽快帮我看一下，谢谢。`;
+const transferReason = `需要二线专家核实您的提现记录（${stamp}）`;
+const transferNote = `已核实身份；提现单号 W${stamp}`;
+const closeAskText = `请问实名认证要多久？（测试 ${stamp}）`;
+const closeSummary = `客户咨询实名认证时长，已告知通常 10 分钟内完成（${stamp}）`;
+const csatComment = `回复很快，谢谢！（${stamp}）`;
 
 const profiles = [];
 async function openProfile(label, locale) {
@@ -83,6 +91,37 @@ const sel = {
 let customer; // { ctx, page }
 let agent;
 let conversationId;
+let handoffId; // the conversation handed to a human, then transferred to L2
+let closeId; // the conversation closed and rated
+
+/** Forgets the widget session and starts a new conversation with one message; returns its id. */
+async function newCustomerConversation(text) {
+  const p = customer.page;
+  await p.evaluate(() => {
+    for (const k of ['kefu.widget.session', 'kefu.widget.outbox', 'kefu.widget.csat']) localStorage.removeItem(k);
+  });
+  await p.reload();
+  if (!(await p.getByTestId('widget-panel').isVisible())) await p.getByTestId('widget-launcher').click();
+  const input = p.getByTestId('message-input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  await p.getByTestId('send-button').click();
+  await p.waitForSelector(sel.item('customer', text, 'sent'));
+  const session = await p.evaluate(() => JSON.parse(localStorage.getItem('kefu.widget.session') || 'null'));
+  expect(session && session.conversation_id !== undefined, 'no widget session after starting over');
+  return String(session.conversation_id);
+}
+
+/** Sets the agent's presence with the header selector and waits for the server's answer. */
+async function setPresence(status) {
+  const p = agent.page;
+  const select = p.getByTestId('presence-select');
+  await p.waitForSelector('[data-testid="presence-select"]:not([disabled])');
+  await select.selectOption(status);
+  await p.waitForSelector(`[data-testid="presence-select"][data-presence="${status}"]:not([disabled])`);
+}
+
+const lastNote = async (page) => ((await page.getByTestId('system-note').last().textContent()) ?? '').trim();
 
 // ---------------------------------------------------------------- tests
 test('customer opens the widget and sends a message in Chinese (acknowledged)', async () => {
@@ -179,6 +218,170 @@ test('console lists the accepted conversation as mine after a reload', async () 
   await p.waitForSelector(`[data-testid="mine-item"][data-conversation-id="${conversationId}"]`);
 });
 
+test('agent goes offline: nothing is assigned to them automatically', async () => {
+  await setPresence('offline');
+  await agent.page.getByTestId('presence-hint').waitFor({ state: 'visible' });
+  await agent.page.getByTestId('queue-overview').waitFor({ state: 'visible' });
+});
+
+test('customer in a new conversation clicks 转人工 and sees a queue position', async () => {
+  handoffId = await newCustomerConversation(handoffText);
+  expect(handoffId !== conversationId, 'starting over kept the old conversation');
+  const p = customer.page;
+  const button = p.getByTestId('handoff-button');
+  await button.waitFor({ state: 'visible' });
+  const label = ((await button.textContent()) ?? '').trim();
+  expect(label.includes('转人工'), `handoff button reads "${label}"`);
+  await button.click();
+  await p.waitForSelector('[data-testid="queue-position"]:not([data-position=""])');
+  const banner = p.getByTestId('queue-position');
+  const text = ((await banner.textContent()) ?? '').trim();
+  const position = Number(await banner.getAttribute('data-position'));
+  expect(position >= 1, `queue position "${position}"`);
+  expect(/您前面还有 \d+ 位|下一位就是您/.test(text), `queue line "${text}"`);
+  await button.waitFor({ state: 'detached' });
+});
+
+test('console queue overview counts the waiting customer on L1', async () => {
+  await agent.page.waitForFunction(
+    () => Number(document.querySelector('[data-testid="queue-row"][data-desk="L1"]')?.getAttribute('data-waiting') ?? 0) >= 1,
+    null,
+    { timeout: TIMEOUT },
+  );
+});
+
+test('with nobody online the customer is offered to leave a message, and leaves one', async () => {
+  const p = customer.page;
+  const online = await p.getByTestId('queue-position').getAttribute('data-agents-online');
+  if (online !== '0') {
+    console.log(`    (skipped: ${online} L1 agent(s) online besides the test agent)`);
+    return;
+  }
+  const card = p.getByTestId('leave-message');
+  await card.waitFor({ state: 'visible' });
+  const text = ((await card.textContent()) ?? '').trim();
+  expect(text.includes('留言'), `leave-a-message card reads "${text}"`);
+  await p.getByTestId('leave-message-input').fill(leaveText);
+  await p.getByTestId('leave-message-submit').click();
+  await p.getByTestId('leave-message-done').waitFor({ state: 'visible' });
+  await p.waitForSelector(sel.item('customer', leaveText, 'sent'));
+});
+
+test('agent goes online and is assigned the waiting conversation; the customer is told', async () => {
+  await setPresence('online');
+  const p = agent.page;
+  await p.getByTestId('presence-hint').waitFor({ state: 'detached' });
+  await p.waitForSelector(`[data-testid="mine-item"][data-conversation-id="${handoffId}"]`);
+  const name = (await p.getByTestId('staff-name').textContent())?.trim();
+  const c = customer.page;
+  await c.getByTestId('queue-position').waitFor({ state: 'detached' });
+  await c.waitForFunction(
+    (n) => {
+      const notes = [...document.querySelectorAll('[data-testid="system-note"]')];
+      return notes.some((x) => (x.textContent ?? '').includes(n));
+    },
+    name || '',
+    { timeout: TIMEOUT },
+  );
+});
+
+test('agent sees the left message and transfers the conversation to L2 with a reason', async () => {
+  const p = agent.page;
+  await p.click(`[data-testid="mine-item"][data-conversation-id="${handoffId}"]`);
+  await p.waitForSelector(sel.item('customer', handoffText));
+  if (await customer.page.$(sel.item('customer', leaveText))) await p.waitForSelector(sel.item('customer', leaveText));
+  await p.getByTestId('transfer-button').click();
+  const dialog = p.getByTestId('transfer-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  // a transfer without a reason is refused in the dialog
+  await p.getByTestId('transfer-mode-desk').check();
+  await p.getByTestId('transfer-desk').selectOption('L2');
+  await p.getByTestId('transfer-submit').click();
+  await p.waitForSelector('[data-testid="transfer-reason"][aria-invalid="true"]');
+  await p.getByTestId('transfer-reason').fill(transferReason);
+  await p.getByTestId('transfer-note').fill(transferNote);
+  await p.getByTestId('transfer-submit').click();
+  await dialog.waitFor({ state: 'detached' });
+  await p.waitForSelector(`[data-testid="mine-item"][data-conversation-id="${handoffId}"]`, { state: 'detached' });
+  const ev = p.locator('[data-testid="event-item"][data-type="transferred"]').last();
+  await ev.waitFor({ state: 'visible' });
+  const reason = ((await ev.getByTestId('event-reason').textContent()) ?? '').trim();
+  const note = ((await ev.getByTestId('event-note').textContent()) ?? '').trim();
+  expect(reason.includes(transferReason), `timeline reason "${reason}"`);
+  expect(note.includes(transferNote), `timeline note "${note}"`);
+});
+
+test('customer is told the conversation was transferred, with the reason', async () => {
+  const p = customer.page;
+  await p.waitForFunction(
+    (r) => [...document.querySelectorAll('[data-testid="system-note"]')].some((x) => (x.textContent ?? '').includes(r)),
+    transferReason,
+    { timeout: TIMEOUT },
+  );
+  await p.getByTestId('queue-position').waitFor({ state: 'visible' }); // waiting again, now for L2
+});
+
+test('second conversation: customer asks, agent accepts and closes it with a summary', async () => {
+  closeId = await newCustomerConversation(closeAskText);
+  const p = agent.page;
+  const item = `[data-testid="waiting-item"][data-conversation-id="${closeId}"]`;
+  await p.waitForSelector(item);
+  await p.click(item);
+  await p.waitForSelector(sel.item('customer', closeAskText));
+  await p.getByTestId('accept-button').click();
+  await p.getByTestId('reply-input').waitFor({ state: 'visible' });
+  await customer.page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="system-note"]').length > 0,
+    null,
+    { timeout: TIMEOUT },
+  );
+  await p.getByTestId('close-button').click();
+  const dialog = p.getByTestId('close-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  await p.getByTestId('close-summary').fill(closeSummary);
+  await p.getByTestId('close-submit').click();
+  await dialog.waitFor({ state: 'detached' });
+  await p.waitForSelector('[data-testid="chat-readonly"][data-state="closed"]');
+  const ev = p.locator('[data-testid="event-item"][data-type="closed"]').last();
+  await ev.waitFor({ state: 'visible' });
+  const summary = ((await ev.getByTestId('event-summary').textContent()) ?? '').trim();
+  expect(summary.includes(closeSummary), `timeline summary "${summary}"`);
+});
+
+test('customer rates the service 5 stars and is thanked', async () => {
+  const p = customer.page;
+  await p.getByTestId('csat').waitFor({ state: 'visible' });
+  await p.getByTestId('csat-star-5').click();
+  await p.getByTestId('csat-comment').fill(csatComment);
+  await p.getByTestId('csat-submit').click();
+  const thanks = p.locator('[data-testid="csat-thanks"][data-outcome="done"]');
+  await thanks.waitFor({ state: 'visible' });
+  const text = ((await thanks.textContent()) ?? '').trim();
+  expect(text.includes('感谢'), `thank-you reads "${text}"`);
+});
+
+test('rating the same conversation again is declined politely', async () => {
+  const p = customer.page;
+  // forget that we rated: after a reload the closed conversation offers the card again
+  await p.evaluate(() => localStorage.removeItem('kefu.widget.csat'));
+  await p.reload();
+  if (!(await p.getByTestId('widget-panel').isVisible())) await p.getByTestId('widget-launcher').click();
+  await p.getByTestId('csat').waitFor({ state: 'visible' });
+  await p.getByTestId('csat-star-4').click();
+  await p.getByTestId('csat-submit').click();
+  await p.locator('[data-testid="csat-thanks"][data-outcome="already"]').waitFor({ state: 'visible' });
+  expect(!(await p.getByTestId('error-notice').isVisible()), 'an error banner was shown for an already-rated conversation');
+});
+
+test('after the end the customer can start a new conversation', async () => {
+  const p = customer.page;
+  await p.getByTestId('new-conversation').click();
+  await p.getByTestId('handoff-button').waitFor({ state: 'visible' });
+  await p.getByTestId('csat').waitFor({ state: 'detached' });
+  const session = await p.evaluate(() => JSON.parse(localStorage.getItem('kefu.widget.session') || 'null'));
+  expect(session && String(session.conversation_id) !== closeId, 'still in the ended conversation');
+});
+
 // ---------------------------------------------------------------- run
 let passed = 0;
 let failed = 0;
@@ -221,6 +424,19 @@ for (const t of tests) {
   }
 }
 
+// Leave the account as we found it so the test can run again against the same database: offline,
+// and without the first conversation taking one of its chat slots.
+try {
+  await agent?.page.evaluate(async (id) => {
+    const token = sessionStorage.getItem('kefu.console.token');
+    if (!token) return;
+    const h = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    if (id) await fetch(`/api/v1/conversations/${id}/close`, { method: 'POST', headers: h, body: '{}' });
+    await fetch('/api/v1/staff/me/status', { method: 'POST', headers: h, body: '{"status":"offline"}' });
+  }, conversationId);
+} catch {
+  /* best effort */
+}
 await customer?.ctx.close().catch(() => {});
 await agent?.ctx.close().catch(() => {});
 for (const d of profiles) rmSync(d, { recursive: true, force: true });

@@ -5,21 +5,39 @@ import { Thread } from '../shared/thread';
 import { TypingSender, TypingWatcher } from '../shared/typing';
 import {
   MAX_TEXT,
+  PRESENCES,
   sameId,
   type Conversation,
   type ConvEvent,
   type Id,
   type Message,
+  type Presence,
+  type QueueInfo,
   type ServerFrame,
   type Staff,
 } from '../shared/types';
-import { signOut } from './auth';
+import { setStaff, signOut } from './auth';
 
-export type Presence = 'online' | 'busy' | 'away' | 'offline';
+export type { Presence };
 
 const WAITING_STATES = ['bot', 'queued'];
 const MINE_STATES = ['active', 'pending'];
 const RESEND_AFTER_MS = 8000;
+/** The queue overview is re-read this often, and shortly after any conversation change. */
+const QUEUES_EVERY_MS = 15_000;
+const QUEUES_DEBOUNCE_MS = 400;
+
+function asPresence(v: unknown): Presence | '' {
+  return typeof v === 'string' && (PRESENCES as readonly string[]).includes(v) ? (v as Presence) : '';
+}
+
+export type TransferTarget = { desk: string } | { agent_id: number };
+
+/** A success line shown for a few seconds (i18n key and parameters). */
+export interface Flash {
+  key: string;
+  params?: Record<string, string | number>;
+}
 
 function activity(c: Conversation): number {
   return Date.parse(c.last_message_at ?? c.updated_at ?? c.created_at) || 0;
@@ -58,7 +76,16 @@ export class Workspace {
     historyError: null as string | null,
     loadingMore: false,
     notice: null as string | null,
+    flash: null as Flash | null,
+    /** Presence as the server last confirmed it ('' until known). */
     presence: '' as Presence | '',
+    presenceSaving: false,
+    queues: [] as QueueInfo[],
+    queuesLoaded: false,
+    queuesError: null as string | null,
+    queuesAt: null as string | null,
+    /** Transfer or close request in flight. */
+    acting: false,
   });
   readonly thread = shallowRef<Thread | null>(null);
   readonly customerTyping = new TypingWatcher();
@@ -68,18 +95,29 @@ export class Workspace {
   private socket: KefuSocket | null = null;
   private resendTimer: ReturnType<typeof setInterval> | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private flashTimer: ReturnType<typeof setTimeout> | null = null;
+  private queuesTimer: ReturnType<typeof setInterval> | null = null;
+  private queuesSoon: ReturnType<typeof setTimeout> | null = null;
+  private queuesAbort: AbortController | null = null;
   private opens = 0;
   private stopped = false;
 
   constructor(
     private readonly token: string,
     readonly me: Staff,
-  ) {}
+  ) {
+    this.state.presence = asPresence(me.status);
+  }
 
   // ---------- lifecycle ----------
 
   start(): void {
     void this.refreshLists();
+    void this.refreshMe();
+    void this.refreshQueues();
+    this.queuesTimer = setInterval(() => {
+      if (document.visibilityState === 'visible') void this.refreshQueues();
+    }, QUEUES_EVERY_MS);
     this.socket = new KefuSocket({
       token: () => (this.stopped ? null : this.token),
       onFrame: (f) => this.onFrame(f),
@@ -106,6 +144,13 @@ export class Workspace {
     this.socket = null;
     if (this.resendTimer) clearInterval(this.resendTimer);
     this.resendTimer = null;
+    if (this.queuesTimer) clearInterval(this.queuesTimer);
+    this.queuesTimer = null;
+    if (this.queuesSoon) clearTimeout(this.queuesSoon);
+    this.queuesSoon = null;
+    this.queuesAbort?.abort();
+    if (this.flashTimer) clearTimeout(this.flashTimer);
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
   }
 
   async logout(): Promise<void> {
@@ -138,6 +183,57 @@ export class Workspace {
     this.state.notice = code;
     if (this.noticeTimer) clearTimeout(this.noticeTimer);
     this.noticeTimer = setTimeout(() => (this.state.notice = null), 6000);
+  }
+
+  private flash(key: string, params?: Record<string, string | number>): void {
+    this.state.flash = params ? { key, params } : { key };
+    if (this.flashTimer) clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => (this.state.flash = null), 5000);
+  }
+
+  /** Re-reads who we are: the presence the server has for us may differ from the stored one. */
+  private async refreshMe(): Promise<void> {
+    try {
+      const me = await api.me(this.token);
+      if (this.stopped) return;
+      if (!this.state.presenceSaving) this.state.presence = asPresence(me.status);
+      setStaff(me);
+    } catch (e) {
+      this.failure(e);
+    }
+  }
+
+  // ---------- queues ----------
+
+  /** Reads the per-desk queue overview (waiting, agents online and free). */
+  async refreshQueues(): Promise<void> {
+    if (this.stopped) return;
+    this.queuesAbort?.abort();
+    const abort = new AbortController();
+    this.queuesAbort = abort;
+    try {
+      const r = await api.queues(this.token, abort.signal);
+      this.state.queues = Array.isArray(r.queues) ? r.queues : [];
+      this.state.queuesError = null;
+      this.state.queuesAt = new Date().toISOString();
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') return;
+      this.state.queuesError = this.failure(e);
+    } finally {
+      if (this.queuesAbort === abort) {
+        this.queuesAbort = null;
+        this.state.queuesLoaded = true;
+      }
+    }
+  }
+
+  /** Conversation changes come in bursts (assignment = several frames): refresh once after them. */
+  private queuesChanged(): void {
+    if (this.queuesSoon || this.stopped) return;
+    this.queuesSoon = setTimeout(() => {
+      this.queuesSoon = null;
+      void this.refreshQueues();
+    }, QUEUES_DEBOUNCE_MS);
   }
 
   // ---------- lists ----------
@@ -198,7 +294,7 @@ export class Workspace {
     }
   }
 
-  private async refreshConversation(id: Id): Promise<void> {
+  async refreshConversation(id: Id): Promise<void> {
     try {
       this.upsert(await api.conversation(this.token, id));
     } catch (e) {
@@ -349,15 +445,75 @@ export class Workspace {
     if (c) this.socket?.send({ type: 'typing', conversation_id: c.id, typing });
   }
 
+  /**
+   * Asks the server for a presence. The selector shows what the server answers, not what was
+   * asked: until the answer it is disabled, on failure it goes back to the last confirmed value.
+   */
   async setPresence(p: Presence): Promise<void> {
-    const before = this.state.presence;
-    this.state.presence = p;
+    if (this.state.presenceSaving) return;
+    this.state.presenceSaving = true;
     try {
-      await api.setStatus(this.token, p);
-      if (p === 'online') void this.refreshLists();
+      const staff = await api.setStatus(this.token, p);
+      const confirmed = asPresence(staff?.status);
+      this.state.presence = confirmed;
+      if (staff && typeof staff === 'object' && 'id' in staff) setStaff(staff);
+      // going online pulls waiting chats of our desk: they arrive as frames, the lists catch up too
+      if (confirmed === 'online') void this.refreshLists();
+      void this.refreshQueues();
     } catch (e) {
-      this.state.presence = before;
       this.notice(this.failure(e));
+    } finally {
+      this.state.presenceSaving = false;
+    }
+  }
+
+  /**
+   * Transfers the selected conversation to a desk or to one agent. The reason is shown to the
+   * customer, the note only to staff. Resolves to null on success, else an error code.
+   */
+  async transfer(target: TransferTarget, reason: string, note: string): Promise<string | null> {
+    const c = this.state.selected;
+    if (!c || this.state.acting) return 'conflict';
+    this.state.acting = true;
+    try {
+      const body = { ...target, reason: reason.trim(), ...(note.trim() ? { note: note.trim() } : {}) };
+      const conv = await api.transfer(this.token, c.id, body);
+      this.typing.stop();
+      this.upsert(conv);
+      void this.loadEvents(conv.id);
+      void this.refreshQueues();
+      if ('desk' in target) this.flash('console.transfer.doneDesk', { desk: target.desk });
+      else this.flash('console.transfer.doneAgent', { name: conv.assigned_agent?.name || `#${target.agent_id}` });
+      return null;
+    } catch (e) {
+      const code = this.failure(e);
+      if (code === 'conflict' || code === 'forbidden') void this.refreshConversation(c.id);
+      return code;
+    } finally {
+      this.state.acting = false;
+    }
+  }
+
+  /** Closes the selected conversation with an optional summary (小结); the customer is asked to rate. */
+  async close(summary: string): Promise<string | null> {
+    const c = this.state.selected;
+    if (!c || this.state.acting) return 'conflict';
+    this.state.acting = true;
+    try {
+      const s = summary.trim();
+      const conv = await api.close(this.token, c.id, s ? { summary: s } : {});
+      this.typing.stop();
+      this.upsert(conv);
+      void this.loadEvents(conv.id);
+      void this.refreshQueues();
+      this.flash('console.close.done');
+      return null;
+    } catch (e) {
+      const code = this.failure(e);
+      if (code === 'conflict' || code === 'forbidden') void this.refreshConversation(c.id);
+      return code;
+    } finally {
+      this.state.acting = false;
     }
   }
 
@@ -385,7 +541,12 @@ export class Workspace {
 
   private onOpen(): void {
     this.opens++;
-    if (this.opens > 1) void this.refreshLists();
+    if (this.opens > 1) {
+      // frames missed while disconnected: re-read lists, queues and our presence
+      void this.refreshLists();
+      void this.refreshQueues();
+      void this.refreshMe();
+    }
     this.lastSent.clear();
     const mineIds = new Set(this.state.mine.map((c) => String(c.id)));
     for (const [key, thread] of this.threads) {
@@ -457,6 +618,7 @@ export class Workspace {
           this.upsert(f.conversation);
           if (this.state.selected && sameId(this.state.selected.id, f.conversation.id)) void this.loadEvents(f.conversation.id);
         }
+        this.queuesChanged();
         break;
       case 'conversation.assigned': {
         if (!sameId(f.agent?.id, this.me.id)) {

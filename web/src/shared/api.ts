@@ -5,6 +5,8 @@ import type {
   Id,
   LoginAnswer,
   MessagePage,
+  Presence,
+  QueueInfo,
   Staff,
   WidgetSession,
 } from './types';
@@ -104,8 +106,9 @@ export const api = {
       body: totp ? { email, password, totp } : { email, password },
     }),
   me: (token: string) => request<Staff>('GET', '/api/v1/staff/me', { token }),
-  setStatus: (token: string, status: 'online' | 'busy' | 'away' | 'offline') =>
-    request<unknown>('POST', '/api/v1/staff/me/status', { token, body: { status } }),
+  /** Sets the caller's presence; answers the Staff as stored (its `status` is what counts). */
+  setStatus: (token: string, status: Presence) =>
+    request<Staff>('POST', '/api/v1/staff/me/status', { token, body: { status } }),
   widgetSession: (body: { name?: string; lang?: string }) =>
     request<WidgetSession>('POST', '/api/v1/widget/sessions', { body }),
   conversations: (token: string, query: { state?: string; mine?: 1; limit?: number; cursor?: string }) =>
@@ -118,4 +121,16 @@ export const api = {
     request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/accept`, { token }),
   events: (token: string, id: Id) =>
     request<{ events: ConvEvent[] }>('GET', `/api/v1/conversations/${enc(id)}/events`, { token }),
+  /** Bot → queued (customer or staff token). */
+  handoff: (token: string, id: Id, body: { desk?: string; reason?: string } = {}) =>
+    request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/handoff`, { token, body }),
+  transfer: (
+    token: string,
+    id: Id,
+    body: ({ desk: string } | { agent_id: number }) & { reason: string; note?: string },
+  ) => request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/transfer`, { token, body }),
+  close: (token: string, id: Id, body: { summary?: string } = {}) =>
+    request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/close`, { token, body }),
+  queues: (token: string, signal?: AbortSignal) =>
+    request<{ queues: QueueInfo[] }>('GET', '/api/v1/queues', { token, signal }),
 };

@@ -12,6 +12,27 @@ export interface Staff {
   role: string;
   desk: string | null;
   max_chats?: number;
+  /** Presence as the server last recorded it: online, busy, away, offline. */
+  status?: string;
+}
+
+export type Presence = 'online' | 'busy' | 'away' | 'offline';
+export const PRESENCES: readonly Presence[] = ['online', 'busy', 'away', 'offline'];
+
+/** Desks (skill groups) a conversation can be queued for. */
+export const DESKS = ['L1', 'L2', 'L3', 'security', 'complaints'] as const;
+export type Desk = (typeof DESKS)[number];
+
+export function isDesk(v: unknown): v is Desk {
+  return typeof v === 'string' && (DESKS as readonly string[]).includes(v);
+}
+
+export interface QueueInfo {
+  desk: string;
+  waiting: number;
+  agents_online: number;
+  agents_free: number;
+  conversations: { conversation_id: Id; position: number; eta_seconds: number }[];
 }
 
 export interface PersonRef {
@@ -116,12 +137,20 @@ export interface ConversationTransferredFrame {
   type: 'conversation.transferred';
   conversation_id: Id;
   reason?: string;
+  /** Set when transferred to a desk (queued there)… */
+  desk?: string;
+  /** …or to one agent. */
+  agent?: PersonRef;
 }
 export interface QueuePositionFrame {
   type: 'queue.position';
   conversation_id: Id;
+  /** 1-based: 1 means next in line. */
   position: number;
   eta_seconds?: number;
+  desk?: string;
+  /** Agents of that desk online now; 0 means nobody can answer at the moment. */
+  agents_online?: number;
 }
 export interface CsatRequestFrame {
   type: 'csat.request';
@@ -130,6 +159,7 @@ export interface CsatRequestFrame {
 export interface CsatRecordedFrame {
   type: 'csat.recorded';
   conversation_id?: Id;
+  score?: number;
 }
 export interface ErrorFrame {
   type: 'error';

@@ -4,15 +4,55 @@ import { currentLang, serverLang } from '../shared/i18n';
 import { KefuSocket, type SocketStatus } from '../shared/socket';
 import { Thread, type OutboxEntry } from '../shared/thread';
 import { TypingSender, TypingWatcher } from '../shared/typing';
-import { MAX_TEXT, sameId, type ServerFrame, type WidgetSession } from '../shared/types';
+import {
+  MAX_TEXT,
+  sameId,
+  type Conversation,
+  type ConversationState,
+  type Id,
+  type ServerFrame,
+  type WidgetSession,
+} from '../shared/types';
 import { storageGet, storageSet } from '../shared/util';
 
 const SESSION_KEY = 'kefu.widget.session';
 const OUTBOX_KEY = 'kefu.widget.outbox';
 const OPEN_KEY = 'kefu.widget.open';
+const CSAT_KEY = 'kefu.widget.csat';
 const RESEND_AFTER_MS = 8000;
+/** No answer to csat.submit after this long: let the customer try again. */
+const CSAT_TIMEOUT_MS = 10_000;
 
 export type Phase = 'idle' | 'starting' | 'ready' | 'failed';
+/** none: nothing asked; asked: card shown; sending: waiting for csat.recorded; done: thanked; already: rated before. */
+export type CsatStatus = 'none' | 'asked' | 'sending' | 'done' | 'already';
+
+export interface QueueState {
+  /** 1-based place in the queue, null when not known yet (e.g. after a reload). */
+  position: number | null;
+  eta: number | null;
+  desk: string | null;
+  /** Agents of the desk online now; 0: nobody can answer, offer to leave a message. */
+  agentsOnline: number | null;
+}
+
+/** The rating asked for one conversation, kept across reloads. */
+interface StoredCsat {
+  conversation_id: Id;
+  status: 'asked' | 'done';
+}
+
+function loadCsat(conversationId: Id): StoredCsat['status'] | null {
+  const raw = storageGet(localStorage, CSAT_KEY);
+  if (!raw) return null;
+  try {
+    const c = JSON.parse(raw) as StoredCsat;
+    if (c && sameId(c.conversation_id, conversationId) && (c.status === 'asked' || c.status === 'done')) return c.status;
+  } catch {
+    /* ignore */
+  }
+  return null;
+}
 
 function loadSession(): WidgetSession | null {
   const raw = storageGet(localStorage, SESSION_KEY);
@@ -38,8 +78,18 @@ export class WidgetChat {
     online: navigator.onLine,
     unread: 0,
     agentName: null as string | null,
-    queue: null as { position: number; eta?: number } | null,
-    csat: 'none' as 'none' | 'asked' | 'sending' | 'done',
+    /** State of the conversation as far as the customer knows (bot, queued, active, …). */
+    convState: null as ConversationState | null,
+    /** Handoff request to a human in flight. */
+    handingOff: false,
+    queue: null as QueueState | null,
+    /** The customer left a message while nobody was online (shown as confirmed). */
+    leftMessage: false,
+    /** The customer chose to keep waiting rather than leave a message. */
+    leaveDismissed: false,
+    csat: 'none' as CsatStatus,
+    /** Error code of the last failed rating attempt, shown in the rating card. */
+    csatError: null as string | null,
     /** Error code of the last error frame, shown politely for a few seconds. */
     notice: null as string | null,
     loadingMore: false,
@@ -52,7 +102,9 @@ export class WidgetChat {
   private readonly lastSent = new Map<string, number>();
   private resendTimer: ReturnType<typeof setInterval> | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private csatTimer: ReturnType<typeof setTimeout> | null = null;
   private starting: Promise<void> | null = null;
+  private opens = 0;
 
   constructor() {
     window.addEventListener('online', () => (this.state.online = true));
@@ -125,13 +177,44 @@ export class WidgetChat {
     this.session = null;
     storageSet(localStorage, SESSION_KEY, null);
     storageSet(localStorage, OUTBOX_KEY, null);
+    storageSet(localStorage, CSAT_KEY, null);
     this.thread.value = null;
+    this.state.convState = null;
+    this.state.agentName = null;
+    this.state.queue = null;
+    this.state.csat = 'none';
+    this.state.csatError = null;
+    this.state.leftMessage = false;
+    this.state.leaveDismissed = false;
+  }
+
+  /** Takes the conversation's state from the server (load, reconnect, failed handoff). */
+  private applyConversation(conv: Conversation): void {
+    const st = this.state;
+    st.convState = conv.state;
+    st.agentName = conv.assigned_agent && ['active', 'pending'].includes(conv.state) ? conv.assigned_agent.name : null;
+    if (conv.state === 'queued') {
+      // Positions arrive as queue.position frames; until then we only know we wait.
+      if (!st.queue) st.queue = { position: null, eta: null, desk: conv.desk, agentsOnline: null };
+    } else {
+      st.queue = null;
+      st.leftMessage = false;
+      st.leaveDismissed = false;
+    }
+    if (conv.state === 'closed' || conv.state === 'resolved') {
+      // Asked before the reload and not answered yet: ask again. An unknown closed chat is offered
+      // the card too; the server answers conflict if it was rated already.
+      const stored = loadCsat(conv.id);
+      if (stored !== 'done' && (st.csat === 'none' || st.csat === 'asked')) this.setCsat('asked');
+    } else if (st.csat === 'asked') {
+      st.csat = 'none'; // reopened: the card belongs to the ended conversation
+    }
   }
 
   private async loadConversation(): Promise<void> {
     const s = this.session!;
     const conv = await api.conversation(s.token, s.conversation_id);
-    this.state.agentName = conv.assigned_agent && ['active', 'pending'].includes(conv.state) ? conv.assigned_agent.name : null;
+    this.applyConversation(conv);
     const thread = new Thread(s.conversation_id, (entries) => this.saveOutbox(entries));
     const page = await api.messages(s.token, s.conversation_id, { before_seq: (conv.last_seq ?? 0) + 1, limit: 50 });
     thread.addMessages(page.messages);
@@ -209,6 +292,8 @@ export class WidgetChat {
   private onOpen(): void {
     const thread = this.thread.value;
     if (!thread || !this.socket) return;
+    // Frames sent while we were away (assignment, transfer, close) are not replayed: re-read the state.
+    if (++this.opens > 1) void this.refreshConversation();
     this.socket.send({ type: 'sync', conversation_id: thread.conversationId, after_seq: thread.state.lastSeq });
     this.lastSent.clear();
     for (const it of thread.pending()) this.transmit(it.client_id!, it.text);
@@ -266,14 +351,101 @@ export class WidgetChat {
     if (thread) this.socket?.send({ type: 'typing', conversation_id: thread.conversationId, typing });
   }
 
+  private async refreshConversation(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    try {
+      this.applyConversation(await api.conversation(s.token, s.conversation_id));
+    } catch {
+      /* the socket's checkAuth handles a lost session */
+    }
+  }
+
+  /** Asks for a human agent: the conversation leaves the bot and joins the queue. */
+  async requestHuman(): Promise<void> {
+    const s = this.session;
+    const st = this.state;
+    if (!s || st.handingOff || st.convState !== 'bot') return;
+    st.handingOff = true;
+    try {
+      const conv = await api.handoff(s.token, s.conversation_id);
+      // Frames may have overtaken the answer (an agent took it at once): only move forward.
+      if (st.convState === 'bot') this.applyConversation(conv);
+    } catch (e) {
+      const code = e instanceof ApiError ? e.code : 'generic';
+      if (code === 'conflict') await this.refreshConversation(); // queued or taken meanwhile
+      else this.showNotice(code);
+    } finally {
+      st.handingOff = false;
+    }
+  }
+
+  /**
+   * After the conversation ended: a new question starts a new conversation (a new widget
+   * session), so it reaches the team instead of sitting in the ended one.
+   */
+  startOver(): Promise<void> {
+    this.typing.stop();
+    this.socket?.stop();
+    this.socket = null;
+    this.opens = 0;
+    this.agentTyping.clear();
+    if (this.csatTimer) clearTimeout(this.csatTimer);
+    this.csatTimer = null;
+    this.forgetSession();
+    this.state.phase = 'idle';
+    return this.start();
+  }
+
+  /** Nobody online: a message left is a normal chat message, kept for the team. */
+  leaveMessage(text: string): boolean {
+    const body = text.trim();
+    if (!body || [...body].length > MAX_TEXT || !this.thread.value) return false;
+    this.send(body);
+    this.state.leftMessage = true;
+    return true;
+  }
+
+  dismissLeaveMessage(): void {
+    this.state.leaveDismissed = true;
+  }
+
+  private setCsat(status: CsatStatus): void {
+    this.state.csat = status;
+    const id = this.session?.conversation_id;
+    if (id === undefined) return;
+    if (status === 'asked') storageSet(localStorage, CSAT_KEY, JSON.stringify({ conversation_id: id, status: 'asked' }));
+    else if (status === 'done' || status === 'already')
+      storageSet(localStorage, CSAT_KEY, JSON.stringify({ conversation_id: id, status: 'done' }));
+  }
+
   submitCsat(score: number, comment: string): void {
     const thread = this.thread.value;
-    if (!thread || !this.socket) return;
+    if (!thread || !this.socket || this.state.csat === 'sending') return;
+    if (!Number.isInteger(score) || score < 1 || score > 5) return;
+    this.state.csatError = null;
     this.state.csat = 'sending';
     if (!this.socket.send({ type: 'csat.submit', conversation_id: thread.conversationId, score, comment })) {
-      this.state.csat = 'asked';
-      this.showNotice('network');
+      this.csatFailed('network');
+      return;
     }
+    if (this.csatTimer) clearTimeout(this.csatTimer);
+    this.csatTimer = setTimeout(() => {
+      if (this.state.csat === 'sending') this.csatFailed('network');
+    }, CSAT_TIMEOUT_MS);
+  }
+
+  private csatFailed(code: string): void {
+    if (this.csatTimer) clearTimeout(this.csatTimer);
+    this.csatTimer = null;
+    if (code === 'conflict') {
+      // rated already (another tab, or before a reload): nothing to fix, thank them anyway
+      this.setCsat('already');
+      this.state.csatError = null;
+      return;
+    }
+    this.state.csat = 'asked';
+    this.state.csatError = code;
   }
 
   private showNotice(code: string): void {
@@ -312,25 +484,61 @@ export class WidgetChat {
       case 'conversation.assigned':
         if (!mineConv(f.conversation_id)) break;
         this.state.agentName = f.agent?.name ?? null;
+        this.state.convState = 'active';
         this.state.queue = null;
+        this.state.leftMessage = false;
+        this.state.leaveDismissed = false;
         thread.addNote('widget.assigned', { name: f.agent?.name ?? '' });
         break;
-      case 'conversation.transferred':
+      case 'conversation.transferred': {
         if (!mineConv(f.conversation_id)) break;
         this.state.agentName = null;
         this.agentTyping.clear();
-        if (f.reason) thread.addNote('widget.transferredReason', { reason: f.reason });
-        else thread.addNote('widget.transferred');
+        const reason = (f.reason ?? '').trim();
+        if (f.agent) {
+          // another agent takes over at once (conversation.assigned follows)
+          this.state.convState = 'active';
+          const name = f.agent.name || '';
+          if (reason) thread.addNote('widget.transfer.toAgentReason', { name, reason });
+          else thread.addNote('widget.transfer.toAgent', { name });
+        } else {
+          this.state.convState = 'queued';
+          this.state.queue = { position: null, eta: null, desk: f.desk ?? null, agentsOnline: null };
+          this.state.leftMessage = false;
+          this.state.leaveDismissed = false;
+          if (reason) thread.addNote('widget.transfer.toDeskReason', { reason });
+          else thread.addNote('widget.transfer.toDesk');
+        }
         break;
-      case 'queue.position':
+      }
+      case 'queue.position': {
         if (!mineConv(f.conversation_id)) break;
-        this.state.queue = { position: f.position, eta: f.eta_seconds };
+        const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
+        this.state.convState = 'queued';
+        this.state.agentName = null;
+        this.state.queue = {
+          position: num(f.position),
+          eta: num(f.eta_seconds),
+          desk: f.desk ?? this.state.queue?.desk ?? null,
+          agentsOnline: num(f.agents_online),
+        };
         break;
+      }
       case 'csat.request':
-        if (mineConv(f.conversation_id)) this.state.csat = 'asked';
+        if (!mineConv(f.conversation_id)) break;
+        this.state.convState = 'closed';
+        this.state.agentName = null;
+        this.state.queue = null;
+        this.agentTyping.clear();
+        thread.addNote('widget.ended');
+        if (this.state.csat !== 'done' && this.state.csat !== 'already') this.setCsat('asked');
         break;
       case 'csat.recorded':
-        this.state.csat = 'done';
+        if (f.conversation_id !== undefined && !mineConv(f.conversation_id)) break;
+        if (this.csatTimer) clearTimeout(this.csatTimer);
+        this.csatTimer = null;
+        this.state.csatError = null;
+        this.setCsat('done');
         break;
       case 'conversation.updated':
         break;
@@ -342,7 +550,11 @@ export class WidgetChat {
             this.lastSent.set(f.client_id, Date.now() - RESEND_AFTER_MS + 3000);
           }
         }
-        if (this.state.csat === 'sending') this.state.csat = 'asked';
+        if (!f.client_id && this.state.csat === 'sending') {
+          // the answer to csat.submit (error frames about a rating carry no client_id)
+          this.csatFailed(f.code);
+          break;
+        }
         this.showNotice(f.code);
         break;
       }
