@@ -94,7 +94,10 @@ void Hub::Attach(std::shared_ptr<WsConnection> conn, Subject subject, std::strin
   metrics_.ws_connections_opened++;
   metrics_.ws_connections_open++;
   conn->SendText(hello);
+  const bool customer = !peers_.at(raw).subject.is_staff();
+  const Id customer_id = peers_.at(raw).subject.id;
   conn->Start(std::move(leftover));
+  if (customer && workflow_) workflow_->CustomerConnected(customer_id);
 }
 
 Hub::Peer* Hub::Find(const WsConnection& conn) {
@@ -427,11 +430,20 @@ bool AsksForHuman(std::string_view text) {
 
 void Hub::AfterCustomerMessage(const Subject& subject, const store::Message& message) {
   auto it = participants_.find(message.conversation_id);
-  if (!workflow_ || it == participants_.end() || it->second.state != ConversationState::bot ||
-      !AsksForHuman(message.text))
+  if (!workflow_ || it == participants_.end()) return;
+  const ConversationState state = it->second.state;
+  if (state == ConversationState::resolved || state == ConversationState::closed) {
+    it->second.state = ConversationState::active;  // one reopen, however many messages follow
+    auto reopen = [this, id = message.conversation_id, actor = subject.actor()]() -> asio::awaitable<void> {
+      auto r = co_await workflow_->Reopen(id, actor);
+      if (!r.ok()) log::Warn("workflow.reopen_failed", {{"conversation_id", id}, {"error", r.error().message}});
+    };
+    asio::co_spawn(io_, std::move(reopen), asio::detached);
     return;
+  }
+  if (state != ConversationState::bot || !AsksForHuman(message.text)) return;
   it->second.state = ConversationState::queued;  // no second handoff while this one runs
-  auto handoff = [this, alive = alive_, id = message.conversation_id, actor = subject.actor()]() -> asio::awaitable<void> {
+  auto handoff = [this, id = message.conversation_id, actor = subject.actor()]() -> asio::awaitable<void> {
     auto r = co_await workflow_->Handoff(id, actor, domain::Desk::L1, "explicit_human_request", 0, "");
     if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", id}, {"error", r.error().message}});
   };
@@ -444,7 +456,13 @@ void Hub::HandleCsat(const std::shared_ptr<WsConnection>& conn, const Subject& s
   auto rate = [this, conn, subject, conversation_id, score, comment = std::move(comment)]() mutable -> asio::awaitable<void> {
     auto r = co_await workflow_->SubmitCsat(subject, conversation_id, score, std::move(comment));
     if (!r.ok()) {
-      SendError(*conn, r.error().code, r.error().message);
+      std::string f = "{\"type\":\"error\",\"code\":\"";
+      f += CodeName(r.error().code);
+      f += "\",\"message\":";
+      AppendJsonString(f, r.error().message);
+      f += ",\"conversation_id\":" + std::to_string(conversation_id) + ",\"for\":\"csat.submit\"}";
+      metrics_.ws_errors_sent++;
+      conn->SendText(f);
       co_return;
     }
     conn->SendText("{\"type\":\"csat.recorded\",\"conversation_id\":" + std::to_string(conversation_id) +

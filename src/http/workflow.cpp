@@ -228,7 +228,7 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
   if (!conv.ok() || conv->customer_id != customer.id || customer.is_staff())
     co_return MakeError(Code::forbidden, "you cannot rate this conversation");
   if (conv->state != ConversationState::closed && conv->state != ConversationState::resolved)
-    co_return MakeError(Code::conflict, "a conversation can be rated once it has ended");
+    co_return MakeError(Code::invalid, "a conversation can be rated once it has ended");
   store::Csat csat;
   csat.conversation_id = conversation_id;
   csat.score = score;
@@ -285,8 +285,8 @@ void Workflow::NotifyPositions() {
       const int position = router_.Position(id).value_or(0);
       const int eta = router_.EtaSeconds(id).value_or(0);
       auto& told = told_[id];
-      if (told == std::pair{position, eta}) continue;
-      told = {position, eta};
+      if (told == Told{position, eta, online}) continue;
+      told = {position, eta, online};
       auto customer = customers_.find(id);
       if (customer == customers_.end()) continue;
       ctx_.hub.SendToCustomer(customer->second,
@@ -296,6 +296,27 @@ void Workflow::NotifyPositions() {
                                   "\",\"agents_online\":" + std::to_string(online) + "}");
     }
   }
+}
+
+void Workflow::CustomerConnected(Id customer_id) {
+  // A reconnecting customer must not wait for the next change to learn where they stand.
+  for (const auto& [conversation_id, customer] : customers_)
+    if (customer == customer_id) told_.erase(conversation_id);
+  NotifyPositions();
+}
+
+awaitable<Result<store::Conversation>> Workflow::Reopen(Id conversation_id, domain::Actor actor) {
+  store::TransitionRequest t;
+  t.conversation_id = conversation_id;
+  t.action = ConversationAction::reopen;
+  t.actor = actor;
+  t.at = Clock::System().Now();
+  auto result = co_await Apply(std::move(t));
+  if (!result.ok()) co_return std::move(result).error();
+  const store::Conversation& c = result->conversation;
+  if (c.assigned_staff_id) router_.AddActive(c.assigned_staff_id, 1);
+  ctx_.hub.ConversationChanged(c);
+  co_return std::move(result->conversation);
 }
 
 std::string Workflow::QueuesJson() const {

@@ -41,6 +41,12 @@ class Workflow {
   boost::asio::awaitable<Result<store::Csat>> SubmitCsat(const Subject& customer, domain::Id conversation_id,
                                                         int score, std::string comment);
 
+  // resolved|closed → active when the customer writes again; back to the agent who had it.
+  boost::asio::awaitable<Result<store::Conversation>> Reopen(domain::Id conversation_id, domain::Actor actor);
+
+  // A customer connected: tell them again where their waiting conversations stand.
+  void CustomerConnected(domain::Id customer_id);
+
   // A snapshot of the queues for GET /api/v1/queues.
   std::string QueuesJson() const;
 
@@ -56,7 +62,11 @@ class Workflow {
 
   Context& ctx_;
   routing::Router router_;
-  std::unordered_map<domain::Id, std::pair<int, int>> told_;  // conversation → (position, eta) sent
+  struct Told {
+    int position = 0, eta = 0, online = -1;
+    bool operator==(const Told&) const = default;
+  };
+  std::unordered_map<domain::Id, Told> told_;  // what each waiting customer was last told
   std::unordered_map<domain::Id, domain::Id> customers_;     // waiting conversation → its customer
 };
 

@@ -90,6 +90,40 @@ class WorkflowTest(unittest.TestCase):
         self.assertEqual(transferred["reason"], "提现需要查账")
         self.assertEqual(transferred["note"], "订单 1234")
 
+    def test_writing_after_close_reopens_with_the_same_agent(self):
+        s = self.server
+        c = s.widget_session()
+        l1 = s.login(L1B)
+        path = f"/api/v1/conversations/{c['conversation_id']}"
+        self.assertEqual(s.request("POST", path + "/accept", token=l1)[0], 200)
+        self.assertEqual(s.request("POST", path + "/close", {"summary": "done"}, token=l1)[0], 200)
+        agent = s.ws(l1)
+        customer = s.ws(c["token"])
+        customer.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "again", "text": "还有一个问题"})
+        customer.recv_until(lambda m: m["type"] == "ack")
+        self.assertEqual(agent.recv_until(lambda m: m["type"] == "message.created")["message"]["text"], "还有一个问题")
+        for _ in range(50):
+            conv = s.request("GET", path, token=l1)[1]
+            if conv["state"] == "active":
+                break
+        self.assertEqual((conv["state"], conv["assigned_agent"]["name"]), ("active", "l1b"))
+        kinds = [e["type"] for e in s.request("GET", path + "/events", token=l1)[1]["events"] if e["type"] != "message"]
+        self.assertEqual(kinds[-1], "reopened")
+
+    def test_waiting_customers_hear_when_agents_come_and_go_and_on_reconnect(self):
+        s = self.server
+        c = s.widget_session()
+        l1 = s.login(L1)
+        self.status(l1, "online")
+        self.status(l1, "busy")  # online but not taking chats: the customer will queue
+        customer = s.ws(c["token"])
+        self.assertEqual(s.request("POST", f"/api/v1/conversations/{c['conversation_id']}/handoff", {}, token=c["token"])[0], 200)
+        first = customer.recv_until(lambda m: m["type"] == "queue.position")
+        self.assertEqual(first["agents_online"], 0)
+        customer.close()
+        again = s.ws(c["token"])
+        self.assertEqual(again.recv_until(lambda m: m["type"] == "queue.position")["position"], 1)
+
     def test_queues_survive_a_restart(self):
         s = self.server
         c = s.widget_session()
