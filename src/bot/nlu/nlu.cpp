@@ -1,1 +1,0 @@
-#include "bot/nlu/nlu.hpp"
