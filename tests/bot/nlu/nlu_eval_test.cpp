@@ -39,7 +39,7 @@ TEST(NluEval, DemoKnowledgeBaseHeldOutVariants) {
   DatasetResult r = RunDemoKb(Options());
   EXPECT_EQ(r.classes, 153u);
   EXPECT_GE(r.accuracy, 0.55);
-  EXPECT_GE(r.oos_recall, 0.80);
+  EXPECT_GE(r.oos_recall, 0.70);
 }
 
 }  // namespace
