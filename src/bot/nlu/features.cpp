@@ -29,8 +29,12 @@ constexpr char kHan3 = '3';
 constexpr size_t kMaxPhraseWords = 4;
 
 struct Lexicon {
-  // en/es: accent-folded phrase ("cash out") → canonical; zh: variant → canonical.
-  std::array<std::unordered_map<std::string, std::string>, 3> by_lang;
+  struct Term {
+    std::string canonical;  // the language's own canonical form ("提现", "withdraw", "retiro")
+    std::string key;        // the cross-language concept ("withdraw" for all three)
+  };
+  // en/es: accent-folded phrase ("cash out") → term; zh: variant → term.
+  std::array<std::unordered_map<std::string, Term>, 3> by_lang;
   size_t max_zh_chars = 1;
 
   static const Lexicon& Get() {
@@ -58,12 +62,17 @@ struct Lexicon {
       auto lang = ParseLang(line.substr(0, 2));
       if (!lang) continue;
       std::string canonical(Trim(line.substr(3, eq - 3)));
+      std::string key = canonical;
+      if (auto open = canonical.find(" ("); open != std::string::npos && canonical.back() == ')') {
+        key = canonical.substr(open + 2, canonical.size() - open - 3);
+        canonical.resize(open);
+      }
       auto& map = by_lang[static_cast<size_t>(*lang)];
       auto add = [&](std::string_view variant) {
         std::string v(Trim(variant));
         if (v.empty()) return;
         if (*lang != Lang::zh) v = FoldAccents(v);
-        map.emplace(v, canonical);  // the first canonical a variant appears in wins
+        map.emplace(v, Term{canonical, key});  // the first canonical a variant appears in wins
         if (*lang == Lang::zh) {
           size_t chars = 0;
           ForEachCodePoint(v, [&](char32_t, size_t, size_t) { ++chars; });
@@ -188,14 +197,15 @@ void AddWords(const std::vector<std::string>& words, Lang lang, Features& f) {
     for (size_t len = std::min(kMaxPhraseWords, folded.size() - i); len >= 1; --len) {
       phrase = folded[i];
       for (size_t k = 1; k < len; ++k) (phrase += ' ') += folded[i + k];
-      const std::string* canonical = nullptr;
+      const Lexicon::Term* canonical = nullptr;
       if (auto it = lex.find(phrase); it != lex.end()) {
         canonical = &it->second;
       } else if (lang == Lang::zh) {
         if (auto zt = lex_zh.find(phrase); zt != lex_zh.end()) canonical = &zt->second;
       }
       if (canonical != nullptr) {
-        stream.push_back("=" + *canonical);
+        stream.push_back("=" + canonical->canonical);
+        f.word.push_back(HashFeature(kConcept, canonical->key));
         matched = len;
         break;
       }
@@ -230,9 +240,10 @@ void AddHan(std::string_view run, Features& f) {
       for (size_t k = 0; k < len; ++k) candidate.append(cps[i + k]);
       auto it = lex.find(candidate);
       if (it != lex.end()) {
-        f.word.push_back(HashFeature(kConcept, it->second));
-        ForEachCodePoint(it->second, [&](char32_t, size_t start, size_t l) {
-          rewritten.emplace_back(it->second.substr(start, l));
+        const std::string& canonical = it->second.canonical;
+        f.word.push_back(HashFeature(kConcept, it->second.key));
+        ForEachCodePoint(canonical, [&](char32_t, size_t start, size_t l) {
+          rewritten.emplace_back(canonical.substr(start, l));
         });
         matched = len;
         break;
@@ -280,7 +291,7 @@ uint64_t HashFeature(char kind, std::string_view text) {
 std::string LexiconConcept(Lang lang, std::string_view phrase) {
   const auto& map = Lexicon::Get().by_lang[static_cast<size_t>(lang)];
   auto it = map.find(lang == Lang::zh ? std::string(phrase) : FoldAccents(phrase));
-  return it == map.end() ? std::string() : it->second;
+  return it == map.end() ? std::string() : it->second.canonical;
 }
 
 Features Extract(std::string_view text, Lang lang) {

@@ -23,7 +23,7 @@ using internal::Scores;
 
 namespace {
 
-constexpr std::string_view kMagic = "KEFUNLU\x01";
+constexpr std::string_view kMagic = "KEFUNLU\x02";
 constexpr size_t kMetaDims = 9;
 constexpr double kDefaultThreshold = 0.5;
 // The calibrator's ridge: negligible with thousands of held-out questions, a sensible prior
@@ -140,26 +140,66 @@ Core::Options CoreOptions(const TrainOptions& o) {
 
 }  // namespace
 
+// Classes are topics: the entries of one topic (TopicOf) in different languages train one
+// class together, so a topic's Chinese, English and Spanish sentences all teach it (they share
+// cross-language lexicon concepts and Latin tokens like "USDT" or "KYC"), and the answer is then
+// the topic's entry in the asker's language. Two entries with the same topic and language keep
+// classes of their own.
 struct Model::Impl {
-  std::vector<std::string> ids;
-  std::vector<Lang> langs;
-  std::unordered_map<std::string, std::array<int32_t, 3>> topics;  // topic → class per Lang
+  std::vector<std::string> ids;  // per entry
+  std::vector<Lang> langs;       // per entry
+  std::vector<uint32_t> entry_class;
+  std::vector<std::array<int32_t, 3>> class_entries;  // per class: entry per Lang, or -1
+  std::unordered_map<std::string_view, uint32_t> entry_of_id;
   std::array<bool, 3> has_lang{false, false, false};
   Core core;
   std::vector<double> calibrator;  // kMetaDims weights; empty: confidence = p1
   double threshold = kDefaultThreshold;
   double train_seconds = 0;
 
-  void IndexTopics() {
-    topics.clear();
-    has_lang = {false, false, false};
-    for (size_t c = 0; c < ids.size(); ++c) {
-      auto& slot =
-          topics.try_emplace(TopicOf(ids[c]), std::array<int32_t, 3>{-1, -1, -1}).first->second;
-      size_t l = static_cast<size_t>(langs[c]);
-      if (slot[l] < 0) slot[l] = static_cast<int32_t>(c);
-      has_lang[l] = true;
+  void GroupTopics() {
+    entry_class.assign(ids.size(), 0);
+    class_entries.clear();
+    std::unordered_map<std::string, uint32_t> by_topic;
+    for (size_t e = 0; e < ids.size(); ++e) {
+      const auto l = static_cast<size_t>(langs[e]);
+      auto [it, fresh] =
+          by_topic.try_emplace(TopicOf(ids[e]), static_cast<uint32_t>(class_entries.size()));
+      if (fresh || class_entries[it->second][l] >= 0) {
+        if (!fresh) {
+          // The topic already has an entry in this language: this entry is a class of its own.
+          it = by_topic
+                   .insert_or_assign("\x01" + ids[e], static_cast<uint32_t>(class_entries.size()))
+                   .first;
+        }
+        class_entries.push_back({-1, -1, -1});
+      }
+      class_entries[it->second][l] = static_cast<int32_t>(e);
+      entry_class[e] = it->second;
     }
+    Index();
+  }
+
+  void Index() {
+    entry_of_id.clear();
+    has_lang = {false, false, false};
+    for (size_t e = 0; e < ids.size(); ++e) {
+      entry_of_id.emplace(ids[e], static_cast<uint32_t>(e));
+      has_lang[static_cast<size_t>(langs[e])] = true;
+    }
+  }
+
+  // The entry that answers class `c` for an asker of `lang`: the class's entry in that language,
+  // else in English, Chinese, Spanish, in that order.
+  uint32_t EntryFor(uint32_t c, Lang lang) const {
+    const auto& slots = class_entries[c];
+    if (slots[static_cast<size_t>(lang)] >= 0)
+      return static_cast<uint32_t>(slots[static_cast<size_t>(lang)]);
+    for (Lang l : {Lang::en, Lang::zh, Lang::es}) {
+      if (slots[static_cast<size_t>(l)] >= 0)
+        return static_cast<uint32_t>(slots[static_cast<size_t>(l)]);
+    }
+    return 0;  // unreachable: every class has an entry
   }
 
   double Confidence(const Scores& s) const {
@@ -177,13 +217,6 @@ struct Model::Impl {
     if (has_lang[static_cast<size_t>(lang)] || lang == Lang::zh) return lang;
     Lang other = lang == Lang::en ? Lang::es : Lang::en;
     return has_lang[static_cast<size_t>(other)] ? other : lang;
-  }
-
-  std::optional<uint32_t> InLanguage(uint32_t c, Lang lang) const {
-    if (langs[c] == lang) return c;
-    auto it = topics.find(TopicOf(ids[c]));
-    if (it == topics.end() || it->second[static_cast<size_t>(lang)] < 0) return std::nullopt;
-    return static_cast<uint32_t>(it->second[static_cast<size_t>(lang)]);
   }
 };
 
@@ -217,14 +250,15 @@ Result<Model> Model::Train(const std::vector<store::KbEntry>& entries,
       std::string norm = Normalise(text);
       if (norm.empty() || !texts.insert(norm).second) return;
       features.push_back(internal::Extract(norm, lang));
-      labels.push_back(static_cast<uint32_t>(c));
+      labels.push_back(static_cast<uint32_t>(c));  // the entry for now; its class below
       is_question.push_back(question);
     };
     add(e.question, true);
     for (const auto& v : e.variants) add(v, false);
   }
-  m.IndexTopics();
-  const size_t classes = m.ids.size();
+  m.GroupTopics();
+  for (auto& label : labels) label = m.entry_class[label];
+  const size_t classes = m.class_entries.size();
   const Core::Options core_options = CoreOptions(options);
 
   // ---- calibration on a held-out split of the knowledge base itself ----
@@ -319,22 +353,19 @@ Prediction Model::Predict(std::string_view text, std::optional<Lang> lang, size_
   if (s.empty) return p;
   p.confidence = m.Confidence(s);
   for (size_t i = 0; i < s.order.size() && i < top_k; ++i) {
-    p.top.emplace_back(m.ids[s.order[i]], s.top_p[i]);
+    p.top.emplace_back(m.ids[m.EntryFor(s.order[i], p.lang)], s.top_p[i]);
   }
-  if (p.confidence >= m.threshold) {
-    uint32_t best = s.order[0];
-    p.faq_id = m.ids[m.InLanguage(best, p.lang).value_or(best)];
-  }
+  if (p.confidence >= m.threshold) p.faq_id = p.top[0].first;
   return p;
 }
 
 std::optional<std::string> Model::InLanguage(std::string_view faq_id, Lang lang) const {
   const Impl& m = *impl_;
-  auto it = std::find(m.ids.begin(), m.ids.end(), faq_id);
-  if (it == m.ids.end()) return std::nullopt;
-  auto c = m.InLanguage(static_cast<uint32_t>(it - m.ids.begin()), lang);
-  if (!c) return std::nullopt;
-  return m.ids[*c];
+  auto it = m.entry_of_id.find(faq_id);
+  if (it == m.entry_of_id.end()) return std::nullopt;
+  int32_t e = m.class_entries[m.entry_class[it->second]][static_cast<size_t>(lang)];
+  if (e < 0) return std::nullopt;
+  return m.ids[static_cast<size_t>(e)];
 }
 
 double Model::threshold() const { return impl_->threshold; }
@@ -342,13 +373,15 @@ double Model::threshold() const { return impl_->threshold; }
 ModelStats Model::Stats() const {
   const Impl& m = *impl_;
   ModelStats s;
-  s.classes = m.ids.size();
+  s.entries = m.ids.size();
+  s.classes = m.class_entries.size();
   s.sentences = m.core.sentences();
   s.features = m.core.features();
   s.linear_classifier = m.core.has_linear();
   s.threshold = m.threshold;
   s.train_seconds = m.train_seconds;
-  s.memory_bytes = m.core.MemoryBytes() + m.topics.size() * 64;
+  s.memory_bytes = m.core.MemoryBytes() + m.class_entries.size() * 12 + m.entry_class.size() * 4 +
+                   m.entry_of_id.size() * 40;
   for (const auto& id : m.ids) s.memory_bytes += sizeof(std::string) + id.capacity() + 1;
   return s;
 }
@@ -361,6 +394,7 @@ std::string Model::Serialize() const {
     internal::PutString(out, m.ids[c]);
     internal::PutU64(out, static_cast<uint64_t>(m.langs[c]));
   }
+  internal::PutVec(out, m.entry_class);
   internal::PutVec(out, m.calibrator);
   internal::PutF64(out, m.threshold);
   internal::PutF64(out, m.train_seconds);
@@ -385,13 +419,24 @@ Result<Model> Model::Deserialize(std::string_view bytes) {
     m.ids.push_back(std::move(id));
     m.langs.push_back(static_cast<Lang>(lang));
   }
-  if (!internal::GetVec(bytes, pos, m.calibrator) || !internal::GetF64(bytes, pos, m.threshold) ||
+  if (!internal::GetVec(bytes, pos, m.entry_class) || m.entry_class.size() != n ||
+      !internal::GetVec(bytes, pos, m.calibrator) || !internal::GetF64(bytes, pos, m.threshold) ||
       !internal::GetF64(bytes, pos, m.train_seconds) || !m.core.Read(bytes, pos) ||
-      pos != bytes.size() || m.core.classes() != n) {
+      pos != bytes.size()) {
     return bad();
   }
   if (!m.calibrator.empty() && m.calibrator.size() != kMetaDims) return bad();
-  m.IndexTopics();
+  m.class_entries.assign(m.core.classes(), {-1, -1, -1});
+  for (size_t e = 0; e < n; ++e) {
+    if (m.entry_class[e] >= m.class_entries.size()) return bad();
+    auto& slot = m.class_entries[m.entry_class[e]][static_cast<size_t>(m.langs[e])];
+    if (slot >= 0) return bad();
+    slot = static_cast<int32_t>(e);
+  }
+  for (const auto& slots : m.class_entries) {
+    if (slots[0] < 0 && slots[1] < 0 && slots[2] < 0) return bad();
+  }
+  m.Index();
   return model;
 }
 

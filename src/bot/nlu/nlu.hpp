@@ -107,14 +107,16 @@ struct Prediction {
   std::string faq_id;       // the answering entry; empty when out of scope
   double confidence = 0.0;  // calibrated probability that `top[0]` answers the text, 0..1
   Lang lang = Lang::en;     // the language of the text (detected, or the caller's override)
-  // The best candidates, best first, as (faq_id, confidence share). Filled even when the text is
-  // out of scope, so a caller can offer "did you mean …" suggestions.
+  // The best candidates, best first, as (faq_id in the text's language where the topic has one,
+  // ensemble probability). Filled even when the text is out of scope, so a caller can offer
+  // "did you mean …" suggestions.
   std::vector<std::pair<std::string, double>> top;
 };
 
 // Size and shape of a trained model, for logs, /metrics and benchmarks.
 struct ModelStats {
-  size_t classes = 0;
+  size_t entries = 0;
+  size_t classes = 0;  // topics: entries of one topic in several languages are one class
   size_t sentences = 0;
   size_t features = 0;
   bool linear_classifier = false;  // false: retrieval only (knowledge base too large)
@@ -123,9 +125,11 @@ struct ModelStats {
   double train_seconds = 0.0;
 };
 
-// An intent model over one knowledge base. Each entry is one class; its question and variants
-// are its training sentences. Cheap to move, immutable after Train/Deserialize; Predict is const
-// and thread-safe.
+// An intent model over one knowledge base. Each topic (TopicOf of the entry ids) is one class:
+// the questions and variants of all its entries, in every language, are its training sentences,
+// and the entry answered is the topic's entry in the asker's language (else English, Chinese,
+// Spanish). Two entries with the same topic and language are classes of their own. Cheap to
+// move, immutable after Train/Deserialize; Predict is const and thread-safe.
 class Model {
  public:
   Model();
@@ -142,10 +146,10 @@ class Model {
   static Result<Model> Train(const std::vector<store::KbEntry>& entries,
                              const TrainOptions& options = {});
 
-  // Classifies `text`. `lang` overrides language detection. When the best entry is in another
-  // language than the text and the knowledge base has the same topic (TopicOf) in the text's
-  // language, that entry is answered instead. `faq_id` is empty when the calibrated confidence is
-  // below the threshold (out of scope) or the text has no known feature. `top_k` bounds `top`.
+  // Classifies `text`. `lang` overrides language detection and picks the answer's language.
+  // `faq_id` is the best topic's entry in that language when the topic has one (else see
+  // above); it is empty when the calibrated confidence is below the threshold (out of scope) or
+  // the text has no known feature. `top_k` bounds `top`.
   Prediction Predict(std::string_view text, std::optional<Lang> lang = {}, size_t top_k = 5) const;
 
   // The entry of `faq_id`'s topic in `lang`, if the knowledge base has one (faq_id itself when

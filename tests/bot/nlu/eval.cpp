@@ -158,7 +158,7 @@ DatasetResult Summarise(std::string name, const std::vector<store::KbEntry>& kb,
                         const Asked& a) {
   DatasetResult r;
   r.name = std::move(name);
-  r.classes = kb.size();
+  r.classes = kb.size();  // entries
   for (const auto& e : kb) r.train_sentences += 1 + e.variants.size();
   r.in_scope_queries = a.total;
   r.accuracy = a.total ? static_cast<double>(a.right) / static_cast<double>(a.total) : 0;

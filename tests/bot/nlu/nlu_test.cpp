@@ -200,10 +200,12 @@ TEST(Model, RejectsOutOfScopeWithAFixedThreshold) {
 
 TEST(Model, AnswersInTheAskersLanguageWhenTheTopicHasIt) {
   const Model& model = SmallModel();
-  // English words, Chinese asked for: the en entry wins on features, its zh sibling is answered.
+  // English words, Chinese asked for: the topic is recognised, its zh entry is answered.
   Prediction p = model.Predict("my withdrawal failed", Lang::zh);
   EXPECT_EQ(p.faq_id, "withdrawal-failed-zh");
-  EXPECT_EQ(p.top[0].first, "withdrawal-failed-en");
+  EXPECT_EQ(p.top[0].first, "withdrawal-failed-zh");
+  // A topic without an entry in the asker's language answers in English first.
+  EXPECT_EQ(model.Predict("how do i verify my identity", Lang::es).faq_id, "kyc-how-en");
   EXPECT_EQ(model.InLanguage("withdrawal-failed-en", Lang::es), "withdrawal-failed-es");
   EXPECT_EQ(model.InLanguage("kyc-how-en", Lang::es), std::nullopt);
   EXPECT_EQ(model.InLanguage("card-bind-zh", Lang::zh), "card-bind-zh");
@@ -233,6 +235,8 @@ TEST(Model, SerializesAndRejectsCorruptInput) {
     EXPECT_DOUBLE_EQ(a.confidence, b.confidence);
   }
   EXPECT_EQ(copy->Stats().classes, model.Stats().classes);
+  EXPECT_EQ(model.Stats().entries, 10u);
+  EXPECT_EQ(model.Stats().classes, 5u);  // five topics
   EXPECT_DOUBLE_EQ(copy->threshold(), model.threshold());
   EXPECT_FALSE(Model::Deserialize("").ok());
   EXPECT_FALSE(Model::Deserialize("not a model").ok());
