@@ -10,6 +10,7 @@
 
 #include "apps/kefu/cli.hpp"
 #include "auth/password.hpp"
+#include "bot/bot.hpp"
 #include "bot/knowledge_base.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -89,6 +90,8 @@ Commands:
                reported with their number and the rest imported; exit 1 if any was bad):
                  kefu kb import FILE.jsonl --db PATH
   kb export    Write the knowledge base as JSONL: kefu kb export --db PATH [--out FILE]
+  bot ask      Ask the bot; prints one JSON object per question (DESIGN.md §2):
+                 kefu bot ask --db PATH [--lang zh|en|es] [TEXT]   (no TEXT: each stdin line)
   demo seed    Create the demo staff (passwords printed once and saved to a 0600 file) and
                import a demo knowledge base:
                  kefu demo seed --db PATH [--kb FILE.jsonl] [--credentials FILE]
@@ -143,8 +146,16 @@ int Serve(int argc, char** argv) {
   if (!opened.ok()) return Fail(opened.error());
   auth::TokenSigner signer(auth::DeriveKey(opened->key.key, "tokens01"));
   int code = 0;
+  // The bot answers once a knowledge base exists; without one the server still serves.
+  std::shared_ptr<const bot::Bot> bot;
+  if (auto loaded = bot::Bot::Load(*opened->store); loaded.ok()) {
+    bot = std::move(loaded).value();
+  } else {
+    log::Warn("bot.unavailable", {{"reason", loaded.error().message}});
+  }
   {
     http::Server server(*config, *opened->store, signer);
+    server.SetBot(std::move(bot));
     if (auto st = server.Listen(); !st.ok()) return Fail(st.error());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     log::Info("server.ready", {{"listen", server.local_address()}, {"startup_ms", ms},
@@ -263,6 +274,12 @@ int ImportKb(store::Store& store, const std::string& file) {
   std::printf("imported %zu %s from %s", count, count == 1 ? "entry" : "entries", file.c_str());
   if (!parsed.errors.empty()) std::printf(" (%zu bad lines skipped)", parsed.errors.size());
   std::printf("\n");
+  if (count > 0) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto st = bot::Bot::TrainAndSave(store); !st.ok()) return Fail(st.error());
+    std::printf("trained the bot in %.1f s\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   return parsed.errors.empty() ? 0 : 1;
 }
 
@@ -296,6 +313,39 @@ int KbExport(int argc, char** argv) {
     std::fprintf(stderr, "exported %zu entries to %s\n", entries->size(), out_path->c_str());
   } else {
     bot::WriteKbJsonl(*entries, std::cout);
+  }
+  return 0;
+}
+
+int BotAsk(int argc, char** argv) {
+  auto args = cli::ParseArgs(argc, argv, 3, {});
+  if (!args.ok()) return Fail(args.error());
+  auto db = args->Get("db");
+  if (!db) return Fail(MakeError(Code::invalid, "usage: kefu bot ask --db PATH [--lang zh|en|es] [TEXT]"));
+  std::optional<std::string> lang = args->Get("lang");
+  if (lang && !bot::NormaliseKbLang(*lang)) return Fail(MakeError(Code::invalid, "--lang must be zh, en or es"));
+  auto opened = cli::OpenDatabase(*db, "");
+  if (!opened.ok()) return Fail(opened.error());
+  auto loaded = bot::Bot::Load(*opened->store);
+  opened->store->Close();
+  if (!loaded.ok()) return Fail(loaded.error());
+  const bot::Bot& b = **loaded;
+  auto ask = [&](std::string_view text) {
+    bot::policy::Memory memory;  // each line is a first message: no state between lines
+    std::string line = b.Ask(text, lang ? std::optional<std::string_view>(*lang) : std::nullopt, memory).ToJson();
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  };
+  if (!args->positional.empty()) {
+    std::string text;
+    for (const auto& p : args->positional) text += (text.empty() ? "" : " ") + p;
+    ask(text);
+    return 0;
+  }
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    ask(line);
   }
   return 0;
 }
@@ -339,6 +389,7 @@ int main(int argc, char** argv) {
     if (cmd == "demo" && sub == "seed") return DemoSeed(argc, argv);
     if (cmd == "kb" && sub == "import") return KbImport(argc, argv);
     if (cmd == "kb" && sub == "export") return KbExport(argc, argv);
+    if (cmd == "bot" && sub == "ask") return BotAsk(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kefu: internal error: %s\n", e.what());
     return 70;

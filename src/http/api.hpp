@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "auth/token.hpp"
+#include "bot/bot.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "http/hub.hpp"
@@ -63,6 +64,7 @@ struct Context {
   Hub& hub;
   Metrics& metrics;
   class Workflow* workflow = nullptr;  // set once the server has built it
+  std::shared_ptr<const bot::Bot> bot;  // null when there is no knowledge base yet
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated

@@ -12,6 +12,7 @@
 #include "http/json_io.hpp"
 #include "http/server.hpp"
 #include "http/workflow.hpp"
+#include "bot/knowledge_base.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -384,6 +385,27 @@ awaitable<Response> CloseConversation(Request& req, Context& ctx) {
   co_return Response::Json(200, ConversationJson(*result));
 }
 
+awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto text = json::OptString(*body, "text");
+  auto lang = json::OptString(*body, "lang");
+  if (!text.ok()) co_return Response::Fail(text.error());
+  if (!lang.ok()) co_return Response::Fail(lang.error());
+  if (!*text) co_return Response::Fail(MakeError(Code::invalid, "'text' is required"));
+  if (!IsValidUtf8(**text) || CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
+    co_return Response::Fail(MakeError(Code::too_large, "text longer than " +
+                                                            std::to_string(ctx.config.limits.text_chars) + " characters"));
+  if (*lang && !bot::NormaliseKbLang(**lang))
+    co_return Response::Fail(MakeError(Code::invalid, "'lang' must be zh, zh-CN, zh-TW, en or es"));
+  if (!ctx.bot) co_return Response::Fail(MakeError(Code::unavailable, "the bot has no knowledge base yet"));
+  auto ask = [bot = ctx.bot, text = std::move(**text), lang = std::move(*lang)] {
+    bot::policy::Memory memory;
+    return bot->Ask(text, lang ? std::optional<std::string_view>(*lang) : std::nullopt, memory).ToJson();
+  };
+  co_return Response::Json(200, co_await Blocking(ctx, std::move(ask)));
+}
+
 awaitable<Response> ListQueues(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -428,6 +450,7 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/conversations/{id}/close", CloseConversation},
       {"POST", "/api/v1/staff/me/status", SetMyStatus},
       {"GET", "/api/v1/queues", ListQueues},
+      {"POST", "/api/v1/bot/answer", BotAnswerRoute},
       {"GET", "/api/v1/conversations/{id}/events", ListEvents},
   };
   return routes;

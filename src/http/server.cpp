@@ -136,7 +136,7 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics},
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, nullptr},
         workflow(ctx) {
     ctx.workflow = &workflow;
     hub.SetWorkflow(&workflow);
@@ -182,6 +182,8 @@ Server::Server(const ServerConfig& config, store::Store& store, const auth::Toke
 Server::~Server() {
   if (impl_) impl_->pool.join();
 }
+
+void Server::SetBot(std::shared_ptr<const bot::Bot> bot) { impl_->ctx.bot = std::move(bot); }
 
 Status Server::Listen() {
   KEFU_ASSIGN(hp, ParseHostPort(impl_->config.listen));

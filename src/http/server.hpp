@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "auth/token.hpp"
+#include "bot/bot.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "store/store.hpp"
@@ -26,6 +27,9 @@ class Server {
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
+
+  // The bot that answers POST /api/v1/bot/answer (and, later, first messages). Call before Run.
+  void SetBot(std::shared_ptr<const bot::Bot> bot);
 
   // Binds the listening socket. Code::unavailable when the address is taken.
   Status Listen();

@@ -1,0 +1,128 @@
+#include "bot/bot.hpp"
+
+#include "bot/guard/guard.hpp"
+#include "bot/knowledge_base.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+
+namespace kefu::bot {
+
+std::string BotAnswer::ToJson() const {
+  std::string out = "{\"faq_id\":";
+  if (faq_id.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, faq_id);
+  }
+  char conf[32];
+  std::snprintf(conf, sizeof conf, "%.4f", confidence);
+  out += ",\"confidence\":";
+  out += conf;
+  out += ",\"handoff\":";
+  out += handoff ? "true" : "false";
+  out += ",\"route\":";
+  AppendJsonString(out, route);
+  out += ",\"reason\":";
+  AppendJsonString(out, reason);
+  out += ",\"answer\":";
+  if (answer.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, answer);
+  }
+  out += ",\"redacted_text\":";
+  AppendJsonString(out, redacted_text);
+  out += ",\"warnings\":[";
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, warnings[i]);
+  }
+  out += "],\"lang\":";
+  AppendJsonString(out, lang);
+  out += ",\"priority\":" + std::to_string(priority) + "}";
+  return out;
+}
+
+Status Bot::TrainAndSave(store::Store& store) {
+  KEFU_ASSIGN(version, store.KbVersion());
+  KEFU_ASSIGN(entries, store.ListKbEntries());
+  if (entries.empty()) return MakeError(Code::not_found, "the knowledge base is empty; import one with kefu kb import");
+  KEFU_ASSIGN(model, nlu::Model::Train(entries));
+  const auto stats = model.Stats();
+  log::Info("bot.trained", {{"entries", static_cast<std::int64_t>(stats.classes)},
+                            {"sentences", static_cast<std::int64_t>(stats.sentences)},
+                            {"seconds", stats.train_seconds},
+                            {"threshold", stats.threshold}});
+  auto saved = store::Wait<int>([&](store::Callback<int> done) {
+    store.SaveBotModel(model.Serialize(), version, std::move(done));
+  });
+  if (!saved.ok()) return std::move(saved).error();
+  return Ok();
+}
+
+Result<std::shared_ptr<const Bot>> Bot::Load(store::Store& store) {
+  KEFU_ASSIGN(version, store.KbVersion());
+  auto saved = store.LoadBotModel();
+  if (!saved.ok() || saved->kb_version != version) {
+    KEFU_TRY(TrainAndSave(store));
+    saved = store.LoadBotModel();
+    if (!saved.ok()) return std::move(saved).error();
+  }
+  auto bot = std::make_shared<Bot>();
+  KEFU_ASSIGN(model, nlu::Model::Deserialize(saved->bytes));
+  bot->model_ = std::move(model);
+  KEFU_ASSIGN(entries, store.ListKbEntries());
+  for (auto& e : entries) bot->entries_[e.id] = Entry{std::move(e.category), std::move(e.answer)};
+  return std::shared_ptr<const Bot>(std::move(bot));
+}
+
+BotAnswer Bot::Ask(std::string_view text, std::optional<std::string_view> lang_override,
+                   policy::Memory& memory) const {
+  BotAnswer out;
+  // Secrets first: nothing after this point sees them, and the customer is warned.
+  const GuardResult guard = SecretGuard::Default().Scan(text);
+  out.redacted_text = guard.redacted_text;
+  for (SecretKind k : guard.warnings) out.warnings.emplace_back(WarningCode(k));
+
+  std::optional<nlu::Lang> lang;
+  if (lang_override) {
+    if (auto code = NormaliseKbLang(*lang_override)) lang = nlu::ParseLang(*code);
+  }
+  // A message that was nothing but secrets asks no question: only the warning answers it.
+  std::string rest = guard.redacted_text;
+  for (size_t at; (at = rest.find("[redacted:")) != std::string::npos;) {
+    const size_t end = rest.find(']', at);
+    rest.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+  }
+  if (!guard.clean() && nlu::Normalise(rest).find_first_not_of(' ') == std::string::npos) {
+    out.lang = std::string(nlu::LangCode(lang.value_or(nlu::DetectLanguage(text))));
+    out.reason = "secret_redacted";
+    out.answer = std::string(SafetyMessage(out.lang));
+    return out;
+  }
+  const nlu::Prediction p = model_.Predict(guard.redacted_text, lang);
+  out.lang = std::string(nlu::LangCode(p.lang));
+  out.confidence = p.confidence;
+  std::string category;
+  if (!p.faq_id.empty()) {
+    out.faq_id = p.faq_id;
+    if (auto it = entries_.find(p.faq_id); it != entries_.end()) category = it->second.category;
+  }
+  const std::string normalised = nlu::Normalise(guard.redacted_text);
+  policy::Turn turn{normalised, out.lang, out.faq_id, p.confidence, category};
+  const policy::Decision d = policy::Decide(turn, memory);
+  out.handoff = d.handoff;
+  out.route = std::string(policy::RouteName(d.route));
+  out.reason = d.reason;
+  out.priority = d.priority;
+  if (!out.faq_id.empty()) {
+    if (auto it = entries_.find(out.faq_id); it != entries_.end()) out.answer = it->second.answer;
+  }
+  if (!guard.clean()) {
+    std::string safety(SafetyMessage(out.lang));
+    out.answer = out.answer.empty() ? safety : safety + "\n\n" + out.answer;
+  }
+  return out;
+}
+
+}  // namespace kefu::bot

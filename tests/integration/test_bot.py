@@ -1,0 +1,97 @@
+"""The bot over the CLI and HTTP: kb import trains it, bot ask and POST /api/v1/bot/answer answer
+with the DESIGN.md §2 object, secrets are redacted, bad input is refused clearly."""
+import json
+import os
+import unittest
+
+from kefu import ROOT, Server
+
+KB = os.path.join(ROOT, "data", "demo", "kb.jsonl")
+KEYS = ["faq_id", "confidence", "handoff", "route", "reason", "answer", "redacted_text", "warnings"]
+
+
+class BotTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        r = cls.server.cli("kb", "import", KB, "--db", cls.server.db)
+        assert r.returncode == 0, r.stderr
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def ask_cli(self, *lines, lang=None):
+        args = ["bot", "ask", "--db", self.server.db] + (["--lang", lang] if lang else [])
+        r = self.server.cli(*args, stdin="\n".join(lines) + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [json.loads(l) for l in r.stdout.splitlines()]
+
+    def test_cli_answers_each_line_with_the_contract_keys(self):
+        answers = self.ask_cli("提现一直不到账咋办", "how do i reset my password", "¿cómo verifico mi identidad?",
+                               "who won the football world cup")
+        self.assertEqual(len(answers), 4)
+        for a in answers:
+            for k in KEYS:
+                self.assertIn(k, a)
+        self.assertTrue(answers[0]["faq_id"].endswith("-zh"))
+        self.assertTrue(answers[1]["faq_id"].endswith("-en"))
+        self.assertTrue(answers[2]["faq_id"].endswith("-es"))
+        self.assertIsNone(answers[3]["faq_id"])
+        self.assertEqual(answers[3]["route"], "bot")
+
+    def test_http_matches_the_cli_and_routes_money_at_risk_to_security(self):
+        status, a = self.server.request("POST", "/api/v1/bot/answer", {"text": "我的钱包被盗了，币全没了"})
+        self.assertEqual(status, 200, a)
+        self.assertEqual((a["handoff"], a["route"]), (True, "security"))
+        status, b = self.server.request("POST", "/api/v1/bot/answer", {"text": "转人工"})
+        self.assertEqual((b["handoff"], b["route"]), (True, "L1"))
+
+    def test_secrets_are_redacted_and_warned_about(self):
+        phrase = "abandon ability able about above absent absorb abstract absurd abuse access accident"
+        status, a = self.server.request("POST", "/api/v1/bot/answer", {"text": "my words: " + phrase, "lang": "en"})
+        self.assertEqual(status, 200)
+        self.assertIn("seed_phrase", a["warnings"])
+        self.assertNotIn("abandon", a["redacted_text"])
+        self.assertTrue(a["redacted_text"].startswith("my words: "))
+        self.assertIsNotNone(a["answer"])
+
+    def test_bad_requests(self):
+        s = self.server
+        self.assertEqual(s.request("POST", "/api/v1/bot/answer", raw=b"{nope")[0], 400)
+        self.assertEqual(s.request("POST", "/api/v1/bot/answer", {})[0], 400)
+        self.assertEqual(s.request("POST", "/api/v1/bot/answer", {"text": "hi", "lang": "fr"})[0], 400)
+        self.assertEqual(s.request("POST", "/api/v1/bot/answer", {"text": "长" * 4001})[0], 413)
+
+
+class NoKnowledgeBaseTest(unittest.TestCase):
+    def test_the_bot_says_it_is_unavailable(self):
+        s = Server()
+        try:
+            s.start()
+            status, body = s.request("POST", "/api/v1/bot/answer", {"text": "hello"})
+            self.assertEqual((status, body["error"]["code"]), (503, "unavailable"))
+        finally:
+            s.close()
+
+    def test_kb_import_reports_bad_lines_and_keeps_good_ones(self):
+        s = Server()
+        try:
+            path = os.path.join(s.dir, "kb.jsonl")
+            with open(path, "w") as f:
+                f.write('{"id":"a-en","lang":"en","question":"How do I top up?","answer":"Use Top up."}\n')
+                f.write('{broken\n')
+                f.write('{"id":"b-en","lang":"de","question":"q","answer":"a"}\n')
+            r = s.cli("kb", "import", path, "--db", s.db)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("kb.jsonl:2:", r.stderr)
+            self.assertIn("kb.jsonl:3:", r.stderr)
+            out = s.cli("kb", "export", "--db", s.db)
+            self.assertEqual([json.loads(l)["id"] for l in out.stdout.splitlines()], ["a-en"])
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
