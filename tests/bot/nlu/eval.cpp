@@ -323,6 +323,68 @@ DatasetResult RunDemoKb(const EvalOptions& options) {
   return r;
 }
 
+DatasetResult RunWalletFaq(const EvalOptions& options) {
+  std::vector<store::KbEntry> kb;
+  std::istringstream lines(ReadFile(options.repo_dir + "/data/demo/kb.jsonl"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (Trim(line).empty()) continue;
+    auto o = boost::json::parse(line).as_object();
+    store::KbEntry e;
+    e.id = std::string(o.at("id").as_string());
+    e.lang = std::string(o.at("lang").as_string());
+    e.question = std::string(o.at("question").as_string());
+    e.answer = std::string(o.at("answer").as_string());
+    for (const auto& v : o.at("variants").as_array()) e.variants.emplace_back(v.as_string());
+    kb.push_back(std::move(e));
+  }
+  Model model = MustTrain(kb, options.train);
+  // lang, text, expected_faq (topic or -), expected_route, expected_handoff, note
+  std::istringstream rows(ReadFile(options.repo_dir + "/tests/data/bot/wallet_eval.tsv"));
+  std::getline(rows, line);  // header
+  Asked a;
+  std::map<std::string, std::pair<size_t, size_t>> by_lang;  // right, total (in scope)
+  auto t0 = Clock::now();
+  while (std::getline(rows, line)) {
+    std::vector<std::string> col;
+    std::istringstream fields(line);
+    std::string field;
+    while (std::getline(fields, field, '\t')) col.push_back(field);
+    if (col.size() < 5) continue;
+    Prediction p = model.Predict(col[1], std::nullopt, 1);  // language detected, as a user would
+    std::string topic = p.faq_id.empty() ? "-" : TopicOf(p.faq_id);
+    if (col[2] != "-") {
+      ++a.total;
+      bool right = topic == col[2];
+      a.right += right;
+      a.top1 += !p.top.empty() && TopicOf(p.top[0].first) == col[2];
+      if (right) a.in_conf_correct.push_back(p.confidence);
+      by_lang[col[0]].first += right;
+      ++by_lang[col[0]].second;
+      if (!right && std::getenv("KEFU_NLU_SHOW_ERRORS")) {
+        std::fprintf(stderr, "miss: %s | want %s | got %s\n", col[1].c_str(), col[2].c_str(),
+                     topic.c_str());
+      }
+    } else if (col[3] == "bot") {
+      ++a.oos_total;
+      a.rejected += p.faq_id.empty();
+      a.oos_conf.push_back(p.confidence);
+      if (!p.faq_id.empty() && std::getenv("KEFU_NLU_SHOW_ERRORS")) {
+        std::fprintf(stderr, "answered out of scope: %s | got %s %.3f\n", col[1].c_str(),
+                     p.faq_id.c_str(), p.confidence);
+      }
+    }
+  }
+  a.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  DatasetResult r = Summarise("wallet-faq", kb, model, a);
+  for (const auto& [lang, counts] : by_lang) {
+    r.extra.emplace_back("accuracy_" + lang,
+                         static_cast<double>(counts.first) /
+                             static_cast<double>(std::max<size_t>(1, counts.second)));
+  }
+  return r;
+}
+
 std::string ResultsJson(const std::vector<DatasetResult>& results, const EvalOptions& options) {
   std::ostringstream o;
   o.precision(6);

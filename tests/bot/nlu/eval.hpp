@@ -10,6 +10,7 @@
 //  * The demo knowledge base (data/demo/kb.jsonl): every 4th variant of each entry held out,
 //    the rest imported; held-out variants asked as written and, for zh, in traditional
 //    characters; plus hand-written out-of-scope questions (tests/bot/nlu/data/demo_oos.txt).
+//  * The wallet FAQ set (tests/data/bot/wallet_eval.tsv) against the whole demo KB.
 // Dev mode (tuning): BANKING77 holds out every 10th train sentence of each intent instead of
 // using test.csv; CLINC150 evaluates on `val` and `oos_val` instead of `test`/`oos_test`.
 #pragma once
@@ -50,6 +51,12 @@ struct EvalOptions {
 DatasetResult RunBanking77(const EvalOptions& options);
 DatasetResult RunClinc150(const EvalOptions& options);
 DatasetResult RunDemoKb(const EvalOptions& options);
+
+// The wallet FAQ evaluation set (tests/data/bot/wallet_eval.tsv, issue 4 item 6) against the
+// whole demo knowledge base: top-1 (the answered entry's topic is the expected one) over rows
+// with an expected topic, out-of-scope rejection over rows expecting none that the bot keeps.
+// Routing is the handoff policy's and is scored elsewhere.
+DatasetResult RunWalletFaq(const EvalOptions& options);
 
 // The results as the JSON object written to bench/results/nlu.json.
 std::string ResultsJson(const std::vector<DatasetResult>& results, const EvalOptions& options);

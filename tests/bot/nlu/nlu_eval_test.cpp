@@ -42,5 +42,16 @@ TEST(NluEval, DemoKnowledgeBaseHeldOutVariants) {
   EXPECT_GE(r.oos_recall, 0.70);
 }
 
+TEST(NluEval, WalletFaqSetTopOneAndOutOfScopeRejection) {
+  // Issue 4 item 6: top-1 >= 90% and out-of-scope rejection >= 90% on the wallet FAQ set
+  // (routing recall is the handoff policy's, tested in tests/bot/policy).
+  DatasetResult r = RunWalletFaq(Options());
+  RecordProperty("accuracy", std::to_string(r.accuracy));
+  RecordProperty("oos_recall", std::to_string(r.oos_recall));
+  EXPECT_GE(r.in_scope_queries, 247u);
+  EXPECT_GE(r.accuracy, 0.90);
+  EXPECT_GE(r.oos_recall, 0.90);
+}
+
 }  // namespace
 }  // namespace kefu::bot::nlu::eval
