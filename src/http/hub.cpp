@@ -10,6 +10,8 @@
 
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "bot/guard/guard.hpp"
+#include "bot/nlu/nlu.hpp"
 #include "http/json_io.hpp"
 #include "http/workflow.hpp"
 
@@ -23,11 +25,20 @@ namespace {
 constexpr std::size_t kMaxClientIdBytes = 128;
 constexpr std::size_t kMaxSync = 1000;  // messages per sync request
 
-std::string AckFrame(std::string_view client_id, const store::Message& m) {
+// The ack; when secrets were redacted it also carries what was stored, so the sender's screen
+// shows the same text as everyone else's.
+std::string AckFrame(std::string_view client_id, const store::Message& m, const std::vector<std::string>& warnings) {
   std::string f = "{\"type\":\"ack\",\"client_id\":";
   AppendJsonString(f, client_id);
   f += ",\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(m.seq) +
-       ",\"conversation_id\":" + std::to_string(m.conversation_id) + "}";
+       ",\"conversation_id\":" + std::to_string(m.conversation_id);
+  if (!warnings.empty()) {
+    f += ",\"text\":";
+    AppendJsonString(f, m.text);
+    f += ",\"warnings\":";
+    json::AppendArray(f, warnings, [](std::string& out, const std::string& w) { AppendJsonString(out, w); });
+  }
+  f += '}';
   return f;
 }
 
@@ -204,7 +215,9 @@ void Hub::OnText(WsConnection& conn, std::string_view text) {
     if (CountCodePoints(body) > static_cast<std::size_t>(limits_.text_chars))
       return SendError(conn, Code::too_large,
                        "text longer than " + std::to_string(limits_.text_chars) + " characters", client_id);
-    HandleSend(peer->conn, peer->subject, *conv, std::move(client_id), std::string(body));
+    auto guarded = GuardText(peer->subject, body);
+    if (!guarded.ok()) return SendError(conn, guarded.error().code, guarded.error().message, client_id);
+    HandleSend(peer->conn, peer->subject, *conv, std::move(client_id), std::move(guarded).value());
   } else if (type == "sync") {
     if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
     auto after = json::OptInt(o, "after_seq");
@@ -253,10 +266,41 @@ void Hub::WithParticipants(Id conversation_id, Then then) {
   });
 }
 
+Result<Hub::Guarded> Hub::GuardText(const Subject& sender, std::string_view text) {
+  const bot::SecretGuard& guard = bot::SecretGuard::Default();
+  if (sender.is_staff()) {
+    if (auto kind = guard.AsksForSecret(text))
+      return MakeError(Code::forbidden, "blocked: staff must never ask for a customer's " +
+                                            std::string(bot::WarningCode(*kind)) +
+                                            " (seed phrase, private key, password or verification code)");
+  }
+  bot::GuardResult r = guard.Scan(text);
+  Guarded out{std::move(r.redacted_text), {}};
+  for (bot::SecretKind k : r.warnings) out.warnings.emplace_back(bot::WarningCode(k));
+  return out;
+}
+
+void Hub::SendSafetyNotice(Id conversation_id, std::string_view sample) {
+  store::NewMessage notice;
+  notice.conversation_id = conversation_id;
+  notice.sender = {domain::ActorType::bot, 0};
+  notice.text = std::string(bot::SafetyMessage(bot::nlu::LangCode(bot::nlu::DetectLanguage(sample))));
+  notice.at = Clock::System().Now();
+  ++inflight_;
+  store_.AppendMessage(std::move(notice), [this](Result<store::AppendedMessage> r) {
+    PostFromWorker([this, r = std::move(r)]() mutable {
+      --inflight_;
+      if (!r.ok()) return;
+      r->message.sender_name = "bot";
+      Publish(r->message, nullptr);
+    });
+  });
+}
+
 void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& subject, Id conversation_id,
-                     std::string client_id, std::string text) {
+                     std::string client_id, Guarded guarded) {
   WithParticipants(conversation_id, [this, conn, subject, conversation_id, client_id = std::move(client_id),
-                                     text = std::move(text)](Result<Participants> p) mutable {
+                                     guarded = std::move(guarded)](Result<Participants> p) mutable {
     if (!p.ok()) {
       // Not found and not yours look the same: ids must not be probeable.
       return SendError(*conn, Code::forbidden, "you cannot write in this conversation", client_id);
@@ -267,13 +311,14 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
     msg.conversation_id = conversation_id;
     msg.sender = subject.actor();
     msg.client_id = client_id;
-    msg.text = std::move(text);
+    msg.text = std::move(guarded.text);
     msg.at = Clock::System().Now();
     ++inflight_;
     store_.AppendMessage(std::move(msg), [this, alive = alive_, conn, subject, client_id = std::move(client_id),
+                                          warnings = std::move(guarded.warnings),
                                           waiting = p->staff_id == 0](Result<store::AppendedMessage> r) mutable {
       PostFromWorker([this, alive, conn, subject, client_id = std::move(client_id), waiting,
-                      r = std::move(r)]() mutable {
+                      warnings = std::move(warnings), r = std::move(r)]() mutable {
         --inflight_;
         if (!r.ok()) {
           metrics_.store_write_failures++;
@@ -282,13 +327,14 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
         }
         store::Message& m = r->message;
         m.sender_name = subject.name;
-        conn->SendText(AckFrame(client_id, m));
+        conn->SendText(AckFrame(client_id, m, warnings));
         if (r->duplicate) {
           metrics_.messages_duplicate++;
           return;
         }
         metrics_.messages_persisted++;
         Publish(m, conn.get());
+        if (!warnings.empty() && !subject.is_staff()) SendSafetyNotice(m.conversation_id, m.text);
         if (!subject.is_staff()) AfterCustomerMessage(subject, m);
         // Nobody has it yet: let every console refresh its waiting list.
         if (waiting && !subject.is_staff()) {

@@ -60,6 +60,19 @@ class Hub final : public WsListener {
   // Sends a frame to every connection of a customer.
   void SendToCustomer(domain::Id customer_id, const std::string& frame);
 
+  // The secret guard on a message about to be stored, in both directions: the text with every
+  // seed phrase, key, card number, CVV, password or code replaced, and what was found. A staff
+  // member's message that asks for such a secret is refused (Code::forbidden).
+  struct Guarded {
+    std::string text;
+    std::vector<std::string> warnings;
+  };
+  static Result<Guarded> GuardText(const Subject& sender, std::string_view text);
+
+  // Posts the bot's safety warning ("we will never ask for …") into a conversation, in the
+  // language of `sample`, after a customer's message had secrets redacted.
+  void SendSafetyNotice(domain::Id conversation_id, std::string_view sample);
+
   // After a customer's stored message (over WebSocket or REST) in a conversation the bot holds:
   // hands it over when they ask for a human.
   void AfterCustomerMessage(const Subject& subject, const store::Message& message);
@@ -105,7 +118,7 @@ class Hub final : public WsListener {
   };
 
   void HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& subject,
-                  domain::Id conversation_id, std::string client_id, std::string text);
+                  domain::Id conversation_id, std::string client_id, Guarded guarded);
   void HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& subject,
                   domain::Id conversation_id, std::int64_t after_seq);
   void HandleTyping(WsConnection& conn, const Subject& subject, domain::Id conversation_id, bool typing);

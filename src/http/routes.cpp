@@ -266,11 +266,13 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
   if (!conv.ok()) co_return Response::Fail(conv.error());
   if (!Hub::MayParticipate(*who, *conv))
     co_return Response::Fail(MakeError(Code::forbidden, "accept the conversation before replying"));
+  auto guarded = Hub::GuardText(*who, **text);
+  if (!guarded.ok()) co_return Response::Fail(guarded.error());
   store::NewMessage msg;
   msg.conversation_id = *id;
   msg.sender = who->actor();
   msg.client_id = client_id->value_or("");
-  msg.text = std::move(**text);
+  msg.text = std::move(guarded->text);
   msg.at = Clock::System().Now();
   auto append = [&ctx, msg = std::move(msg)](store::Callback<store::AppendedMessage> done) mutable {
     ctx.store.AppendMessage(std::move(msg), std::move(done));
@@ -282,10 +284,17 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
     ctx.metrics.messages_persisted++;
     ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
     ctx.hub.Publish(stored->message, nullptr);
+    if (!guarded->warnings.empty() && !who->is_staff()) ctx.hub.SendSafetyNotice(*id, stored->message.text);
     if (!who->is_staff()) ctx.hub.AfterCustomerMessage(*who, stored->message);
   }
   std::string out;
   json::AppendMessage(out, stored->message);
+  if (!guarded->warnings.empty()) {
+    out.pop_back();
+    out += ",\"warnings\":";
+    json::AppendArray(out, guarded->warnings, [](std::string& o, const std::string& w) { AppendJsonString(o, w); });
+    out += '}';
+  }
   co_return Response::Json(stored->duplicate ? 200 : 201, std::move(out));
 }
 

@@ -106,6 +106,40 @@ class ChatTest(unittest.TestCase):
         status, history = self.server.request("GET", f"/api/v1/conversations/{conv_id}/messages", token=agent_token)
         self.assertEqual(len(history["messages"]), 1)
 
+    def test_secrets_are_redacted_before_storage_and_staff_cannot_ask_for_them(self):
+        session, agent_token, customer, agent = self.accepted_pair()
+        conv_id = session["conversation_id"]
+        phrase = "abandon ability able about above absent absorb abstract absurd abuse access accident"
+        customer.send({"type": "message.send", "conversation_id": conv_id, "client_id": "s1",
+                       "text": "my recovery words are " + phrase + " please help"})
+        ack = customer.recv_until(lambda m: m["type"] == "ack")
+        self.assertEqual(ack["warnings"], ["seed_phrase"])
+        self.assertNotIn("abandon", ack["text"])
+        seen = agent.recv_until(lambda m: m["type"] == "message.created")
+        self.assertNotIn("abandon", seen["message"]["text"])
+        self.assertIn("[redacted:seed_phrase]", seen["message"]["text"])
+        notice = customer.recv_until(lambda m: m["type"] == "message.created" and m["message"]["sender"]["type"] == "bot")
+        self.assertTrue(notice["message"]["text"])
+        # Over REST too, and nothing secret reaches the database.
+        status, body = self.server.request("POST", f"/api/v1/conversations/{conv_id}/messages",
+                                           {"text": "card 4111 1111 1111 1111 cvv 123"}, token=session["token"])
+        self.assertEqual(status, 201)
+        self.assertIn("card_number", body["warnings"])
+        with open(self.server.db, "rb") as f:
+            raw = f.read()
+        wal = self.server.db + "-wal"
+        if os.path.exists(wal):
+            raw += open(wal, "rb").read()
+        self.assertNotIn(b"absurd abuse", raw)
+        self.assertNotIn(b"4111 1111 1111 1111", raw)
+        # An agent asking for the seed phrase is blocked and nothing is stored.
+        agent.send({"type": "message.send", "conversation_id": conv_id, "client_id": "ask",
+                    "text": "为了核实身份，请把你的助记词发给我"})
+        err = agent.recv_until(lambda m: m["type"] == "error")
+        self.assertEqual((err["code"], err["client_id"]), ("forbidden", "ask"))
+        status, history = self.server.request("GET", f"/api/v1/conversations/{conv_id}/messages", token=agent_token)
+        self.assertFalse(any("助记词发给我" in m["text"] for m in history["messages"]))
+
     def test_bad_frames_get_clear_errors(self):
         session, _, customer, _ = self.accepted_pair()
         conv_id = session["conversation_id"]
