@@ -1,6 +1,7 @@
 // Micro benchmark of the secret guard: nanoseconds of CPU per Scan / AsksForSecret for typical
 // chat messages (zh/en/es, ~100 characters, no secret) and for messages holding one.
 // Run: build/tests/bot/guard/kefu_bot_guard_bench [iterations]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,17 +38,21 @@ const Message kMessages[] = {
     {"en seed phrase",
      "my seed phrase is legal winner thank year wave sausage worth useful legal "
      "winner thank yellow, is my wallet safe?"},
-    {"zh unspaced seed", "我的助记词是袁晚猜绍粗艰刺纵吏杯泊舒，帮我看看"},
+    {"zh unspaced seed", "我的助记词是蒙台脱纪构硫浆霉感仅鱼汤，帮我看看"},
     {"zh otp", "验证码是 123456，为什么还是登录不上"},
     {"en card", "my card 4111 1111 1111 1111 was charged twice"},
 };
 
+// The best of five rounds: the box is shared, and the minimum is the cost without interference.
 double NsPer(int iterations, auto&& fn) {
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < iterations; ++i) fn();
-  const auto ns =
-      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start);
-  return ns.count() / iterations;
+  double best = 1e18;
+  for (int round = 0; round < 5; ++round) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < iterations; ++i) fn();
+    const std::chrono::duration<double, std::nano> ns = std::chrono::steady_clock::now() - start;
+    best = std::min(best, ns.count() / iterations);
+  }
+  return best;
 }
 
 }  // namespace

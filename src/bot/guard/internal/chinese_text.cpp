@@ -4,6 +4,7 @@
 #include <unicode/locid.h>
 #include <unicode/unistr.h>
 
+#include <array>
 #include <cmath>
 #include <memory>
 
@@ -32,6 +33,17 @@ icu::BreakIterator* ThreadWordBreaker() {
   return breaker.get();
 }
 
+double RankMean(const uint16_t* ranks, size_t n) {
+  static const std::array<float, 2048> kLog2 = [] {
+    std::array<float, 2048> t{};
+    for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(std::log2(i + 1.0));
+    return t;
+  }();
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += kLog2[ranks[i] & 2047];
+  return n > 0 ? sum / static_cast<double>(n) : 0;
+}
+
 }  // namespace
 
 double ChineseWordShare(std::string_view text) {
@@ -50,12 +62,14 @@ double ChineseWordShare(std::string_view text) {
   return total > 0 ? static_cast<double>(in_words) / total : 0;
 }
 
+bool ReadsAsFrequentText(const uint16_t* ranks, size_t n) {
+  return n > 0 && RankMean(ranks, n) < kTextRankMean;
+}
+
 bool LooksLikeChineseText(std::string_view text, const uint16_t* ranks, size_t n,
                           double word_share) {
   if (n == 0) return false;
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += std::log2(static_cast<double>(ranks[i]) + 1.0);
-  const double rank_mean = sum / static_cast<double>(n);
+  const double rank_mean = RankMean(ranks, n);
   if (rank_mean < kTextRankMean) return true;
   const double share = ChineseWordShare(text);
   return share >= word_share || (share >= kLeaningWordShare && rank_mean < kLeaningRankMean);

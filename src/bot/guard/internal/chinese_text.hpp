@@ -24,6 +24,10 @@ namespace kefu::bot::internal {
 bool LooksLikeChineseText(std::string_view text, const uint16_t* ranks, size_t n,
                           double word_share);
 
+// The frequency half of the test alone, cheap (a table look-up a character, no ICU): true when
+// the characters are frequent enough that the run reads as text whatever ICU would say.
+bool ReadsAsFrequentText(const uint16_t* ranks, size_t n);
+
 // The share of the characters of `text` that ICU's word segmentation puts into words of two or
 // more characters; 0 when ICU is unavailable. Exposed for tests and measurements.
 double ChineseWordShare(std::string_view text);

@@ -227,11 +227,9 @@ class Detector {
                    const size_t len = b - a;
                    if (count_common(a, b) >= std::max<size_t>(3, (len + 4) / 5)) return;
                  }
-                 if (certain) {
-                   Add(tokens_[a + win_off].begin, tokens_[a + win_off + win_n - 1].end, true);
-                 } else {
-                   Add(tokens_[a].begin, tokens_[b - 1].end, false);
-                 }
+                 // The whole run goes, not just the checksum window: the words beside it may belong
+                 // to the phrase (a mistyped 24-word phrase can hold a 21-word window that passes).
+                 Add(tokens_[a].begin, tokens_[b - 1].end, certain);
                });
   }
 
@@ -350,6 +348,8 @@ class Detector {
   // characters do not read as Chinese text.
   bool CertainHanWindow(size_t a, size_t b, double word_share) {
     FillHan(a, b);
+    // Frequent characters mean text: the cheapest test first (half of all Chinese runs end here).
+    if (ReadsAsFrequentText(idx_.data(), idx_.size())) return false;
     if (!Bip39ChecksumValid(idx_.data(), idx_.size())) return false;
     if (LooksLikeChineseText(chars_, idx_.data(), idx_.size(), word_share)) return false;
     Add(tokens_[a].begin, tokens_[b - 1].end, true);
@@ -360,7 +360,7 @@ class Detector {
     FillHan(a, b);
     size_t off = 0, n = 0;
     if (FindChecksumWindow(&off, &n)) {
-      Add(tokens_[a + off].begin, tokens_[a + off + n - 1].end, true);
+      Add(tokens_[a].begin, tokens_[b - 1].end, true);
       return;
     }
     if (ChineseWordShare(chars_) >= kSpacedWordShare) return;
@@ -422,8 +422,10 @@ class Detector {
   }
 
   static const StemSet& CueStems() {
-    static const StemSet stems = {"助", "种", "種", "词", "詞", "密", "短",
-                                  "单", "單", "钱", "錢", "恢", "备", "備"};
+    // The cue words themselves (kCues): most long runs hold none, and then no window is tried.
+    static const StemSet stems = {"助记", "助記", "种子",   "種子",   "词组", "詞組",
+                                  "密语", "密語", "短语",   "短語",   "单词", "單詞",
+                                  "钱包", "錢包", "恢复词", "恢復詞", "备份", "備份"};
     return stems;
   }
   static constexpr std::string_view kCues[] = {
@@ -435,10 +437,15 @@ class Detector {
   std::span<const Token> tokens_;
   std::vector<GuardFinding>& out_;
   Bip39Language lang_ = Bip39Language::chinese_simplified;
-  std::vector<uint16_t> idx_;
-  std::string chars_;
-  std::vector<std::pair<size_t, size_t>> segs_;
+  // Scratch reused across calls on this thread (no allocation per message once grown).
+  static thread_local std::vector<uint16_t> idx_;
+  static thread_local std::string chars_;
+  static thread_local std::vector<std::pair<size_t, size_t>> segs_;
 };
+
+thread_local std::vector<uint16_t> Detector::idx_;
+thread_local std::string Detector::chars_;
+thread_local std::vector<std::pair<size_t, size_t>> Detector::segs_;
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 // following clauses of the same sentence; a request carries too ("we need your email, password
 // and phone number"), until a new imperative ("please …", "请 …") starts over.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "bot/guard/internal/detectors.hpp"
@@ -19,13 +20,10 @@ namespace {
 
 using Words = std::initializer_list<std::string_view>;
 
+// For the rare paths (a clause that names a secret); the hot checks use StemSets.
 bool HasAny(std::string_view s, Words fragments) {
   return std::any_of(fragments.begin(), fragments.end(),
                      [&](std::string_view f) { return s.find(f) != std::string_view::npos; });
-}
-bool HasAnyWord(std::string_view s, Words words) {
-  return std::any_of(words.begin(), words.end(),
-                     [&](std::string_view w) { return ContainsWord(s, w); });
 }
 
 // Phrases whose negation is politeness, not a warning ("don't worry, …").
@@ -36,34 +34,167 @@ constexpr std::string_view kBenign[] = {
     "沒問題",          "不客气",         "不客氣",         "不好意思",   "不用客气",
     "no te preocupes", "no se preocupe", "no pasa nada",   "no dudes",   "no dude"};
 
-bool StrongNegation(std::string_view c) {
-  return HasAnyWord(c, {"never", "nobody", "no one", "no-one", "under no circumstances", "nunca",
-                        "jamás", "jamas", "nadie", "ningún", "ningun", "ninguna", "ninguno"}) ||
-         HasAny(c, {"绝不", "絕不", "决不", "決不", "永远不", "永遠不", "从不", "從不", "从来不",
-                    "從來不", "任何"});
+// Strong negations: they also cover the clauses after them in the sentence.
+constexpr std::string_view kStrongWords[] = {
+    "never",  "nobody",  "no one", "no-one", "under no circumstances",
+    "nunca",  "jamás",   "jamas",  "nadie",  "ningún",
+    "ningun", "ninguna", "ninguno"};
+constexpr std::string_view kStrongFragments[] = {
+    "绝不", "絕不", "决不", "決不", "永远不", "永遠不", "从不", "從不", "从来不", "從來不", "任何"};
+// Conditions and third parties ("if anyone asks you …", "如果有人 …"): a warning, not a request.
+constexpr std::string_view kConditionWords[] = {
+    "if", "anyone",  "anybody",    "someone",   "somebody", "whoever", "unless",
+    "si", "alguien", "cualquiera", "cualquier", "quien",    "quienes"};
+constexpr std::string_view kConditionFragments[] = {"如果", "若", "假如", "一旦", "有人",
+                                                    "谁",   "誰", "凡是", "万一", "萬一"};
+// Negations, warnings and masking instructions that cover their own clause only.
+constexpr std::string_view kWeakWords[] = {
+    "not",       "don't",       "dont",    "don’t",   "doesn't",  "doesn’t", "won't",    "won’t",
+    "shouldn't", "shouldn’t",   "mustn't", "can't",   "can’t",    "cannot",  "no",       "avoid",
+    "beware",    "scam",        "scams",   "scammer", "scammers", "fraud",   "phishing", "fake",
+    "impostor",  "impostors",   "ni",      "evita",   "evite",    "cuidado", "estafa",   "estafas",
+    "estafador", "estafadores", "fraude",  "falso",   "falsa",    "nunca"};
+constexpr std::string_view kWeakFragments[] = {
+    "n't",    "n’t",   "impersonat", "不",     "别",      "別",    "勿",   "莫",   "禁止",
+    "谨防",   "謹防",  "小心",       "诈骗",   "詐騙",    "骗子",  "騙子", "钓鱼", "釣魚",
+    "冒充",   "假冒",  "没",         "沒",     "无需",    "無需",  "不必", "遮挡", "遮擋",
+    "遮住",   "打码",  "打碼",       "马赛克", "馬賽克",  "隐藏",  "隱藏", "注意", " mask",
+    " cover", " hide", " blur",      " tapa",  " oculta", " cubre"};
+
+// Asking phrases ("what is your …", "需要您的 …", "¿cuál es tu …?").
+constexpr std::string_view kEnglishAsking[] = {
+    "what is your",     "what's your",        "what’s your",       "whats your",
+    "what is ur",       "may i have your",    "can i have your",   "could i have your",
+    "can i get your",   "could i get your",   "i need your",       "we need your",
+    "i'll need your",   "we'll need your",    "we will need your", "i will need your",
+    "need you to",      "we require your",    "i require your",    "let me know your",
+    "let us know your", "need the code",      "can i have the",    "may i have the",
+    "could i have the", "can i get the",      "could i get the",   "i need the",
+    "we need the",      "i'll need the",      "we'll need the",    "what is the code",
+    "what's the code",  "what are the words", "what are your"};
+constexpr std::string_view kChineseAsking[] = {
+    "需要您的",     "需要你的",     "需要您提供",   "需要你提供",   "我们需要",   "我們需要",
+    "我需要您",     "我需要你",     "您的助记词是", "你的助记词是", "您的密码是", "你的密码是",
+    "验证码是多少", "驗證碼是多少", "密码是多少",   "密碼是多少",   "是什么呢",   "是多少"};
+// "是多少" asks about anything: it counts with a possessive, "need" or a secret beside it.
+constexpr std::string_view kChineseSecretish[] = {"您的", "你的", "需要",   "验证码", "驗證碼",
+                                                  "密码", "密碼", "助记词", "私钥"};
+constexpr std::string_view kChineseVerbs[] = {
+    "提供",   "发送",   "發送",   "发给",   "發給",   "发我",   "發我", "发过来",
+    "發過來", "发一下", "發一下", "发出来", "告诉",   "告訴",   "告知", "报一下",
+    "報一下", "报给",   "報給",   "念一下", "说一下", "說一下", "私信", "截图发",
+    "截圖發", "拍照发", "拍照發", "给我",   "給我",   "交给",   "交給", "上传",
+    "上傳",   "输入",   "輸入",   "填写",   "填寫",   "回复",   "回覆"};
+constexpr std::string_view kSpanishAsking[] = {"cuál es tu",        "cual es tu",
+                                               "cuál es su",        "cual es su",
+                                               "necesito tu",       "necesito su",
+                                               "necesitamos tu",    "necesitamos su",
+                                               "me das tu",         "me da su",
+                                               "me puedes dar",     "me puedes enviar",
+                                               "me puedes pasar",   "me puedes decir",
+                                               "me puedes mandar",  "nos puedes dar",
+                                               "nos puedes enviar", "nos puedes decir",
+                                               "puedes enviarme",   "puedes enviarnos",
+                                               "puedes mandarme",   "puedes decirme",
+                                               "puedes darme",      "podrías enviar",
+                                               "podrias enviar",    "podrías decir",
+                                               "podrias decir",     "podrías dar",
+                                               "podrias dar",       "podrías compartir",
+                                               "debes enviar",      "tienes que enviar",
+                                               "tienes que darnos", "tienes que decirnos",
+                                               "me envías",         "me envias",
+                                               "nos envías",        "nos envias",
+                                               "me pasas",          "nos pasas",
+                                               "me dices",          "nos dices",
+                                               "confirma tu",       "confírmanos",
+                                               "confirmanos"};
+
+template <size_t N>
+std::vector<std::string_view> Vec(const std::string_view (&list)[N]) {
+  return std::vector<std::string_view>(std::begin(list), std::end(list));
 }
 
-bool Condition(std::string_view c) {
-  return HasAnyWord(c, {"if", "anyone", "anybody", "someone", "somebody", "whoever", "unless", "si",
-                        "alguien", "cualquiera", "cualquier", "quien", "quienes"}) ||
-         HasAny(c, {"如果", "若", "假如", "一旦", "有人", "谁", "誰", "凡是", "万一", "萬一"});
-}
+// What one pass over a clause found: a bit per keyword group. One StemSet holds every group's
+// keywords, so a clause is read once however many groups there are.
+enum : uint32_t {
+  kStrongTag = 1,
+  kConditionTag = 2,
+  kWeakTag = 4,
+  kEnglishAskingTag = 8,
+  kChineseAskingTag = 16,
+  kChineseSecretishTag = 32,
+  kChineseVerbTag = 64,
+  kSpanishAskingTag = 128,
+  kAsciiTag = 256,  // the clause has ASCII letters (set by Features, not by a keyword)
+};
 
-bool WeakNegation(std::string_view c) {
-  return HasAnyWord(c, {"not",      "don't",     "dont",      "don’t",       "doesn't",  "doesn’t",
-                        "won't",    "won’t",     "shouldn't", "shouldn’t",   "mustn't",  "can't",
-                        "can’t",    "cannot",    "no",        "avoid",       "beware",   "scam",
-                        "scams",    "scammer",   "scammers",  "fraud",       "phishing", "fake",
-                        "impostor", "impostors", "ni",        "evita",       "evite",    "cuidado",
-                        "estafa",   "estafas",   "estafador", "estafadores", "fraude",   "falso",
-                        "falsa",    "nunca"}) ||
-         HasAny(c, {"n't",   "n’t",    "impersonat", "不",     "别",    "別",      "勿",
-                    "莫",    "禁止",   "谨防",       "謹防",   "小心",  "诈骗",    "詐騙",
-                    "骗子",  "騙子",   "钓鱼",       "釣魚",   "冒充",  "假冒",    "没",
-                    "沒",    "无需",   "無需",       "不必",   "遮挡",  "遮擋",    "遮住",
-                    "打码",  "打碼",   "马赛克",     "馬賽克", "隐藏",  "隱藏",    "注意",
-                    " mask", " cover", " hide",      " blur",  " tapa", " oculta", " cubre"});
-}
+struct Features {
+  uint32_t bits = 0;
+  bool Has(uint32_t tag) const { return (bits & tag) != 0; }
+};
+
+class Lexicon {
+ public:
+  Lexicon() : set_(Stems()) {}
+
+  Features Of(std::string_view c) const {
+    Features f;
+    for (char ch : c) {
+      if (IsAsciiAlpha(ch)) {
+        f.bits |= kAsciiTag;
+        break;
+      }
+    }
+    set_.ForEach(c, [&](size_t p, std::string_view stem) {
+      auto it = std::lower_bound(tags_.begin(), tags_.end(), stem.data(),
+                                 [](const Tagged& t, const char* d) { return t.data < d; });
+      for (; it != tags_.end() && it->data == stem.data(); ++it) {
+        if (!it->whole_word || WordAt(c, p, stem)) f.bits |= it->tag;
+      }
+      return false;
+    });
+    return f;
+  }
+
+  static const Lexicon& Get() {
+    static const Lexicon lexicon;
+    return lexicon;
+  }
+
+ private:
+  struct Tagged {
+    const char* data;
+    uint32_t tag;
+    bool whole_word;
+  };
+
+  std::vector<std::string_view> Stems() {
+    std::vector<std::string_view> all;
+    auto add = [&](auto& list, uint32_t tag, bool whole_word) {
+      for (std::string_view w : list) {
+        all.push_back(w);
+        tags_.push_back({w.data(), tag, whole_word});
+      }
+    };
+    add(kStrongWords, kStrongTag, true);
+    add(kStrongFragments, kStrongTag, false);
+    add(kConditionWords, kConditionTag, true);
+    add(kConditionFragments, kConditionTag, false);
+    add(kWeakWords, kWeakTag, true);
+    add(kWeakFragments, kWeakTag, false);
+    add(kEnglishAsking, kEnglishAskingTag, false);
+    add(kChineseAsking, kChineseAskingTag, false);
+    add(kChineseSecretish, kChineseSecretishTag, false);
+    add(kChineseVerbs, kChineseVerbTag, false);
+    add(kSpanishAsking, kSpanishAskingTag, false);
+    std::sort(tags_.begin(), tags_.end(),
+              [](const Tagged& x, const Tagged& y) { return x.data < y.data; });
+    return all;
+  }
+
+  std::vector<Tagged> tags_;  // sorted by data pointer; one stem may carry several tags
+  StemSet set_;
+};
 
 // Starts with a fresh imperative, which ends what an earlier clause negated.
 bool StartsFresh(std::string_view c) {
@@ -82,8 +213,9 @@ struct Word {
   std::string_view text;
   size_t pos;
 };
-std::vector<Word> AsciiWords(std::string_view c) {
-  std::vector<Word> words;
+const std::vector<Word>& AsciiWords(std::string_view c) {
+  thread_local std::vector<Word> words;  // reused: no allocation per clause
+  words.clear();
   for (size_t i = 0; i < c.size();) {
     const auto ch = static_cast<unsigned char>(c[i]);
     if (IsAsciiAlpha(c[i]) || ch >= 0xC0) {
@@ -149,16 +281,10 @@ bool ToChat(std::string_view c) {
                      [&](std::string_view f) { return c.find(f) != std::string_view::npos; });
 }
 
-bool EnglishRequest(std::string_view c) {
-  if (HasAny(c, {"what is your",     "what's your",      "what’s your",       "whats your",
-                 "what is ur",       "may i have your",  "can i have your",   "could i have your",
-                 "can i get your",   "could i get your", "i need your",       "we need your",
-                 "i'll need your",   "we'll need your",  "we will need your", "i will need your",
-                 "need you to",      "we require your",  "i require your",    "let me know your",
-                 "let us know your", "need the code"})) {
-    return true;
-  }
-  const std::vector<Word> words = AsciiWords(c);
+bool EnglishRequest(std::string_view c, const Features& f) {
+  if (f.Has(kEnglishAskingTag)) return true;
+  if (!f.Has(kAsciiTag)) return false;
+  const std::vector<Word>& words = AsciiWords(c);
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string_view w = words[i].text;
     const bool transfer = InWords(
@@ -179,87 +305,38 @@ bool EnglishRequest(std::string_view c) {
   return false;
 }
 
-bool ChineseRequest(std::string_view c) {
-  if (HasAny(c,
-             {"需要您的", "需要你的", "需要您提供", "需要你提供", "我们需要", "我們需要",
-              "我需要您", "我需要你", "您的助记词是", "你的助记词是", "您的密码是", "你的密码是",
-              "验证码是多少", "驗證碼是多少", "密码是多少", "密碼是多少", "是什么呢", "是多少"})) {
-    // "是多少" alone is a question about anything; only with a possessive or a secret around it,
-    // which the caller checks (a secret must be named in the clause).
-    if (HasAny(c, {"您的", "你的", "需要", "验证码", "驗證碼", "密码", "密碼", "助记词", "私钥"})) {
-      return true;
-    }
-  }
-  constexpr std::string_view kVerbs[] = {
-      "提供",   "发送",   "發送",   "发给",   "發給",   "发我",   "發我", "发过来",
-      "發過來", "发一下", "發一下", "发出来", "告诉",   "告訴",   "告知", "报一下",
-      "報一下", "报给",   "報給",   "念一下", "说一下", "說一下", "私信", "截图发",
-      "截圖發", "拍照发", "拍照發", "给我",   "給我",   "交给",   "交給", "上传",
-      "上傳",   "输入",   "輸入",   "填写",   "填寫",   "回复",   "回覆"};
+bool ChineseRequest(std::string_view c, const Features& f) {
+  // "是多少" alone is a question about anything: only with a possessive, "need" or a secret.
+  if (f.Has(kChineseAskingTag) && f.Has(kChineseSecretishTag)) return true;
+  if (!f.Has(kChineseVerbTag)) return false;
+  static const StemSet verbs(Vec(kChineseVerbs));
   constexpr std::string_view kEnterVerbs[] = {"输入", "輸入", "填写", "填寫", "回复", "回覆"};
-  constexpr std::string_view kAskers[] = {
-      "请",   "請",   "麻烦", "麻煩", "您需要", "你需要", "您要",   "你要", "务必",
-      "務必", "赶紧", "趕緊", "先",   "可以",   "能否",   "能不能", "方便", "把",
-      "将",   "將",   "并",   "並",   "再",     "直接",   "马上",   "馬上", "立即"};
-  constexpr std::string_view kStatements[] = {"我们会", "我們會", "我们将", "我們將", "系统会",
-                                              "系統會", "系统将", "系統將", "银行会", "銀行會",
-                                              "会向您", "會向您", "将向您", "將向您", "会给您",
-                                              "會給您", "会自动", "會自動", "会发",   "會發"};
-  for (std::string_view v : kVerbs) {
-    for (size_t p = c.find(v); p != std::string_view::npos; p = c.find(v, p + 1)) {
-      const bool enter =
-          std::find(std::begin(kEnterVerbs), std::end(kEnterVerbs), v) != std::end(kEnterVerbs);
-      if (enter && !ToChat(c)) continue;
-      const std::string_view before = c.substr(0, p);
-      if (std::any_of(std::begin(kStatements), std::end(kStatements), [&](std::string_view s) {
-            return before.find(s) != std::string_view::npos;
-          })) {
-        continue;
-      }
-      // The verb opens the clause (after spaces or 您/你) or an asking word precedes it.
-      std::string_view head = before;
-      while (!head.empty() && (head.front() == ' ')) head.remove_prefix(1);
-      for (std::string_view you : {"您", "你"}) {
-        if (head == you) head = {};
-      }
-      if (head.empty()) return true;
-      if (std::any_of(std::begin(kAskers), std::end(kAskers), [&](std::string_view a) {
-            return before.find(a) != std::string_view::npos;
-          })) {
-        return true;
-      }
-    }
-  }
-  return false;
+  static const StemSet askers({"请",   "請",     "麻烦", "麻煩", "您需要", "你需要", "您要",
+                               "你要", "务必",   "務必", "赶紧", "趕緊",   "先",     "可以",
+                               "能否", "能不能", "方便", "把",   "将",     "將",     "并",
+                               "並",   "再",     "直接", "马上", "馬上",   "立即"});
+  static const StemSet statements({"我们会", "我們會", "我们将", "我們將", "系统会",
+                                   "系統會", "系统将", "系統將", "银行会", "銀行會",
+                                   "会向您", "會向您", "将向您", "將向您", "会给您",
+                                   "會給您", "会自动", "會自動", "会发",   "會發"});
+  return verbs.ForEach(c, [&](size_t p, std::string_view v) {
+    const bool enter =
+        std::find(std::begin(kEnterVerbs), std::end(kEnterVerbs), v) != std::end(kEnterVerbs);
+    if (enter && !ToChat(c)) return false;
+    const std::string_view before = c.substr(0, p);
+    if (statements.AnyIn(before)) return false;
+    // The verb opens the clause (after spaces or 您/你) or an asking word precedes it.
+    std::string_view head = before;
+    while (!head.empty() && head.front() == ' ') head.remove_prefix(1);
+    if (head.empty() || head == "您" || head == "你") return true;
+    return askers.AnyIn(before);
+  });
 }
 
-bool SpanishRequest(std::string_view c) {
-  if (HasAny(c, {"cuál es tu",        "cual es tu",
-                 "cuál es su",        "cual es su",
-                 "necesito tu",       "necesito su",
-                 "necesitamos tu",    "necesitamos su",
-                 "me das tu",         "me da su",
-                 "me puedes dar",     "me puedes enviar",
-                 "me puedes pasar",   "me puedes decir",
-                 "me puedes mandar",  "nos puedes dar",
-                 "nos puedes enviar", "nos puedes decir",
-                 "puedes enviarme",   "puedes enviarnos",
-                 "puedes mandarme",   "puedes decirme",
-                 "puedes darme",      "podrías enviar",
-                 "podrias enviar",    "podrías decir",
-                 "podrias decir",     "podrías dar",
-                 "podrias dar",       "podrías compartir",
-                 "debes enviar",      "tienes que enviar",
-                 "tienes que darnos", "tienes que decirnos",
-                 "me envías",         "me envias",
-                 "nos envías",        "nos envias",
-                 "me pasas",          "nos pasas",
-                 "me dices",          "nos dices",
-                 "confirma tu",       "confírmanos",
-                 "confirmanos"})) {
-    return true;
-  }
-  const std::vector<Word> words = AsciiWords(c);
+bool SpanishRequest(std::string_view c, const Features& f) {
+  if (f.Has(kSpanishAskingTag)) return true;
+  if (!f.Has(kAsciiTag)) return false;
+  const std::vector<Word>& words = AsciiWords(c);
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string_view w = words[i].text;
     const bool always = InWords(
@@ -291,8 +368,8 @@ bool SpanishRequest(std::string_view c) {
   return false;
 }
 
-bool Requests(std::string_view c) {
-  return EnglishRequest(c) || ChineseRequest(c) || SpanishRequest(c);
+bool Requests(std::string_view c, const Features& f) {
+  return EnglishRequest(c, f) || ChineseRequest(c, f) || SpanishRequest(c, f);
 }
 
 // --- secrets named ---------------------------------------------------------------------
@@ -314,6 +391,11 @@ std::optional<SecretKind> NamedSecret(std::string_view c) {
       {"12-word", SecretKind::seed_phrase, true},
       {"24 words", SecretKind::seed_phrase, true},
       {"24-word", SecretKind::seed_phrase, true},
+      {"12 word", SecretKind::seed_phrase, true},
+      {"24 word", SecretKind::seed_phrase, true},
+      {"word phrase", SecretKind::seed_phrase, true},
+      {"recovery words", SecretKind::seed_phrase, true},
+      {"wallet phrase", SecretKind::seed_phrase, true},
       {"seed", SecretKind::seed_phrase, true},
       {"助记词", SecretKind::seed_phrase, false},
       {"助記詞", SecretKind::seed_phrase, false},
@@ -384,55 +466,58 @@ std::optional<SecretKind> NamedSecret(std::string_view c) {
       {"codigo", SecretKind::otp, true},
       {"codigos", SecretKind::otp, true},
   };
-  size_t best_pos = std::string_view::npos;
+  // One pass over the clause for all names; the views in the set are those of kNames.
+  static const std::vector<std::string_view> texts = [] {
+    std::vector<std::string_view> t;
+    for (const Name& n : kNames) t.push_back(n.text);
+    return t;
+  }();
+  static const StemSet names(texts);
   std::optional<SecretKind> best;
-  for (const Name& n : kNames) {
-    for (size_t p = c.find(n.text); p != std::string_view::npos; p = c.find(n.text, p + 1)) {
-      if (n.word && !WordAt(c, p, n.text)) continue;
-      const std::string_view after = c.substr(p + n.text.size());
-      if (n.kind == SecretKind::otp && (n.text == "code" || n.text == "codes")) {
-        // "country code", "error code", "anti-phishing code" are not one-time codes.
-        size_t b = p;
-        while (b > 0 && c[b - 1] == ' ') --b;
-        size_t a = b;
-        while (a > 0 && (IsAsciiAlpha(c[a - 1]) || c[a - 1] == '-')) --a;
-        const std::string_view before = c.substr(a, b - a);
-        if (InWords(before, {"country",       "error",          "status",      "zip",
-                             "postal",        "area",           "promo",       "referral",
-                             "invite",        "invitation",     "coupon",      "discount",
-                             "swift",         "bank",           "branch",      "qr",
-                             "anti-phishing", "antiphishing",   "phishing",    "tracking",
-                             "product",       "reason",         "source",      "dial",
-                             "region",        "country/region", "activation",  "voucher",
-                             "gift",          "sort",           "transaction", "order",
-                             "reference",     "memo",           "tag",         "share"})) {
-          continue;
-        }
+  names.ForEach(c, [&](size_t p, std::string_view stem) {
+    const Name* found = std::find_if(std::begin(kNames), std::end(kNames),
+                                     [&](const Name& n) { return n.text.data() == stem.data(); });
+    const Name& n = *found;
+    if (n.word && !WordAt(c, p, n.text)) return false;
+    const std::string_view after = c.substr(p + n.text.size());
+    if (n.kind == SecretKind::otp && (n.text == "code" || n.text == "codes")) {
+      // "country code", "error code", "anti-phishing code" are not one-time codes.
+      size_t e = p;
+      while (e > 0 && c[e - 1] == ' ') --e;
+      size_t a = e;
+      while (a > 0 && (IsAsciiAlpha(c[a - 1]) || c[a - 1] == '-')) --a;
+      if (InWords(c.substr(a, e - a),
+                  {"country",       "error",          "status",      "zip",
+                   "postal",        "area",           "promo",       "referral",
+                   "invite",        "invitation",     "coupon",      "discount",
+                   "swift",         "bank",           "branch",      "qr",
+                   "anti-phishing", "antiphishing",   "phishing",    "tracking",
+                   "product",       "reason",         "source",      "dial",
+                   "region",        "country/region", "activation",  "voucher",
+                   "gift",          "sort",           "transaction", "order",
+                   "reference",     "memo",           "tag",         "share"})) {
+        return false;
       }
-      if ((n.text == "código" || n.text == "codigo" || n.text == "códigos" ||
-           n.text == "codigos") &&
-          HasAny(after.substr(0, 24),
-                 {"postal", "de error", "de invitación", "de invitacion", "antiphishing",
-                  "anti-phishing", "promocional", "de referido", "de país", "de pais", "qr",
-                  "de seguimiento", "de barras", "swift", "de descuento"})) {
-        continue;
-      }
-      if (n.text == "clave" && (after.starts_with(" privada") || after.starts_with(" pública") ||
-                                after.starts_with(" publica"))) {
-        continue;
-      }
-      if (n.kind == SecretKind::card_number &&
-          HasAny(c, {"last 4", "last four", "后四位", "後四位", "尾号", "尾號", "末四位", "后4位",
-                     "後4位", "últimos 4", "ultimos 4", "últimos cuatro", "ultimos cuatro"})) {
-        continue;
-      }
-      if (p < best_pos) {
-        best_pos = p;
-        best = n.kind;
-      }
-      break;
     }
-  }
+    if ((n.text == "código" || n.text == "codigo" || n.text == "códigos" || n.text == "codigos") &&
+        HasAny(after.substr(0, 24),
+               {"postal", "de error", "de invitación", "de invitacion", "antiphishing",
+                "anti-phishing", "promocional", "de referido", "de país", "de pais", "qr",
+                "de seguimiento", "de barras", "swift", "de descuento"})) {
+      return false;
+    }
+    if (n.text == "clave" && (after.starts_with(" privada") || after.starts_with(" pública") ||
+                              after.starts_with(" publica"))) {
+      return false;
+    }
+    if (n.kind == SecretKind::card_number &&
+        HasAny(c, {"last 4", "last four", "后四位", "後四位", "尾号", "尾號", "末四位", "后4位",
+                   "後4位", "últimos 4", "ultimos 4", "últimos cuatro", "ultimos cuatro"})) {
+      return false;
+    }
+    best = n.kind;
+    return true;
+  });
   return best;
 }
 
@@ -479,10 +564,11 @@ std::optional<SecretKind> SentenceAsks(std::string_view s) {
       carry_negation = false;
       carry_request = false;
     }
-    const bool strong = StrongNegation(clause);
-    const bool condition = Condition(clause);
-    const bool negated = strong || condition || WeakNegation(clause);
-    const bool request = !negated && Requests(clause);
+    const Features f = Lexicon::Get().Of(clause);
+    const bool strong = f.Has(kStrongTag);
+    const bool condition = f.Has(kConditionTag);
+    const bool negated = strong || condition || f.Has(kWeakTag);
+    const bool request = !negated && Requests(clause, f);
     if (!negated && !carry_negation && (request || carry_request)) {
       if (auto kind = NamedSecret(clause)) return kind;
     }
@@ -501,12 +587,13 @@ std::optional<SecretKind> FindSecretRequest(std::string_view text) {
   std::string lower = LowerAscii(text);
   // Most messages name no secret at all: one look for the stems of every name ends them.
   if (!MayNameSecret(lower)) return std::nullopt;
-  for (std::string_view b : kBenign) {
-    for (size_t p = lower.find(b); p != std::string::npos; p = lower.find(b, p + 1)) {
-      std::fill(lower.begin() + static_cast<std::ptrdiff_t>(p),
-                lower.begin() + static_cast<std::ptrdiff_t>(p + b.size()), ' ');
-    }
-  }
+  static const StemSet benign(Vec(kBenign));
+  std::vector<std::pair<size_t, size_t>> polite;
+  benign.ForEach(lower, [&](size_t p, std::string_view b) {
+    polite.emplace_back(p, b.size());
+    return false;
+  });
+  for (const auto& [p, n] : polite) lower.replace(p, n, n, ' ');
   const std::string_view s = lower;
   size_t sentence_start = 0;
   for (size_t i = 0; i <= s.size();) {

@@ -54,7 +54,7 @@ int FoldLatin(char32_t cp) {
   return f ? f : -1;
 }
 
-StemSet::StemSet(std::initializer_list<std::string_view> stems) {
+StemSet::StemSet(const std::vector<std::string_view>& stems, Match match) : match_(match) {
   for (std::string_view stem : stems) {
     const auto b = static_cast<unsigned char>(stem.front());
     if (b < 0x80) {
@@ -65,46 +65,8 @@ StemSet::StemSet(std::initializer_list<std::string_view> stems) {
       other_bits_[(cp & 0xFFFF) >> 6] |= uint64_t{1} << (cp & 63);
     }
   }
-  std::sort(other_.begin(), other_.end());
-}
-
-bool StemSet::AnyIn(std::string_view s) const {
-  const size_t n = s.size();
-  const char* d = s.data();
-  auto matches = [&](size_t i, std::string_view stem) {
-    return n - i >= stem.size() && std::memcmp(d + i, stem.data(), stem.size()) == 0;
-  };
-  for (size_t i = 0; i < n;) {
-    const auto b = static_cast<unsigned char>(d[i]);
-    if (b < 0x80) {
-      for (std::string_view stem : ascii_[b]) {
-        if (matches(i, stem)) return true;
-      }
-      ++i;
-      continue;
-    }
-    size_t len = 1;
-    char32_t cp = 0;
-    if (b >= 0xE0 && b < 0xF0 && i + 2 < n) {  // most CJK: decode inline
-      cp = (static_cast<char32_t>(b & 0x0F) << 12) |
-           (static_cast<char32_t>(static_cast<unsigned char>(d[i + 1]) & 0x3F) << 6) |
-           static_cast<char32_t>(static_cast<unsigned char>(d[i + 2]) & 0x3F);
-      len = 3;
-    } else if (b >= 0xC0) {
-      const CodePoint c = DecodeAt(s, i);
-      cp = c.cp;
-      len = c.len;
-    }
-    if (cp != 0 && ((other_bits_[(cp & 0xFFFF) >> 6] >> (cp & 63)) & 1)) {
-      auto it =
-          std::lower_bound(other_.begin(), other_.end(), std::make_pair(cp, std::string_view()));
-      for (; it != other_.end() && it->first == cp; ++it) {
-        if (matches(i, it->second)) return true;
-      }
-    }
-    i += len;
-  }
-  return false;
+  std::stable_sort(other_.begin(), other_.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
 }
 
 Span SentenceAround(std::string_view s, size_t begin, size_t end, size_t max_before,

@@ -3,6 +3,7 @@
 // and nothing reads outside the given view.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -117,19 +118,85 @@ inline bool ContainsWord(std::string_view hay, std::string_view needle) {
 }
 
 // A fixed set of stems (byte strings) looked for anywhere in a text in one pass, for the cheap
-// "could this text possibly match" checks that run on every message. ASCII stems are indexed by
-// their first byte, the others by their first code point. Immutable after construction.
+// "could this text possibly match" checks that run on every message and for keyword lists.
+// ASCII stems are indexed by their first byte, the others by their first code point. With
+// Match::whole_word, a stem that starts (ends) with an ASCII letter or digit matches only where
+// the byte before (after) it is not one. Immutable after construction; callers pass
+// ASCII-lower-cased text.
 class StemSet {
  public:
-  StemSet(std::initializer_list<std::string_view> stems);
-  // True when `s` contains one of the stems (byte-exact; callers pass ASCII-lower-cased text).
-  bool AnyIn(std::string_view s) const;
+  enum class Match { anywhere, whole_word };
+  StemSet(std::initializer_list<std::string_view> stems, Match match = Match::anywhere)
+      : StemSet(std::vector<std::string_view>(stems), match) {}
+  // The views must outlive the set (string literals, static tables).
+  explicit StemSet(const std::vector<std::string_view>& stems, Match match = Match::anywhere);
+
+  // True when `s` contains one of the stems.
+  bool AnyIn(std::string_view s) const {
+    return ForEach(s, [](size_t, std::string_view) { return true; });
+  }
+
+  // Calls fn(position, stem) for each occurrence in text order until fn returns true; returns
+  // whether one did.
+  template <typename Fn>
+  bool ForEach(std::string_view s, Fn fn) const;
 
  private:
+  bool Fits(std::string_view s, size_t i, std::string_view stem) const;
+
+  Match match_;
   std::vector<std::string_view> ascii_[128];
   std::vector<std::pair<char32_t, std::string_view>> other_;  // sorted by code point
   uint64_t other_bits_[1024] = {};  // first code points of other_, by cp & 0xFFFF: a quick "no"
 };
+
+inline bool StemSet::Fits(std::string_view s, size_t i, std::string_view stem) const {
+  if (s.size() - i < stem.size()) return false;
+  // Stems are short: compare by hand, second byte first (the first is known to match).
+  for (size_t k = 1; k < stem.size(); ++k) {
+    if (s[i + k] != stem[k]) return false;
+  }
+  if (match_ == Match::anywhere) return true;
+  if (IsAsciiAlnum(stem.front()) && i > 0 && IsAsciiAlnum(s[i - 1])) return false;
+  const size_t e = i + stem.size();
+  return !(IsAsciiAlnum(stem.back()) && e < s.size() && IsAsciiAlnum(s[e]));
+}
+
+template <typename Fn>
+bool StemSet::ForEach(std::string_view s, Fn fn) const {
+  const size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      for (std::string_view stem : ascii_[b]) {
+        if (Fits(s, i, stem) && fn(i, stem)) return true;
+      }
+      ++i;
+      continue;
+    }
+    size_t len = 1;
+    char32_t cp = 0;
+    if (b >= 0xE0 && b < 0xF0 && i + 2 < n) {  // most CJK: decode inline
+      cp = (static_cast<char32_t>(b & 0x0F) << 12) |
+           (static_cast<char32_t>(static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6) |
+           static_cast<char32_t>(static_cast<unsigned char>(s[i + 2]) & 0x3F);
+      len = 3;
+    } else if (b >= 0xC0) {
+      const CodePoint c = DecodeAt(s, i);
+      cp = c.cp;
+      len = c.len;
+    }
+    if (cp != 0 && ((other_bits_[(cp & 0xFFFF) >> 6] >> (cp & 63)) & 1)) {
+      auto it = std::lower_bound(other_.begin(), other_.end(), cp,
+                                 [](const auto& entry, char32_t c) { return entry.first < c; });
+      for (; it != other_.end() && it->first == cp; ++it) {
+        if (Fits(s, i, it->second) && fn(i, it->second)) return true;
+      }
+    }
+    i += len;
+  }
+  return false;
+}
 
 // The sentence around bytes [begin, end) of `s`: back to the previous sentence end (。！？!? or
 // a '.' followed by white space, or a line break) and forward to the next, limited to
