@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <random>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -248,6 +250,25 @@ TEST(Model, SerializesAndRejectsCorruptInput) {
   flipped[flipped.size() / 3] = static_cast<char>(flipped[flipped.size() / 3] ^ 0x5A);
   auto maybe = Model::Deserialize(flipped);  // may load (a flipped weight) but must never crash
   if (maybe.ok()) (void)maybe->Predict("提币失败");
+}
+
+TEST(Model, SurvivesArbitraryInput) {
+  const Model& model = SmallModel();
+  std::mt19937 rng(7);
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes(rng() % 64, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    Prediction p = model.Predict(bytes);
+    EXPECT_GE(p.confidence, 0.0);
+    EXPECT_LE(p.confidence, 1.0);
+  }
+  std::string long_text;
+  while (long_text.size() < 12000) long_text += "提现失败了怎么办 my withdrawal failed again ";
+  auto start = std::chrono::steady_clock::now();
+  Prediction p = model.Predict(long_text);
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+  EXPECT_FALSE(p.top.empty());
+  EXPECT_LT(ms.count(), 200.0);
 }
 
 TEST(Model, PredictIsThreadSafe) {
