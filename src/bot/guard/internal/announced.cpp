@@ -458,15 +458,21 @@ bool MayAnnounceSecret(std::string_view lower) { return Anchors().AnyIn(lower); 
 
 void FindAnnouncedSecrets(std::string_view text, std::string_view lower,
                           std::vector<GuardFinding>& out) {
+  // Every cue in one pass; the views in the set are those of kCues, which maps them back.
+  static const StemSet cues = [] {
+    std::vector<std::string_view> texts;
+    for (const Cue& cue : kCues) texts.push_back(cue.text);
+    return StemSet(texts);
+  }();
   std::vector<CueHit> hits;
-  for (const Cue& cue : kCues) {
-    const bool ascii = IsAsciiCue(cue.text);
-    for (size_t p = lower.find(cue.text); p != std::string_view::npos;
-         p = lower.find(cue.text, p + 1)) {
-      if (ascii && !WordAt(lower, p, cue.text)) continue;
-      hits.push_back({p, p + cue.text.size(), &cue});
+  cues.ForEach(lower, [&](size_t p, std::string_view cue_text) {
+    const Cue* cue = std::find_if(std::begin(kCues), std::end(kCues),
+                                  [&](const Cue& c) { return c.text.data() == cue_text.data(); });
+    if (!IsAsciiCue(cue_text) || WordAt(lower, p, cue_text)) {
+      hits.push_back({p, p + cue_text.size(), cue});
     }
-  }
+    return false;
+  });
   if (hits.empty()) return;
   // Longest cue wins where cues overlap ("动态密码" over "密码", "security code" over "code").
   std::sort(hits.begin(), hits.end(), [](const CueHit& a, const CueHit& b) {
