@@ -210,7 +210,7 @@ Core Core::Train(const std::vector<const Features*>& sentences, const std::vecto
     core.sentence_class_ = labels;
   }
 
-  // ---- linear classifier: multinomial logistic regression, SGD, dense while it fits ----
+  // ---- linear classifier: multiclass hinge (or softmax) loss by SGD, dense while it fits ----
   size_t lr_dims = std::min(dims, options.max_dense_weights / std::max<size_t>(num_classes, 1));
   if (num_classes < 2 || lr_dims < std::min(options.min_lr_features, dims) || options.epochs <= 0) {
     return core;
@@ -255,42 +255,46 @@ Core Core::Train(const std::vector<const Features*>& sentences, const std::vecto
           const float* row = &w[static_cast<size_t>(x.ids[k]) * classes];
           for (size_t c = 0; c < classes; ++c) z[c] += a * row[c];
         }
-        if (options.hinge_margin > 0) {
-          // Crammer–Singer hinge: the gold class must beat the best rival by a margin.
-          const uint32_t y = labels[i];
-          uint32_t rival = y == 0 ? 1 : 0;
-          for (uint32_t c = 0; c < classes; ++c) {
-            if (c != y && z[c] > z[rival]) rival = c;
-          }
-          const bool violated = z[rival] + static_cast<float>(options.hinge_margin) > z[y];
-          std::fill(z.begin(), z.end(), 0.0f);
-          if (violated) {
-            z[rival] = 1.0f;
-            z[y] = -1.0f;
-          }
-        } else {
-          float zmax = *std::max_element(z.begin(), z.end());
-          float sum = 0;
-          for (size_t c = 0; c < classes; ++c) {
-            z[c] = std::exp(z[c] - zmax);
-            sum += z[c];
-          }
-          const float inv = 1.0f / sum;
-          for (size_t c = 0; c < classes; ++c) z[c] *= inv;  // z is now p
-          z[labels[i]] -= 1.0f;                              // gradient of the loss wrt logits
-        }
         scale *= (1.0 - lr * options.l2);
         if (scale < 1e-4) {
           for (float& v : w) v *= static_cast<float>(scale);
           scale = 1.0;
         }
         const float step_over_scale = static_cast<float>(lr / scale);
+        const float lr_bias = static_cast<float>(lr * 0.1);
+        const uint32_t y = labels[i];
+        if (options.hinge_margin > 0) {
+          // Crammer–Singer hinge: the gold class must beat the best rival by a margin; only
+          // those two classes move, so the update touches two weights per feature.
+          uint32_t rival = y == 0 ? 1 : 0;
+          for (uint32_t c = 0; c < classes; ++c) {
+            if (c != y && z[c] > z[rival]) rival = c;
+          }
+          if (z[rival] + static_cast<float>(options.hinge_margin) <= z[y]) continue;
+          for (size_t k = 0; k < x.ids.size(); ++k) {
+            const float a = x.values[k] * step_over_scale;
+            float* row = &w[static_cast<size_t>(x.ids[k]) * classes];
+            row[rival] -= a;
+            row[y] += a;
+          }
+          bias[rival] -= lr_bias;
+          bias[y] += lr_bias;
+          continue;
+        }
+        float zmax = *std::max_element(z.begin(), z.end());
+        float sum = 0;
+        for (size_t c = 0; c < classes; ++c) {
+          z[c] = std::exp(z[c] - zmax);
+          sum += z[c];
+        }
+        const float inv = 1.0f / sum;
+        for (size_t c = 0; c < classes; ++c) z[c] *= inv;  // z is now p
+        z[y] -= 1.0f;                                      // gradient of the loss wrt logits
         for (size_t k = 0; k < x.ids.size(); ++k) {
           const float a = x.values[k] * step_over_scale;
           float* row = &w[static_cast<size_t>(x.ids[k]) * classes];
           for (size_t c = 0; c < classes; ++c) row[c] -= a * z[c];
         }
-        const float lr_bias = static_cast<float>(lr * 0.1);
         for (size_t c = 0; c < classes; ++c) bias[c] -= lr_bias * z[c];
       }
     }
