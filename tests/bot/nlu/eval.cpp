@@ -400,7 +400,7 @@ std::string ResultsJson(const std::vector<DatasetResult>& results, const EvalOpt
   o << "  \"datasets\": [\n";
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
-    o << "    {\"name\": \"" << r.name << "\", \"classes\": " << r.classes
+    o << "    {\"name\": \"" << r.name << "\", \"entries\": " << r.classes
       << ", \"train_sentences\": " << r.train_sentences
       << ", \"in_scope_queries\": " << r.in_scope_queries << ", \"accuracy\": " << r.accuracy
       << ", \"accuracy_top1_no_threshold\": " << r.accuracy_top1

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   bool ok = true;
   for (const auto& r : results) {
     std::printf(
-        "%-14s classes %4zu  acc %.4f (top1 %.4f) on %zu  oos recall %.4f on %zu  "
+        "%-14s entries %4zu  acc %.4f (top1 %.4f) on %zu  oos recall %.4f on %zu  "
         "threshold %.3f  train %.1fs  %.0fus/query  model %.1f MB\n",
         r.name.c_str(), r.classes, r.accuracy, r.accuracy_top1, r.in_scope_queries, r.oos_recall,
         r.oos_queries, r.threshold, r.train_seconds, r.predict_us_mean,
