@@ -29,5 +29,8 @@ test: build
 bench: build
 	@bench/run.sh
 
+eval: build
+	@tools/eval/run.sh $(BUILD)
+
 clean:
 	rm -rf $(BUILD)

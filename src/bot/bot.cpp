@@ -69,8 +69,16 @@ Result<std::shared_ptr<const Bot>> Bot::Load(store::Store& store) {
     if (!saved.ok()) return std::move(saved).error();
   }
   auto bot = std::make_shared<Bot>();
-  KEFU_ASSIGN(model, nlu::Model::Deserialize(saved->bytes));
-  bot->model_ = std::move(model);
+  auto model = nlu::Model::Deserialize(saved->bytes);
+  if (!model.ok()) {
+    // A model saved by an older kefu (another format version): train a new one.
+    log::Info("bot.model_outdated", {{"reason", model.error().message}});
+    KEFU_TRY(TrainAndSave(store));
+    KEFU_ASSIGN(fresh, store.LoadBotModel());
+    model = nlu::Model::Deserialize(fresh.bytes);
+    if (!model.ok()) return std::move(model).error();
+  }
+  bot->model_ = std::move(model).value();
   KEFU_ASSIGN(entries, store.ListKbEntries());
   for (auto& e : entries) bot->entries_[e.id] = Entry{std::move(e.category), std::move(e.answer)};
   return std::shared_ptr<const Bot>(std::move(bot));

@@ -281,16 +281,24 @@ Result<Hub::Guarded> Hub::GuardText(const Subject& sender, std::string_view text
 }
 
 void Hub::SendSafetyNotice(Id conversation_id, std::string_view sample) {
-  store::NewMessage notice;
-  notice.conversation_id = conversation_id;
-  notice.sender = {domain::ActorType::bot, 0};
-  notice.text = std::string(bot::SafetyMessage(bot::nlu::LangCode(bot::nlu::DetectLanguage(sample))));
-  notice.at = Clock::System().Now();
+  PostBotMessage(conversation_id,
+                 std::string(bot::SafetyMessage(bot::nlu::LangCode(bot::nlu::DetectLanguage(sample)))));
+}
+
+void Hub::PostBotMessage(Id conversation_id, std::string text) {
+  store::NewMessage m;
+  m.conversation_id = conversation_id;
+  m.sender = {domain::ActorType::bot, 0};
+  m.text = std::move(text);
+  m.at = Clock::System().Now();
   ++inflight_;
-  store_.AppendMessage(std::move(notice), [this](Result<store::AppendedMessage> r) {
+  store_.AppendMessage(std::move(m), [this](Result<store::AppendedMessage> r) {
     PostFromWorker([this, r = std::move(r)]() mutable {
       --inflight_;
-      if (!r.ok()) return;
+      if (!r.ok()) {
+        log::Warn("bot.message_failed", {{"error", r.error().message}});
+        return;
+      }
       r->message.sender_name = "bot";
       Publish(r->message, nullptr);
     });
@@ -448,31 +456,6 @@ void Hub::SendToCustomer(Id customer_id, const std::string& frame) {
   SendToSubject(customer.key(), frame, nullptr);
 }
 
-namespace {
-
-// Interim rule until the bot's handoff policy (src/bot/policy) decides: an explicit request for
-// a human while the bot holds the conversation queues it for L1. Latin-script phrases match as
-// whole words ("agent" but not "agency", "persona" but not "personal").
-bool AsksForHuman(std::string_view text) {
-  static constexpr std::string_view kChinese[] = {"转人工", "轉人工", "人工客服", "人工服务", "人工服務",
-                                                  "找人工", "真人", "找客服"};
-  static constexpr std::string_view kWords[] = {"human", "real person", "agent", "representative",
-                                                "persona", "agente", "humano", "asesor", "operator"};
-  for (std::string_view p : kChinese)
-    if (text.find(p) != std::string_view::npos) return true;
-  const std::string lower = AsciiLower(text);
-  auto is_letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (static_cast<unsigned char>(ch) >= 0x80); };
-  for (std::string_view w : kWords) {
-    for (size_t at = lower.find(w); at != std::string::npos; at = lower.find(w, at + 1)) {
-      const bool starts = at == 0 || !is_letter(lower[at - 1]);
-      const bool ends = at + w.size() == lower.size() || !is_letter(lower[at + w.size()]);
-      if (starts && ends) return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 void Hub::AfterCustomerMessage(const Subject& subject, const store::Message& message) {
   auto it = participants_.find(message.conversation_id);
@@ -487,13 +470,12 @@ void Hub::AfterCustomerMessage(const Subject& subject, const store::Message& mes
     asio::co_spawn(io_, std::move(reopen), asio::detached);
     return;
   }
-  if (state != ConversationState::bot || !AsksForHuman(message.text)) return;
-  it->second.state = ConversationState::queued;  // no second handoff while this one runs
-  auto handoff = [this, id = message.conversation_id, actor = subject.actor()]() -> asio::awaitable<void> {
-    auto r = co_await workflow_->Handoff(id, actor, domain::Desk::L1, "explicit_human_request", 0, "");
-    if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", id}, {"error", r.error().message}});
+  if (state != ConversationState::bot) return;
+  // The bot holds the conversation: it answers, or hands over when its policy says so.
+  auto turn = [this, id = message.conversation_id, subject, text = message.text]() -> asio::awaitable<void> {
+    co_await workflow_->BotTurn(id, subject, text);
   };
-  asio::co_spawn(io_, std::move(handoff), asio::detached);
+  asio::co_spawn(io_, std::move(turn), asio::detached);
 }
 
 void Hub::HandleCsat(const std::shared_ptr<WsConnection>& conn, const Subject& subject, Id conversation_id, int score,

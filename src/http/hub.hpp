@@ -73,6 +73,9 @@ class Hub final : public WsListener {
   // language of `sample`, after a customer's message had secrets redacted.
   void SendSafetyNotice(domain::Id conversation_id, std::string_view sample);
 
+  // Stores a message from the bot in a conversation and sends it to its participants.
+  void PostBotMessage(domain::Id conversation_id, std::string text);
+
   // After a customer's stored message (over WebSocket or REST) in a conversation the bot holds:
   // hands it over when they ask for a human.
   void AfterCustomerMessage(const Subject& subject, const store::Message& message);

@@ -13,6 +13,7 @@
 #include "http/server.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
+#include "bot/phrases.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -155,6 +156,7 @@ awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
   auto session = co_await Write<store::Session>(std::move(create));
   if (!session.ok()) co_return Response::Fail(session.error());
   ctx.hub.ConversationChanged(session->conversation);
+  if (ctx.bot) ctx.hub.PostBotMessage(session->conversation.id, std::string(bot::Greeting(session->customer.lang)));
   auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
                            session->customer.created_at + auth::kCustomerTokenLifetime, 1};
   std::string out = "{\"customer_id\":" + std::to_string(session->customer.id) +

@@ -1,5 +1,6 @@
 #include "http/workflow.hpp"
 
+#include "bot/phrases.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
@@ -20,6 +21,29 @@ bool MayManage(const Subject& s, const store::Conversation& c) {
   return s.is_staff() && (c.assigned_staff_id == s.id || s.role == domain::Role::supervisor ||
                           s.role == domain::Role::admin);
 }
+
+// Without a knowledge base there is no bot to decide; an explicit request for a human still
+// queues the conversation for L1. Latin-script phrases match as
+// whole words ("agent" but not "agency", "persona" but not "personal").
+bool AsksForHuman(std::string_view text) {
+  static constexpr std::string_view kChinese[] = {"转人工", "轉人工", "人工客服", "人工服务", "人工服務",
+                                                  "找人工", "真人", "找客服"};
+  static constexpr std::string_view kWords[] = {"human", "real person", "agent", "representative",
+                                                "persona", "agente", "humano", "asesor", "operator"};
+  for (std::string_view p : kChinese)
+    if (text.find(p) != std::string_view::npos) return true;
+  const std::string lower = AsciiLower(text);
+  auto is_letter = [](char ch) { return (ch >= 'a' && ch <= 'z') || (static_cast<unsigned char>(ch) >= 0x80); };
+  for (std::string_view w : kWords) {
+    for (size_t at = lower.find(w); at != std::string::npos; at = lower.find(w, at + 1)) {
+      const bool starts = at == 0 || !is_letter(lower[at - 1]);
+      const bool ends = at + w.size() == lower.size() || !is_letter(lower[at + w.size()]);
+      if (starts && ends) return true;
+    }
+  }
+  return false;
+}
+
 
 routing::Waiting WaitingFor(const store::Conversation& c) {
   routing::Waiting w;
@@ -240,6 +264,42 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
     ctx_.store.RecordCsat(csat, std::move(done));
   };
   co_return co_await Write<store::Csat>(std::move(submit));
+}
+
+awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::string text) {
+  const domain::Actor bot_actor{domain::ActorType::bot, 0};
+  if (!ctx_.bot) {
+    if (AsksForHuman(text)) {
+      auto r = co_await Handoff(conversation_id, customer.actor(), domain::Desk::L1, "explicit_human_request", 0, "");
+      if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
+    }
+    co_return;
+  }
+  // The text was already guarded before it was stored; a message that was only secrets got the
+  // safety notice and asks nothing more.
+  std::string rest = text;
+  for (size_t at; (at = rest.find("[redacted:")) != std::string::npos;) {
+    const size_t end = rest.find(']', at);
+    rest.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+  }
+  if (Trim(rest).empty()) co_return;
+  bot::policy::Memory memory = bot_memory_[conversation_id];
+  auto ask = [bot = ctx_.bot, text = std::move(text), memory]() mutable {
+    bot::BotAnswer a = bot->Ask(text, std::nullopt, memory);
+    return std::pair{std::move(a), memory};
+  };
+  auto [answer, after] = co_await Blocking(ctx_, std::move(ask));
+  bot_memory_[conversation_id] = after;
+  if (!answer.handoff) {
+    ctx_.hub.PostBotMessage(conversation_id,
+                            answer.answer.empty() ? std::string(bot::Rephrase(answer.lang)) : answer.answer);
+    co_return;
+  }
+  bot_memory_.erase(conversation_id);
+  ctx_.hub.PostBotMessage(conversation_id, std::string(bot::HandoffNotice(answer.reason, answer.lang)));
+  const domain::Desk desk = domain::ParseDesk(answer.route).value_or(domain::Desk::L1);
+  auto r = co_await Handoff(conversation_id, bot_actor, desk, answer.reason, answer.priority, "");
+  if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
 }
 
 awaitable<store::Conversation> Workflow::Current(store::Conversation fallback) {

@@ -41,6 +41,10 @@ class Workflow {
   boost::asio::awaitable<Result<store::Csat>> SubmitCsat(const Subject& customer, domain::Id conversation_id,
                                                         int score, std::string comment);
 
+  // A customer wrote while the bot holds the conversation: the bot answers, asks to rephrase, or
+  // hands over to the desk its policy picks, telling the customer why.
+  boost::asio::awaitable<void> BotTurn(domain::Id conversation_id, Subject customer, std::string text);
+
   // resolved|closed → active when the customer writes again; back to the agent who had it.
   boost::asio::awaitable<Result<store::Conversation>> Reopen(domain::Id conversation_id, domain::Actor actor);
 
@@ -68,6 +72,7 @@ class Workflow {
   };
   std::unordered_map<domain::Id, Told> told_;  // what each waiting customer was last told
   std::unordered_map<domain::Id, domain::Id> customers_;     // waiting conversation → its customer
+  std::unordered_map<domain::Id, bot::policy::Memory> bot_memory_;  // conversations the bot holds
 };
 
 }  // namespace kefu::http

@@ -65,6 +65,57 @@ class BotTest(unittest.TestCase):
         self.assertEqual(s.request("POST", "/api/v1/bot/answer", {"text": "长" * 4001})[0], 413)
 
 
+class BotInTheConversationTest(unittest.TestCase):
+    """A new conversation starts with the bot: it greets, answers, and hands over with a reason."""
+
+    def setUp(self):
+        self.server = Server()
+        r = self.server.cli("kb", "import", KB, "--db", self.server.db)
+        assert r.returncode == 0, r.stderr
+        self.server.add_staff("sec@it.kefu", desk="security")
+        self.server.start()
+
+    def tearDown(self):
+        self.server.close()
+
+    def bot_says(self, ws):
+        return ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["sender"]["type"] == "bot")
+
+    def test_greets_answers_and_hands_money_at_risk_to_security(self):
+        s = self.server
+        c = s.widget_session()
+        ws = s.ws(c["token"])
+        status, history = s.request("GET", f"/api/v1/conversations/{c['conversation_id']}/messages", token=c["token"])
+        greeting = [m for m in history["messages"] if m["sender"]["type"] == "bot"]
+        if not greeting:  # the greeting may still be on its way
+            greeting = [self.bot_says(ws)["message"]]
+        self.assertIn("转人工", greeting[0]["text"])
+        ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "q1", "text": "绑卡失败怎么办"})
+        answer = self.bot_says(ws)
+        self.assertIn("预留手机号", answer["message"]["text"])
+        ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "q2",
+                 "text": "我的钱包被盗了，币全没了"})
+        notice = self.bot_says(ws)
+        self.assertIn("安全", notice["message"]["text"])
+        position = ws.recv_until(lambda m: m["type"] == "queue.position")
+        self.assertEqual(position["desk"], "security")
+        agent = s.login("sec@it.kefu")
+        status, events = s.request("GET", f"/api/v1/conversations/{c['conversation_id']}/events", token=agent)
+        queued = next(e for e in events["events"] if e["type"] == "queued")
+        self.assertEqual((queued["reason"], queued["desk"]), ("security_risk", "security"))
+        self.assertEqual(queued["actor"]["type"], "bot")
+
+    def test_two_misses_in_a_row_hand_over(self):
+        s = self.server
+        c = s.widget_session()
+        ws = s.ws(c["token"])
+        for i, text in enumerate(["who won the football world cup", "recommend a pizza place nearby"]):
+            ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": f"m{i}", "text": text})
+            ws.recv_until(lambda m: m["type"] == "ack")
+        position = ws.recv_until(lambda m: m["type"] == "queue.position")
+        self.assertEqual(position["desk"], "L1")
+
+
 class NoKnowledgeBaseTest(unittest.TestCase):
     def test_the_bot_says_it_is_unavailable(self):
         s = Server()

@@ -1,0 +1,85 @@
+#include "bot/phrases.hpp"
+
+namespace kefu::bot {
+namespace {
+
+struct Phrase {
+  std::string_view key;
+  std::string_view zh, en, es;
+};
+
+constexpr Phrase kPhrases[] = {
+    {"greeting",
+     "您好，我是智能客服，请直接描述您遇到的问题。需要人工服务时，随时输入「转人工」。温馨提示：我们绝不会向您索要助记词、私钥、密码或验证码。",
+     "Hi, I'm the virtual assistant. Tell me what you need help with, or type \"agent\" at any time to talk to a person. "
+     "We will never ask for your seed phrase, private key, password or verification codes.",
+     "Hola, soy el asistente virtual. Cuéntame en qué te puedo ayudar, o escribe «agente» en cualquier momento para hablar "
+     "con una persona. Nunca te pediremos tu frase semilla, clave privada, contraseña ni códigos de verificación."},
+    {"rephrase",
+     "抱歉，我没有完全理解您的问题，能换个说法再描述一下吗？也可以输入「转人工」联系人工客服。",
+     "Sorry, I didn't quite get that. Could you say it another way? You can also type \"agent\" to talk to a person.",
+     "Perdona, no te he entendido bien. ¿Puedes decirlo de otra forma? También puedes escribir «agente» para hablar con "
+     "una persona."},
+    {"security_risk",
+     "您的资金安全是第一位的，正在为您优先转接安全专员。在此期间请不要向任何人透露助记词、私钥、密码或验证码，也不要点击陌生链接。",
+     "Your funds' safety comes first: I'm connecting you to our security team with priority. Meanwhile, never share your "
+     "seed phrase, private key, password or codes with anyone, and don't open unknown links.",
+     "La seguridad de tus fondos es lo primero: te paso con prioridad a nuestro equipo de seguridad. Mientras tanto, no "
+     "compartas tu frase semilla, clave privada, contraseña ni códigos con nadie, y no abras enlaces desconocidos."},
+    {"complaint",
+     "非常抱歉给您带来不好的体验，正在为您转接投诉专员，我们会认真处理您的投诉。",
+     "I'm sorry about your experience. I'm connecting you to our complaints team, who will look into it.",
+     "Sentimos mucho lo ocurrido. Te paso con nuestro equipo de reclamaciones, que revisará tu caso."},
+    {"anger",
+     "非常抱歉让您不满意，正在为您转接人工客服，请稍候。",
+     "I'm sorry we've let you down. I'm connecting you to a member of our team now.",
+     "Sentimos no haber estado a la altura. Te paso ahora con una persona de nuestro equipo."},
+    {"explicit_human_request",
+     "好的，正在为您转接人工客服，请稍候。",
+     "Sure, I'm connecting you to a member of our team.",
+     "Claro, te paso con una persona de nuestro equipo."},
+    {"out_of_scope_repeated",
+     "抱歉没能帮到您，正在为您转接人工客服。",
+     "Sorry I couldn't help with that. I'm connecting you to a member of our team.",
+     "Siento no haber podido ayudarte. Te paso con una persona de nuestro equipo."},
+    {"needs_account_lookup",
+     "这个问题需要查询您的账户记录，正在为您转接专员。请准备好相关单号（不要发送密码或验证码）。",
+     "This needs a look at your account, so I'm connecting you to a specialist. Have the order or transaction number "
+     "ready (never send passwords or codes).",
+     "Esto requiere revisar tu cuenta, así que te paso con un especialista. Ten a mano el número de operación (nunca "
+     "envíes contraseñas ni códigos)."},
+    {"technical_issue",
+     "这个问题需要技术同事排查，正在为您转接技术支持。请告诉我们 App 版本、手机型号和报错截图或交易哈希。",
+     "This needs our technical team, so I'm connecting you to technical support. Please tell them your app version, "
+     "device, and any error message or transaction hash.",
+     "Esto lo tiene que revisar nuestro equipo técnico; te paso con soporte técnico. Indícales la versión de la app, tu "
+     "dispositivo y el mensaje de error o el hash de la transacción."},
+    {"handoff",
+     "正在为您转接人工客服，请稍候。",
+     "I'm connecting you to a member of our team.",
+     "Te paso con una persona de nuestro equipo."},
+};
+
+std::string_view Pick(const Phrase& p, std::string_view lang) {
+  if (lang == "en") return p.en;
+  if (lang == "es") return p.es;
+  return p.zh;
+}
+
+const Phrase& Find(std::string_view key) {
+  for (const Phrase& p : kPhrases)
+    if (p.key == key) return p;
+  return kPhrases[sizeof kPhrases / sizeof kPhrases[0] - 1];  // "handoff"
+}
+
+}  // namespace
+
+std::string_view Greeting(std::string_view lang) { return Pick(Find("greeting"), lang); }
+std::string_view Rephrase(std::string_view lang) { return Pick(Find("rephrase"), lang); }
+
+std::string_view HandoffNotice(std::string_view reason, std::string_view lang) {
+  if (reason == "low_confidence_repeated") reason = "out_of_scope_repeated";
+  return Pick(Find(reason), lang);
+}
+
+}  // namespace kefu::bot

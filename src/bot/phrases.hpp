@@ -1,0 +1,18 @@
+// What the bot says in a conversation, in zh, en and es: the greeting, the "please rephrase"
+// prompt, and why it hands a conversation over. The server's other user-facing strings live in
+// the web UI; these are the ones the bot writes into the conversation itself.
+#pragma once
+
+#include <string_view>
+
+namespace kefu::bot {
+
+// `lang` is "zh", "en" or "es"; anything else falls back to zh.
+std::string_view Greeting(std::string_view lang);
+std::string_view Rephrase(std::string_view lang);
+// The message for a handoff, by the policy's reason code (security_risk, complaint, anger,
+// explicit_human_request, out_of_scope_repeated, low_confidence_repeated, needs_account_lookup,
+// technical_issue); a generic one for anything else.
+std::string_view HandoffNotice(std::string_view reason, std::string_view lang);
+
+}  // namespace kefu::bot
