@@ -199,6 +199,64 @@ struct KbEntry {
   Millis updated_at = 0;
 };
 
+// A knowledge-base article: an entry with a history. Every edit writes a new, immutable version;
+// at most one version is published, and the bot answers only from published versions.
+struct KbArticle {
+  KbEntry entry;  // the latest version (entry.updated_at: when it was written); variants are
+                  // filled by GetKbArticle only, list pages leave them empty
+  int variant_count = 0;
+  std::int64_t version = 0;            // the latest version: 1, 2, …
+  std::int64_t published_version = 0;  // the version the bot answers from; 0: unpublished
+  Id author_staff_id = 0;              // who wrote the latest version; 0: `kefu kb import`
+  std::string author_name;
+  Millis created_at = 0;  // when version 1 was written
+
+  bool published() const { return published_version != 0; }
+};
+
+// One version of an article, as written.
+struct KbArticleVersion {
+  KbEntry entry;  // entry.updated_at: when this version was written
+  std::int64_t version = 0;
+  Id author_staff_id = 0;  // 0: `kefu kb import`
+  std::string author_name;
+};
+
+struct KbArticleQuery {
+  std::string lang;               // "zh", "en", "es"; empty: any
+  std::string category;           // exact; empty: any
+  std::optional<bool> published;  // nullopt: both
+  std::string cursor;             // the previous page's next_cursor; empty: first page
+  int limit = 50;
+};
+
+struct KbArticlePage {
+  std::vector<KbArticle> articles;  // ordered by id
+  std::string next_cursor;          // empty: no more
+};
+
+struct KbVersionPage {
+  std::vector<KbArticleVersion> versions;  // newest first
+  bool has_more = false;
+};
+
+// A new article, or a new version of one.
+struct KbArticleWrite {
+  KbEntry entry;  // complete content (an update replaces every field)
+  Id staff_id = 0;
+  Millis at = 0;
+  // Update only: the version the edit was based on; Code::conflict when a newer one exists
+  // (another editor got there first). 0: no check.
+  std::int64_t base_version = 0;
+};
+
+// What a knowledge-base write did.
+struct KbArticleChange {
+  KbArticle article;         // after the write (variants filled)
+  bool changed = false;      // false: nothing was written (same content, already in that state)
+  bool bot_changed = false;  // the published content changed: the bot's model is now stale
+};
+
 struct StoreOptions {
   int read_connections = 2;
   int max_batch = 512;  // writes per group commit
@@ -230,8 +288,28 @@ class Store {
   // Records the customer's rating of a conversation, once: Code::conflict when it was rated.
   virtual void RecordCsat(Csat csat, Callback<Csat> done) = 0;
 
-  // Inserts or replaces entries by id, all in one transaction. Returns how many were written.
+  // `kefu kb import`: inserts or replaces entries by id, all in one transaction, and publishes
+  // them. A changed entry gets a new version (author: none); an unchanged one is only
+  // (re)published. Each change is a kb.created / kb.updated and kb.published event (actor:
+  // system). Returns how many entries were given.
   virtual void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) = 0;
+
+  // Knowledge-base articles. Each write that changes something appends an event (kb.created,
+  // kb.updated, kb.published, kb.unpublished; actor: the staff member; no conversation) in the
+  // same transaction, and a change to published content bumps KbVersion.
+  //
+  // Creates an unpublished article at version 1. Code::conflict when the id exists.
+  virtual void CreateKbArticle(KbArticleWrite write, Callback<KbArticleChange> done) = 0;
+  // Writes a new version; the published version, if any, stays published until the next
+  // publish. Content equal to the latest version writes nothing. Code::not_found for an unknown
+  // id, Code::conflict when `base_version` is not the latest.
+  virtual void UpdateKbArticle(KbArticleWrite write, Callback<KbArticleChange> done) = 0;
+  // Publishes `version` (0: the latest; an older one rolls back). Code::not_found for an unknown
+  // article or version.
+  virtual void PublishKbArticle(std::string id, std::int64_t version, Id staff_id, Millis at,
+                                Callback<KbArticleChange> done) = 0;
+  // Takes the article out of the bot's knowledge (its versions are kept).
+  virtual void UnpublishKbArticle(std::string id, Id staff_id, Millis at, Callback<KbArticleChange> done) = 0;
 
   // Replaces the bot's trained model (an opaque blob) together with the knowledge-base version it
   // was trained on.
@@ -248,8 +326,20 @@ class Store {
   // A number that changes whenever the knowledge base changes (to tell a stale model).
   virtual Result<std::int64_t> KbVersion() = 0;
 
-  // Every knowledge-base entry, ordered by id.
+  // The knowledge base the bot answers from: the published version of every published article,
+  // ordered by id (updated_at: when that version was written).
   virtual Result<std::vector<KbEntry>> ListKbEntries() = 0;
+  // The published entries among `ids`, in the order given (unknown or unpublished ids skipped).
+  virtual Result<std::vector<KbEntry>> GetPublishedKbEntries(const std::vector<std::string>& ids) = 0;
+
+  // An article with its latest version's variants; Code::not_found for an unknown id.
+  virtual Result<KbArticle> GetKbArticle(std::string_view id) = 0;
+  // Articles by id, keyset-paginated (the cursor is the last id of the previous page).
+  virtual Result<KbArticlePage> ListKbArticles(const KbArticleQuery& query) = 0;
+  // An article's versions, newest first, below `before_version` (0: from the latest).
+  // Code::not_found for an unknown id.
+  virtual Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version,
+                                                      int limit) = 0;
 
   virtual Result<Staff> GetStaff(Id id) = 0;
   virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;

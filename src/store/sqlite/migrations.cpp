@@ -146,6 +146,33 @@ CREATE TABLE kb_state (
 );
 INSERT INTO kb_state(id, version) VALUES (1, 0);
 )sql"},
+    {5, "knowledge-base article versions and publishing",
+     R"sql(
+-- kb_entries now holds each article's latest version (the one editors see); every version ever
+-- written is kept in kb_versions, and published_version points at the one the bot answers from
+-- (NULL: unpublished).
+ALTER TABLE kb_entries ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE kb_entries ADD COLUMN published_version INTEGER;
+CREATE TABLE kb_versions (
+  id               INTEGER PRIMARY KEY,
+  article_id       TEXT NOT NULL REFERENCES kb_entries(id),
+  version          INTEGER NOT NULL,
+  lang             TEXT NOT NULL,
+  category         TEXT NOT NULL DEFAULT '',
+  question         TEXT NOT NULL,
+  variants         TEXT NOT NULL DEFAULT '[]',
+  answer           TEXT NOT NULL,
+  author_staff_id  INTEGER REFERENCES staff(id),  -- NULL: written by `kefu kb import`
+  created_at       INTEGER NOT NULL,
+  UNIQUE (article_id, version)
+);
+CREATE TRIGGER kb_versions_no_update BEFORE UPDATE ON kb_versions
+  BEGIN SELECT RAISE(ABORT, 'knowledge-base versions are immutable'); END;
+-- Everything imported before versions existed was live: it becomes version 1, published.
+INSERT INTO kb_versions(article_id, version, lang, category, question, variants, answer, created_at)
+  SELECT id, 1, lang, category, question, variants, answer, updated_at FROM kb_entries;
+UPDATE kb_entries SET version = 1, published_version = 1;
+)sql"},
 };
 
 }  // namespace

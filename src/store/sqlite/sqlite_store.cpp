@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
 
 namespace kefu::store::sqlite {
@@ -518,31 +519,29 @@ class SqliteStore final : public Store {
   }
 
   void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) override {
-    Submit<int>(
-        [entries = std::move(entries)](Db& db) -> Result<int> {
-          KEFU_ASSIGN(stmt, db.Prepare(
-                                "INSERT INTO kb_entries(id, lang, category, question, variants, answer, "
-                                "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) "
-                                "ON CONFLICT(id) DO UPDATE SET lang = excluded.lang, "
-                                "category = excluded.category, question = excluded.question, "
-                                "variants = excluded.variants, answer = excluded.answer, "
-                                "updated_at = excluded.updated_at"));
-          for (const KbEntry& e : entries) {
-            std::string variants = "[";
-            for (size_t i = 0; i < e.variants.size(); ++i) {
-              if (i) variants += ',';
-              AppendJsonString(variants, e.variants[i]);
-            }
-            variants += ']';
-            stmt.Bind(1, e.id).Bind(2, e.lang).Bind(3, e.category).Bind(4, e.question);
-            stmt.Bind(5, variants).Bind(6, e.answer).Bind(7, e.updated_at);
-            KEFU_TRY(stmt.Run());
-            stmt.Reset();
-          }
-          KEFU_ASSIGN(bump, db.Prepare("UPDATE kb_state SET version = version + 1 WHERE id = 1"));
-          KEFU_TRY(bump.Run());
-          return static_cast<int>(entries.size());
-        },
+    Submit<int>([entries = std::move(entries)](Db& db) { return UpsertKbEntriesTx(db, entries); }, std::move(done));
+  }
+
+  void CreateKbArticle(KbArticleWrite write, Callback<KbArticleChange> done) override {
+    Submit<KbArticleChange>([write = std::move(write)](Db& db) { return CreateKbArticleTx(db, write); },
+                            std::move(done));
+  }
+
+  void UpdateKbArticle(KbArticleWrite write, Callback<KbArticleChange> done) override {
+    Submit<KbArticleChange>([write = std::move(write)](Db& db) { return UpdateKbArticleTx(db, write); },
+                            std::move(done));
+  }
+
+  void PublishKbArticle(std::string id, std::int64_t version, Id staff_id, Millis at,
+                        Callback<KbArticleChange> done) override {
+    Submit<KbArticleChange>(
+        [id = std::move(id), version, staff_id, at](Db& db) { return PublishKbArticleTx(db, id, version, staff_id, at); },
+        std::move(done));
+  }
+
+  void UnpublishKbArticle(std::string id, Id staff_id, Millis at, Callback<KbArticleChange> done) override {
+    Submit<KbArticleChange>(
+        [id = std::move(id), staff_id, at](Db& db) { return UnpublishKbArticleTx(db, id, staff_id, at); },
         std::move(done));
   }
 
@@ -614,19 +613,27 @@ class SqliteStore final : public Store {
 
   Result<std::vector<KbEntry>> ListKbEntries() override {
     auto lease = readers_.Acquire();
-    KEFU_ASSIGN(stmt, (*lease).Prepare(
-                          "SELECT k.id, k.lang, k.category, k.question, v.value, k.answer, k.updated_at "
-                          "FROM kb_entries k LEFT JOIN json_each(k.variants) v ORDER BY k.id, v.key"));
-    std::vector<KbEntry> out;
-    for (;;) {
-      KEFU_ASSIGN(row, stmt.Step());
-      if (!row) break;
-      std::string id = stmt.Text(0);
-      if (out.empty() || out.back().id != id)
-        out.push_back(KbEntry{id, stmt.Text(1), stmt.Text(2), stmt.Text(3), {}, stmt.Text(5), stmt.Int(6)});
-      if (!stmt.IsNull(4)) out.back().variants.push_back(stmt.Text(4));
-    }
-    return out;
+    return ReadPublishedKbEntries(*lease);
+  }
+
+  Result<std::vector<KbEntry>> GetPublishedKbEntries(const std::vector<std::string>& ids) override {
+    auto lease = readers_.Acquire();
+    return ReadPublishedKbEntries(*lease, ids);
+  }
+
+  Result<KbArticle> GetKbArticle(std::string_view id) override {
+    auto lease = readers_.Acquire();
+    return ReadKbArticle(*lease, id);
+  }
+
+  Result<KbArticlePage> ListKbArticles(const KbArticleQuery& query) override {
+    auto lease = readers_.Acquire();
+    return ReadKbArticlePage(*lease, query);
+  }
+
+  Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version, int limit) override {
+    auto lease = readers_.Acquire();
+    return ReadKbVersionPage(*lease, id, before_version, limit);
   }
 
   Result<Staff> GetStaff(Id id) override {
