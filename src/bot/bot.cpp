@@ -43,6 +43,17 @@ std::string BotAnswer::ToJson() const {
   return out;
 }
 
+bool WantsTraditional(std::string_view text, std::optional<std::string_view> lang) {
+  if (lang) {
+    const std::string l = AsciiLower(Trim(*lang));
+    for (std::string_view t : {"zh-tw", "zh_tw", "zh-hk", "zh_hk", "zh-mo", "zh_mo", "zh-hant"})
+      if (l.starts_with(t)) return true;
+    for (std::string_view s : {"zh-cn", "zh_cn", "zh-sg", "zh_sg", "zh-hans"})
+      if (l.starts_with(s)) return false;
+  }
+  return nlu::IsTraditional(text);
+}
+
 Status Bot::TrainAndSave(store::Store& store) {
   KEFU_ASSIGN(version, store.KbVersion());
   KEFU_ASSIGN(entries, store.ListKbEntries());
@@ -106,6 +117,10 @@ BotAnswer Bot::Ask(std::string_view text, std::optional<std::string_view> lang_o
     out.lang = std::string(nlu::LangCode(lang.value_or(nlu::DetectLanguage(text))));
     out.reason = "secret_redacted";
     out.answer = std::string(SafetyMessage(out.lang));
+    if (out.lang == "zh" && WantsTraditional(rest, lang_override)) {
+      out.traditional = true;
+      out.answer = nlu::ToTraditional(out.answer);
+    }
     return out;
   }
   const nlu::Prediction p = model_.Predict(guard.redacted_text, lang);
@@ -129,6 +144,35 @@ BotAnswer Bot::Ask(std::string_view text, std::optional<std::string_view> lang_o
   if (!guard.clean()) {
     std::string safety(SafetyMessage(out.lang));
     out.answer = out.answer.empty() ? safety : safety + "\n\n" + out.answer;
+  }
+  // Articles are written once, in simplified or traditional characters; askers who write
+  // traditional (or ask for zh-TW) read the answer in traditional characters.
+  if (out.lang == "zh" && WantsTraditional(guard.redacted_text, lang_override)) {
+    out.traditional = true;
+    if (!out.answer.empty()) out.answer = nlu::ToTraditional(out.answer);
+  }
+  return out;
+}
+
+std::vector<SearchHit> Bot::Search(std::string_view query, std::optional<std::string_view> lang_override,
+                                   size_t limit) const {
+  // The model's probabilities are spread over every topic; candidates this far below the best
+  // one are noise rather than suggestions.
+  constexpr double kMinShareOfBest = 0.05;
+  std::optional<nlu::Lang> lang;
+  if (lang_override) {
+    if (auto code = NormaliseKbLang(*lang_override)) lang = nlu::ParseLang(*code);
+  }
+  const nlu::Prediction p = model_.Predict(query, lang, limit);
+  // Search is more lenient than answering (a single word like "withdraw" should find articles),
+  // but a question far below the out-of-scope threshold ("who won the cup") finds nothing.
+  if (p.top.empty() || p.confidence < 0.5 * model_.threshold()) return {};
+  // Scores: the best candidate's calibrated confidence, the others in proportion to it.
+  const double best = p.top.front().second;
+  std::vector<SearchHit> out;
+  for (const auto& [id, probability] : p.top) {
+    if (best <= 0.0 || probability < best * kMinShareOfBest) break;
+    out.push_back({id, p.confidence * probability / best});
   }
   return out;
 }

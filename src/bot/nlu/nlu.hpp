@@ -45,6 +45,17 @@ std::optional<Lang> ParseLang(std::string_view code);
 // tolerated (bad bytes become U+FFFD and then spaces). Thread-safe.
 std::string Normalise(std::string_view text);
 
+// True when `text` is Chinese written in traditional characters: OpenCC's t2s conversion changes
+// it. False for text without Han characters. Thread-safe.
+bool IsTraditional(std::string_view text);
+
+// `text` with simplified Chinese converted to traditional characters; everything else is kept.
+// For answering askers who write in traditional characters (zh-TW, zh-HK). OpenCC's s2tw: s2t's
+// character mapping with the variants in everyday use in Taiwan and Hong Kong (為, 裡, 著 rather
+// than OpenCC's 爲, 裏, 着); no vocabulary changes. Returns the text unchanged when OpenCC's data
+// is missing. Thread-safe.
+std::string ToTraditional(std::string_view text);
+
 // Detects the language of `text` (raw or normalised). Han characters decide zh (traditional and
 // simplified alike) unless Latin words clearly dominate; otherwise en vs es from accents and
 // Spanish-only letters (ñ ¿ ¡ á é í ó ú), function words, and word endings. Built for short

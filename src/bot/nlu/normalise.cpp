@@ -59,28 +59,29 @@ namespace internal {
 namespace {
 
 // OpenCC handles are not documented as thread-safe, so each thread opens its own (once; the
-// dictionaries are memory-mapped by OpenCC, so this is cheap after the first).
-class T2sConverter {
+// dictionaries are memory-mapped by OpenCC, so this is cheap after the first). Without the
+// config (OpenCC's data not installed) text passes through unchanged.
+class OpenccConverter {
  public:
-  T2sConverter() {
-    static constexpr std::array<const char*, 3> kConfigs = {
-        "/usr/share/opencc/t2s.json", "t2s.json", "/usr/local/share/opencc/t2s.json"};
-    for (const char* config : kConfigs) {
-      handle_ = opencc_open(config);
+  // `config`: a file name in OpenCC's data directory, e.g. "t2s.json".
+  explicit OpenccConverter(std::string_view config) {
+    const std::string name(config);
+    for (const std::string& path : {"/usr/share/opencc/" + name, name, "/usr/local/share/opencc/" + name}) {
+      handle_ = opencc_open(path.c_str());
       if (handle_ != reinterpret_cast<opencc_t>(-1)) return;
     }
     handle_ = nullptr;
   }
-  ~T2sConverter() {
+  ~OpenccConverter() {
     if (handle_ != nullptr) opencc_close(handle_);
   }
-  T2sConverter(const T2sConverter&) = delete;
-  T2sConverter& operator=(const T2sConverter&) = delete;
+  OpenccConverter(const OpenccConverter&) = delete;
+  OpenccConverter& operator=(const OpenccConverter&) = delete;
 
-  std::string Convert(const std::string& text) const {
-    if (handle_ == nullptr) return text;
+  std::string Convert(std::string_view text) const {
+    if (handle_ == nullptr || text.empty()) return std::string(text);
     char* out = opencc_convert_utf8(handle_, text.data(), text.size());
-    if (out == nullptr) return text;
+    if (out == nullptr) return std::string(text);
     std::string result(out);
     opencc_convert_utf8_free(out);
     return result;
@@ -89,6 +90,26 @@ class T2sConverter {
  private:
   opencc_t handle_ = nullptr;
 };
+
+const OpenccConverter& T2s() {
+  thread_local OpenccConverter converter("t2s.json");
+  return converter;
+}
+
+const OpenccConverter& S2t() {
+  thread_local OpenccConverter converter("s2tw.json");
+  return converter;
+}
+
+bool HasHan(std::string_view text) {
+  const auto n = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c = 0;
+    U8_NEXT(text.data(), i, n, c);
+    if (c >= 0x3400 && IsHan(static_cast<char32_t>(c))) return true;
+  }
+  return false;
+}
 
 bool IsApostrophe(UChar32 c) { return c == 0x27 || c == 0x2019 || c == 0x2018 || c == 0x60; }
 
@@ -167,10 +188,7 @@ std::string NormaliseText(std::string_view text) {
     out.append(buf, static_cast<size_t>(len));
     prev = c;
   }
-  if (has_han) {
-    thread_local T2sConverter converter;
-    out = converter.Convert(out);
-  }
+  if (has_han) out = T2s().Convert(out);
   return out;
 }
 
@@ -241,5 +259,15 @@ std::string FoldAccents(std::string_view word) {
 }  // namespace internal
 
 std::string Normalise(std::string_view text) { return internal::NormaliseText(text); }
+
+bool IsTraditional(std::string_view text) {
+  if (!internal::HasHan(text)) return false;
+  return internal::T2s().Convert(text) != text;
+}
+
+std::string ToTraditional(std::string_view text) {
+  if (!internal::HasHan(text)) return std::string(text);
+  return internal::S2t().Convert(text);
+}
 
 }  // namespace kefu::bot::nlu

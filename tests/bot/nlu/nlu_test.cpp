@@ -87,6 +87,29 @@ TEST(Ids, TopicAndLanguageCodes) {
   EXPECT_EQ(LangCode(Lang::es), "es");
 }
 
+TEST(Script, TellsTraditionalAndConvertsSimplifiedToIt) {
+  EXPECT_TRUE(IsTraditional("提現一直不到賬怎麼辦"));
+  EXPECT_TRUE(IsTraditional("我的帳號被鎖了 help"));
+  EXPECT_FALSE(IsTraditional("提现一直不到账怎么办"));
+  EXPECT_FALSE(IsTraditional("注册 App"));  // characters shared by both scripts
+  EXPECT_FALSE(IsTraditional("how do I withdraw"));
+  EXPECT_FALSE(IsTraditional(""));
+  // Taiwan's everyday variants (為, 裡), Latin text and punctuation untouched.
+  EXPECT_EQ(ToTraditional("为什么提现失败？请在「我的 → 账单」里确认 App 版本 2.0。"),
+            "為什麼提現失敗？請在「我的 → 賬單」裡確認 App 版本 2.0。");
+  EXPECT_EQ(ToTraditional("no Chinese here"), "no Chinese here");
+  EXPECT_EQ(ToTraditional(""), "");
+  // Each thread has its own converter.
+  std::vector<std::thread> threads;
+  std::atomic<int> right{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) right += ToTraditional("银行卡绑定失败") == "銀行卡綁定失敗";
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(right.load(), 200);
+}
+
 TEST(Lexicon, MapsVariantsToCanonicalTerms) {
   struct Case {
     Lang lang;
