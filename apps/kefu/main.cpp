@@ -86,12 +86,16 @@ Commands:
                Desks: L1, L2, L3, security, complaints. Without --password-stdin a password is
                generated and printed once.
   staff list   List staff accounts: kefu staff list --db PATH
-  kb import    Import a knowledge base (JSONL; re-importing an id replaces it; bad lines are
-               reported with their number and the rest imported; exit 1 if any was bad):
+  kb import    Import a knowledge base (JSONL; re-importing an id replaces it with a new
+               version; imported entries are published; bad lines are reported with their
+               number and the rest imported; exit 1 if any was bad):
                  kefu kb import FILE.jsonl --db PATH
-  kb export    Write the knowledge base as JSONL: kefu kb export --db PATH [--out FILE]
+  kb export    Write the published knowledge base (what the bot answers from) as JSONL:
+                 kefu kb export --db PATH [--out FILE]
   bot ask      Ask the bot; prints one JSON object per question (DESIGN.md §2):
-                 kefu bot ask --db PATH [--lang zh|en|es] [TEXT]   (no TEXT: each stdin line)
+                 kefu bot ask --db PATH [--lang zh|zh-CN|zh-TW|en|es] [TEXT]
+               (no TEXT: each stdin line). Questions in traditional characters, or --lang
+               zh-TW, get answers in traditional characters.
   demo seed    Create the demo staff (passwords printed once and saved to a 0600 file) and
                import a demo knowledge base:
                  kefu demo seed --db PATH [--kb FILE.jsonl] [--credentials FILE]
@@ -107,7 +111,8 @@ constexpr const char* kServeHelp = R"(Usage: kefu serve [options]
 
   --db URL          sqlite:PATH (default sqlite:var/kefu.db) or a bare PATH
   --listen H:P      address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
-  --config FILE     a TOML file (keys: listen, db, web_root, key_file, log_level, [limits] …)
+  --config FILE     a TOML file (keys: listen, db, web_root, key_file, log_level, [limits] …,
+                    [bot] retrain_delay_ms)
   --web-root DIR    the built web UI (default web/dist)
   --log-level L     debug, info, warn or error
 
@@ -323,7 +328,7 @@ int BotAsk(int argc, char** argv) {
   auto db = args->Get("db");
   if (!db) return Fail(MakeError(Code::invalid, "usage: kefu bot ask --db PATH [--lang zh|en|es] [TEXT]"));
   std::optional<std::string> lang = args->Get("lang");
-  if (lang && !bot::NormaliseKbLang(*lang)) return Fail(MakeError(Code::invalid, "--lang must be zh, en or es"));
+  if (lang && !bot::NormaliseKbLang(*lang)) return Fail(MakeError(Code::invalid, "--lang must be zh, zh-CN, zh-TW, en or es"));
   auto opened = cli::OpenDatabase(*db, "");
   if (!opened.ok()) return Fail(opened.error());
   auto loaded = bot::Bot::Load(*opened->store);

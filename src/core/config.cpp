@@ -111,6 +111,8 @@ const std::vector<Key>& Keys() {
       LimitKey("limits.header_timeout_ms", &Limits::header_timeout_ms, 100, 3'600'000),
       LimitKey("limits.idle_timeout_ms", &Limits::idle_timeout_ms, 100, 86'400'000),
       LimitKey("limits.ping_interval_ms", &Limits::ping_interval_ms, 100, 3'600'000),
+      IntKey<std::int64_t>("bot.retrain_delay_ms", 0, 3'600'000,
+                           [](ServerConfig& c, std::int64_t v) { c.bot_retrain_delay_ms = v; }),
       Key{"proxy.trusted",
           [](ServerConfig& c, std::string_view v) -> Status {
             c.trusted_proxies = SplitList(v);

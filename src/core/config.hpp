@@ -12,6 +12,8 @@
 //            header_timeout_ms, idle_timeout_ms, ping_interval_ms
 //                                        KEFU_LIMITS_FRAME_BYTES, ...
 //   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated)
+//   [bot] retrain_delay_ms = 500         KEFU_BOT_RETRAIN_DELAY_MS (quiet time after a
+//                                        knowledge-base change before the bot retrains)
 #pragma once
 
 #include <cstdint>
@@ -43,6 +45,9 @@ struct ServerConfig {
   std::string log_level = "info";
   Limits limits;
   std::vector<std::string> trusted_proxies = {"127.0.0.0/8", "::1"};
+  // Knowledge-base edits in quick succession retrain the bot once, this long after the last one
+  // (and at most 10× this long after the first).
+  std::int64_t bot_retrain_delay_ms = 500;
 };
 
 // Loads `path` (may be empty: no file) over the defaults, then applies KEFU_* variables from

@@ -29,4 +29,8 @@ bool CanHandleConversations(Role r) {
   return r == Role::agent || r == Role::supervisor || r == Role::admin;
 }
 
+bool CanEditKb(Role r) { return r == Role::kb_editor || r == Role::admin; }
+
+bool CanReadKbDrafts(Role r) { return CanEditKb(r) || r == Role::supervisor; }
+
 }  // namespace kefu::domain

@@ -17,4 +17,9 @@ std::optional<Desk> ParseDesk(std::string_view name);
 // Whether staff of this role may take and answer conversations.
 bool CanHandleConversations(Role r);
 
+// Knowledge base: kb_editor and admin write (create, edit, publish, unpublish); supervisors may
+// also read drafts and history. Everyone, customers included, may search published articles.
+bool CanEditKb(Role r);
+bool CanReadKbDrafts(Role r);
+
 }  // namespace kefu::domain

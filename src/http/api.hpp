@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,26 @@ struct Response {
 // Exactly one mapping from error codes to HTTP statuses (and one for WebSocket close codes).
 int HttpStatus(Code code);
 
+// The server's current bot. A knowledge-base change retrains it in the background and swaps
+// the new one in whole; whoever holds the old one (an answer in progress) keeps it until done.
+// Thread-safe.
+class BotSlot {
+ public:
+  // The bot now; null when there is no (published) knowledge base.
+  std::shared_ptr<const bot::Bot> Get() const {
+    std::lock_guard lock(m_);
+    return bot_;
+  }
+  void Set(std::shared_ptr<const bot::Bot> bot) {
+    std::lock_guard lock(m_);
+    bot_.swap(bot);  // the old bot, if this was its last owner, is freed after unlocking
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::shared_ptr<const bot::Bot> bot_;
+};
+
 struct Context {
   const ServerConfig& config;
   boost::asio::io_context& io;
@@ -64,7 +85,8 @@ struct Context {
   Hub& hub;
   Metrics& metrics;
   class Workflow* workflow = nullptr;  // set once the server has built it
-  std::shared_ptr<const bot::Bot> bot;  // null when there is no knowledge base yet
+  BotSlot bot;
+  class BotTrainer* trainer = nullptr;  // set once the server has built it
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated
@@ -101,6 +123,13 @@ boost::asio::awaitable<Result<T>> Write(Submit submit) {
       },
       boost::asio::use_awaitable);
 }
+
+// The authenticated caller of a request: Code::unauthorized without a valid bearer token.
+boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
+// The same, for staff-only routes: Code::forbidden ("staff only") for a customer token.
+boost::asio::awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx);
+// The `limit` query parameter: `def` when absent, Code::invalid outside 1..max.
+Result<int> LimitParam(const Request& req, int def, int max);
 
 // Who is calling: from the bearer token, checked against the store for staff (disabled
 // accounts and revoked token versions are refused).

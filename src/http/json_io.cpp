@@ -114,6 +114,62 @@ void AppendEvent(std::string& out, const store::Event& e) {
   out += '}';
 }
 
+namespace {
+
+void AppendStrings(std::string& out, const std::vector<std::string>& items) {
+  AppendArray(out, items, [](std::string& o, const std::string& s) { AppendJsonString(o, s); });
+}
+
+void AppendKbAuthor(std::string& out, domain::Id staff_id, std::string_view name) {
+  out += ",\"author\":";
+  if (staff_id) {
+    out += "{\"id\":" + std::to_string(staff_id) + ",\"name\":";
+    AppendJsonString(out, name);
+    out += '}';
+  } else {
+    out += "null";
+  }
+}
+
+// The fields every article and version has, without the closing brace.
+void AppendKbContent(std::string& out, const store::KbEntry& e, bool with_variants, int variant_count) {
+  out += "{\"id\":";
+  AppendJsonString(out, e.id);
+  out += ",\"lang\":";
+  AppendJsonString(out, e.lang);
+  out += ",\"category\":";
+  AppendJsonString(out, e.category);
+  out += ",\"question\":";
+  AppendJsonString(out, e.question);
+  if (with_variants) {
+    out += ",\"variants\":";
+    AppendStrings(out, e.variants);
+  }
+  out += ",\"variant_count\":" + std::to_string(variant_count) + ",\"answer\":";
+  AppendJsonString(out, e.answer);
+}
+
+}  // namespace
+
+void AppendKbArticle(std::string& out, const store::KbArticle& a, bool with_variants) {
+  AppendKbContent(out, a.entry, with_variants, with_variants ? static_cast<int>(a.entry.variants.size()) : a.variant_count);
+  out += ",\"version\":" + std::to_string(a.version) + ",\"status\":\"";
+  out += a.published() ? "published" : "draft";
+  out += "\",\"published_version\":";
+  out += a.published() ? std::to_string(a.published_version) : std::string("null");
+  AppendKbAuthor(out, a.author_staff_id, a.author_name);
+  out += ",\"created_at\":\"" + FormatRfc3339(a.created_at) + "\",\"updated_at\":\"" +
+         FormatRfc3339(a.entry.updated_at) + "\"}";
+}
+
+void AppendKbVersion(std::string& out, const store::KbArticleVersion& v, std::int64_t published_version) {
+  AppendKbContent(out, v.entry, true, static_cast<int>(v.entry.variants.size()));
+  out += ",\"version\":" + std::to_string(v.version) + ",\"published\":";
+  out += v.version == published_version ? "true" : "false";
+  AppendKbAuthor(out, v.author_staff_id, v.author_name);
+  out += ",\"created_at\":\"" + FormatRfc3339(v.entry.updated_at) + "\"}";
+}
+
 std::string Error(Code code, std::string_view message) {
   std::string out = "{\"error\":{\"code\":\"";
   out += CodeName(code);

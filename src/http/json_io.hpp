@@ -18,6 +18,10 @@ void AppendMessage(std::string& out, const store::Message& m);
 void AppendStaff(std::string& out, const store::Staff& s);
 void AppendEvent(std::string& out, const store::Event& e);
 void AppendActorRef(std::string& out, const domain::Actor& a, std::string_view name);
+// A knowledge-base article (its latest version); `variants` only when `with_variants`.
+void AppendKbArticle(std::string& out, const store::KbArticle& a, bool with_variants);
+// One version of an article; `published_version` marks the one that is live.
+void AppendKbVersion(std::string& out, const store::KbArticleVersion& v, std::int64_t published_version);
 
 // Appends `items` as a JSON array, each written by `append_one(out, item)`.
 template <typename Items, typename AppendOne>

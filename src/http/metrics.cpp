@@ -25,6 +25,9 @@ std::string Metrics::Render() const {
   counter("kefu_messages_duplicate_total", "Resent messages answered from the store (same client_id).",
           messages_duplicate);
   counter("kefu_store_write_failures_total", "Store writes that failed.", store_write_failures);
+  counter("kefu_bot_retrains_total", "Bot retrains after knowledge-base changes (finished).", bot_retrains);
+  counter("kefu_bot_retrain_failures_total", "Bot retrains that failed (the previous bot kept answering).",
+          bot_retrain_failures);
   out += "# HELP kefu_ws_connections WebSocket connections open now.\n# TYPE kefu_ws_connections gauge\n";
   out += "kefu_ws_connections " + std::to_string(ws_connections_open.load()) + "\n";
   return out;

@@ -18,6 +18,8 @@ struct Metrics {
   std::atomic<std::uint64_t> messages_persisted{0};
   std::atomic<std::uint64_t> messages_duplicate{0};
   std::atomic<std::uint64_t> store_write_failures{0};
+  std::atomic<std::uint64_t> bot_retrains{0};         // after knowledge-base changes, finished
+  std::atomic<std::uint64_t> bot_retrain_failures{0};
 
   std::string Render() const;
 };

@@ -10,6 +10,7 @@
 #include "core/text.hpp"
 #include "http/api.hpp"
 #include "http/json_io.hpp"
+#include "http/kb_routes.hpp"
 #include "http/server.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -36,27 +37,6 @@ Result<Id> PathId(const Request& req, size_t index = 0) {
   auto v = ParseInt(req.params[index]);
   if (!v || *v <= 0 || *v >= (1LL << 53)) return MakeError(Code::not_found, "not found");
   return *v;
-}
-
-Result<int> LimitParam(const Request& req, int def, int max) {
-  auto s = req.Query("limit");
-  if (!s) return def;
-  auto v = ParseInt(*s);
-  if (!v || *v < 1 || *v > max)
-    return MakeError(Code::invalid, "'limit' must be between 1 and " + std::to_string(max));
-  return static_cast<int>(*v);
-}
-
-awaitable<Result<Subject>> Caller(Request& req, Context& ctx) {
-  std::string_view token = BearerToken(req.authorization);
-  if (token.empty()) co_return MakeError(Code::unauthorized, "a bearer token is required");
-  co_return co_await Authenticate(ctx, token);
-}
-
-awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (who.ok() && !who->is_staff()) co_return MakeError(Code::forbidden, "staff only");
-  co_return who;
 }
 
 // The conversation, if `who` may see it. Customers get not_found for others' conversations so
@@ -156,7 +136,7 @@ awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
   auto session = co_await Write<store::Session>(std::move(create));
   if (!session.ok()) co_return Response::Fail(session.error());
   ctx.hub.ConversationChanged(session->conversation);
-  if (ctx.bot) ctx.hub.PostBotMessage(session->conversation.id, std::string(bot::Greeting(session->customer.lang)));
+  if (ctx.bot.Get()) ctx.hub.PostBotMessage(session->conversation.id, std::string(bot::Greeting(session->customer.lang)));
   auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
                            session->customer.created_at + auth::kCustomerTokenLifetime, 1};
   std::string out = "{\"customer_id\":" + std::to_string(session->customer.id) +
@@ -409,8 +389,9 @@ awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
                                                             std::to_string(ctx.config.limits.text_chars) + " characters"));
   if (*lang && !bot::NormaliseKbLang(**lang))
     co_return Response::Fail(MakeError(Code::invalid, "'lang' must be zh, zh-CN, zh-TW, en or es"));
-  if (!ctx.bot) co_return Response::Fail(MakeError(Code::unavailable, "the bot has no knowledge base yet"));
-  auto ask = [bot = ctx.bot, text = std::move(**text), lang = std::move(*lang)] {
+  auto bot = ctx.bot.Get();
+  if (!bot) co_return Response::Fail(MakeError(Code::unavailable, "the bot has no knowledge base yet"));
+  auto ask = [bot = std::move(bot), text = std::move(**text), lang = std::move(*lang)] {
     bot::policy::Memory memory;
     return bot->Ask(text, lang ? std::optional<std::string_view>(*lang) : std::nullopt, memory).ToJson();
   };
@@ -441,6 +422,27 @@ awaitable<Response> ListEvents(Request& req, Context& ctx) {
 
 }  // namespace
 
+Result<int> LimitParam(const Request& req, int def, int max) {
+  auto s = req.Query("limit");
+  if (!s) return def;
+  auto v = ParseInt(*s);
+  if (!v || *v < 1 || *v > max)
+    return MakeError(Code::invalid, "'limit' must be between 1 and " + std::to_string(max));
+  return static_cast<int>(*v);
+}
+
+awaitable<Result<Subject>> Caller(Request& req, Context& ctx) {
+  std::string_view token = BearerToken(req.authorization);
+  if (token.empty()) co_return MakeError(Code::unauthorized, "a bearer token is required");
+  co_return co_await Authenticate(ctx, token);
+}
+
+awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (who.ok() && !who->is_staff()) co_return MakeError(Code::forbidden, "staff only");
+  co_return who;
+}
+
 const std::vector<Route>& RouteTable() {
   static const std::vector<Route> routes = {
       {"GET", "/", nullptr},          // widget demo page (static)
@@ -463,6 +465,14 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/queues", ListQueues},
       {"POST", "/api/v1/bot/answer", BotAnswerRoute},
       {"GET", "/api/v1/conversations/{id}/events", ListEvents},
+      {"GET", "/api/v1/kb/articles", ListKbArticles},
+      {"POST", "/api/v1/kb/articles", CreateKbArticle},
+      {"GET", "/api/v1/kb/articles/{id}", GetKbArticle},
+      {"PUT", "/api/v1/kb/articles/{id}", UpdateKbArticle},
+      {"GET", "/api/v1/kb/articles/{id}/versions", ListKbArticleVersions},
+      {"POST", "/api/v1/kb/articles/{id}/publish", PublishKbArticle},
+      {"POST", "/api/v1/kb/articles/{id}/unpublish", UnpublishKbArticle},
+      {"GET", "/api/v1/kb/search", SearchKb},
   };
   return routes;
 }

@@ -23,6 +23,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/api.hpp"
+#include "http/bot_trainer.hpp"
 #include "http/json_io.hpp"
 #include "http/static_files.hpp"
 #include "http/workflow.hpp"
@@ -136,9 +137,11 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, nullptr, nullptr},
-        workflow(ctx) {
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr},
+        workflow(ctx),
+        trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)) {
     ctx.workflow = &workflow;
+    ctx.trainer = &trainer;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -168,6 +171,7 @@ struct Server::Impl {
   Hub hub;
   Context ctx;
   Workflow workflow;
+  BotTrainer trainer;
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
@@ -183,7 +187,7 @@ Server::~Server() {
   if (impl_) impl_->pool.join();
 }
 
-void Server::SetBot(std::shared_ptr<const bot::Bot> bot) { impl_->ctx.bot = std::move(bot); }
+void Server::SetBot(std::shared_ptr<const bot::Bot> bot) { impl_->ctx.bot.Set(std::move(bot)); }
 
 Status Server::Listen() {
   KEFU_ASSIGN(hp, ParseHostPort(impl_->config.listen));
@@ -245,6 +249,7 @@ void Server::Impl::BeginDrain(const char* why) {
   acceptor.close(ec);
   signals.cancel(ec);
   sweep_timer.cancel();
+  trainer.Stop();
   DrainStep(std::chrono::steady_clock::now() + std::chrono::seconds(10));
 }
 

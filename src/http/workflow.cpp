@@ -268,7 +268,8 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
 
 awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::string text) {
   const domain::Actor bot_actor{domain::ActorType::bot, 0};
-  if (!ctx_.bot) {
+  auto bot = ctx_.bot.Get();
+  if (!bot) {
     if (AsksForHuman(text)) {
       auto r = co_await Handoff(conversation_id, customer.actor(), domain::Desk::L1, "explicit_human_request", 0, "");
       if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
@@ -284,19 +285,23 @@ awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::str
   }
   if (Trim(rest).empty()) co_return;
   bot::policy::Memory memory = bot_memory_[conversation_id];
-  auto ask = [bot = ctx_.bot, text = std::move(text), memory]() mutable {
+  auto ask = [bot = std::move(bot), text = std::move(text), memory]() mutable {
     bot::BotAnswer a = bot->Ask(text, std::nullopt, memory);
     return std::pair{std::move(a), memory};
   };
   auto [answer, after] = co_await Blocking(ctx_, std::move(ask));
   bot_memory_[conversation_id] = after;
+  // The bot's own phrases follow the answer's script (traditional for askers who write it).
+  const bool traditional = answer.traditional;
+  auto phrase = [traditional](std::string_view said) {
+    return traditional ? bot::nlu::ToTraditional(said) : std::string(said);
+  };
   if (!answer.handoff) {
-    ctx_.hub.PostBotMessage(conversation_id,
-                            answer.answer.empty() ? std::string(bot::Rephrase(answer.lang)) : answer.answer);
+    ctx_.hub.PostBotMessage(conversation_id, answer.answer.empty() ? phrase(bot::Rephrase(answer.lang)) : answer.answer);
     co_return;
   }
   bot_memory_.erase(conversation_id);
-  ctx_.hub.PostBotMessage(conversation_id, std::string(bot::HandoffNotice(answer.reason, answer.lang)));
+  ctx_.hub.PostBotMessage(conversation_id, phrase(bot::HandoffNotice(answer.reason, answer.lang)));
   const domain::Desk desk = domain::ParseDesk(answer.route).value_or(domain::Desk::L1);
   auto r = co_await Handoff(conversation_id, bot_actor, desk, answer.reason, answer.priority, "");
   if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
