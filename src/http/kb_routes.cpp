@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_map>
 
@@ -390,6 +391,68 @@ awaitable<Response> SearchKb(Request& req, Context& ctx) {
   auto results = co_await Blocking(ctx, std::move(search));
   if (!results.ok()) co_return Response::Fail(results.error());
   co_return Response::Json(200, std::move(results).value());
+}
+
+awaitable<Response> KbSuggestions(Request& req, Context& ctx) {
+  auto lang = req.Query("lang");
+  std::string code = "zh";
+  bool traditional = false;
+  if (lang && !lang->empty()) {
+    auto norm = bot::NormaliseKbLang(*lang);
+    if (!norm) co_return Response::Fail(Invalid("'lang' must be zh, zh-CN, zh-TW, en or es"));
+    code = *norm;
+    traditional = bot::WantsTraditional("", std::optional<std::string_view>(*lang));
+  }
+  int limit = 6;
+  if (auto l = req.Query("limit")) {
+    try {
+      limit = std::stoi(*l);
+    } catch (const std::exception&) {
+      limit = 0;
+    }
+    if (limit < 1 || limit > 20) co_return Response::Fail(Invalid("'limit' must be between 1 and 20"));
+  }
+  auto pick = [&ctx, code, limit, traditional]() -> Result<std::string> {
+    // What customers ask most in wallet and payment support, in that order; one per category so
+    // the list covers different worries.
+    static constexpr std::string_view kOrder[] = {"withdrawal", "deposit", "kyc", "bank_card", "account",
+                                                  "security", "transfer", "safety", "fees_limits", "wallet"};
+    store::KbArticleQuery q;
+    q.lang = code;
+    q.published = true;
+    q.limit = 500;
+    KEFU_ASSIGN(page, ctx.store.ListKbArticles(q));
+    std::vector<const store::KbArticle*> chosen;
+    auto take_category = [&](std::string_view category) {
+      for (const auto& a : page.articles) {
+        if (static_cast<int>(chosen.size()) >= limit) return;
+        if (a.entry.category != category) continue;
+        if (std::find(chosen.begin(), chosen.end(), &a) == chosen.end()) chosen.push_back(&a);
+        return;
+      }
+    };
+    for (std::string_view category : kOrder) take_category(category);
+    for (const auto& a : page.articles) {
+      if (static_cast<int>(chosen.size()) >= limit) break;
+      if (std::find(chosen.begin(), chosen.end(), &a) == chosen.end()) chosen.push_back(&a);
+    }
+    std::string out = "{\"suggestions\":[";
+    for (size_t i = 0; i < chosen.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"id\":";
+      AppendJsonString(out, chosen[i]->entry.id);
+      out += ",\"category\":";
+      AppendJsonString(out, chosen[i]->entry.category);
+      out += ",\"question\":";
+      AppendJsonString(out, traditional ? bot::nlu::ToTraditional(chosen[i]->entry.question) : chosen[i]->entry.question);
+      out += '}';
+    }
+    out += "]}";
+    return out;
+  };
+  auto result = co_await Blocking(ctx, std::move(pick));
+  if (!result.ok()) co_return Response::Fail(result.error());
+  co_return Response::Json(200, std::move(result).value());
 }
 
 }  // namespace kefu::http

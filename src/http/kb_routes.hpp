@@ -17,5 +17,7 @@ boost::asio::awaitable<Response> ListKbArticleVersions(Request& req, Context& ct
 boost::asio::awaitable<Response> PublishKbArticle(Request& req, Context& ctx);
 boost::asio::awaitable<Response> UnpublishKbArticle(Request& req, Context& ctx);
 boost::asio::awaitable<Response> SearchKb(Request& req, Context& ctx);
+// 猜你想问: a few published questions in the asker's language, one per common category.
+boost::asio::awaitable<Response> KbSuggestions(Request& req, Context& ctx);
 
 }  // namespace kefu::http

@@ -398,6 +398,23 @@ awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
   co_return Response::Json(200, co_await Blocking(ctx, std::move(ask)));
 }
 
+awaitable<Response> BotFeedbackRoute(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto message_id = json::RequiredId(*body, "message_id");
+  if (!message_id.ok()) co_return Response::Fail(message_id.error());
+  auto helpful = body->find("helpful");
+  if (helpful == body->end() || !helpful->value().is_bool())
+    co_return Response::Fail(MakeError(Code::invalid, "'helpful' must be true or false"));
+  auto st = co_await ctx.workflow->BotFeedback(*who, *id, *message_id, helpful->value().as_bool());
+  if (!st.ok()) co_return Response::Fail(st.error());
+  co_return Response::Json(200, R"({"recorded":true})");
+}
+
 awaitable<Response> ListQueues(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -473,6 +490,8 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/kb/articles/{id}/publish", PublishKbArticle},
       {"POST", "/api/v1/kb/articles/{id}/unpublish", UnpublishKbArticle},
       {"GET", "/api/v1/kb/search", SearchKb},
+      {"GET", "/api/v1/kb/suggestions", KbSuggestions},
+      {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
   };
   return routes;
 }

@@ -307,6 +307,27 @@ awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::str
   if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
 }
 
+awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation_id, Id message_id, bool helpful) {
+  auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
+  auto conv = co_await Blocking(ctx_, std::move(load));
+  if (!conv.ok() || customer.is_staff() || conv->customer_id != customer.id)
+    co_return MakeError(Code::not_found, "conversation " + std::to_string(conversation_id) + " not found");
+  store::Event e;
+  e.conversation_id = conversation_id;
+  e.type = "bot.feedback";
+  e.at = Clock::System().Now();
+  e.actor = customer.actor();
+  e.data_json = "{\"message_id\":" + std::to_string(message_id) + ",\"helpful\":" + (helpful ? "true" : "false") + "}";
+  auto record = [this, e = std::move(e)](store::Callback<Id> done) { ctx_.store.RecordEvent(e, std::move(done)); };
+  auto recorded = co_await Write<Id>(std::move(record));
+  if (!recorded.ok()) co_return std::move(recorded).error();
+  if (!helpful && conv->state == ConversationState::bot) {
+    bot_memory_[conversation_id].consecutive_misses++;
+    ctx_.hub.PostBotMessage(conversation_id, std::string(bot::Rephrase(conv->lang.empty() ? "zh" : conv->lang)));
+  }
+  co_return Ok();
+}
+
 awaitable<store::Conversation> Workflow::Current(store::Conversation fallback) {
   // An assignment may have followed the change at once; answer with what stands now.
   auto load = [this, id = fallback.id] { return ctx_.store.GetConversation(id); };

@@ -45,6 +45,12 @@ class Workflow {
   // hands over to the desk its policy picks, telling the customer why.
   boost::asio::awaitable<void> BotTurn(domain::Id conversation_id, Subject customer, std::string text);
 
+  // The customer said whether a bot answer helped ("did this help?"). Recorded as a
+  // "bot.feedback" event; a "no" while the bot holds the conversation counts as a miss (the next
+  // one hands over) and the bot offers to rephrase or reach a person.
+  boost::asio::awaitable<Status> BotFeedback(const Subject& customer, domain::Id conversation_id,
+                                             domain::Id message_id, bool helpful);
+
   // resolved|closed → active when the customer writes again; back to the agent who had it.
   boost::asio::awaitable<Result<store::Conversation>> Reopen(domain::Id conversation_id, domain::Actor actor);
 

@@ -311,6 +311,9 @@ class Store {
   // Takes the article out of the bot's knowledge (its versions are kept).
   virtual void UnpublishKbArticle(std::string id, Id staff_id, Millis at, Callback<KbArticleChange> done) = 0;
 
+  // Appends an event that goes with no state change (e.g. "bot.feedback"); returns its id.
+  virtual void RecordEvent(Event event, Callback<Id> done) = 0;
+
   // Replaces the bot's trained model (an opaque blob) together with the knowledge-base version it
   // was trained on.
   virtual void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) = 0;

@@ -105,6 +105,34 @@ class BotInTheConversationTest(unittest.TestCase):
         self.assertEqual((queued["reason"], queued["desk"]), ("security_risk", "security"))
         self.assertEqual(queued["actor"]["type"], "bot")
 
+    def test_suggestions_and_did_this_help(self):
+        s = self.server
+        for lang, script in [("zh", "提"), ("en", " "), ("es", " ")]:
+            status, body = s.request("GET", f"/api/v1/kb/suggestions?lang={lang}")
+            self.assertEqual(status, 200)
+            self.assertEqual(len(body["suggestions"]), 6)
+            self.assertEqual(len({x["category"] for x in body["suggestions"]}), 6)  # one per category
+            self.assertTrue(all(x["id"].endswith("-" + lang) for x in body["suggestions"]))
+        status, tw = s.request("GET", "/api/v1/kb/suggestions?lang=zh-TW&limit=3")
+        self.assertEqual(len(tw["suggestions"]), 3)
+        self.assertEqual(s.request("GET", "/api/v1/kb/suggestions?lang=fr")[0], 400)
+        c = s.widget_session()
+        ws = s.ws(c["token"])
+        ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "q", "text": "绑卡失败怎么办"})
+        answer = self.bot_says(ws)
+        while "预留手机号" not in answer["message"]["text"]:
+            answer = self.bot_says(ws)
+        path = f"/api/v1/conversations/{c['conversation_id']}/feedback"
+        status, body = s.request("POST", path, {"message_id": answer["message"]["id"], "helpful": False}, token=c["token"])
+        self.assertEqual((status, body), (200, {"recorded": True}))
+        self.assertIn("转人工", self.bot_says(ws)["message"]["text"])  # offers to rephrase or reach a person
+        # That "no" counted as a miss: one more miss hands over.
+        ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "x", "text": "who won the football world cup"})
+        self.assertEqual(ws.recv_until(lambda m: m["type"] == "queue.position")["desk"], "L1")
+        other = s.widget_session()
+        self.assertEqual(s.request("POST", path, {"message_id": 1, "helpful": True}, token=other["token"])[0], 404)
+        self.assertEqual(s.request("POST", path, {"message_id": 1}, token=c["token"])[0], 400)
+
     def test_two_misses_in_a_row_hand_over(self):
         s = self.server
         c = s.widget_session()

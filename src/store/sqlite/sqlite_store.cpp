@@ -504,6 +504,15 @@ class SqliteStore final : public Store {
         std::move(done));
   }
 
+  void RecordEvent(Event event, Callback<Id> done) override {
+    Submit<Id>(
+        [event = std::move(event)](Db& db) -> Result<Id> {
+          return InsertEvent(db, event.conversation_id, event.type, event.at, event.actor,
+                             event.data_json.empty() ? std::string_view("{}") : std::string_view(event.data_json));
+        },
+        std::move(done), /*atomic=*/true);
+  }
+
   void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) override {
     Submit<int>(
         [model = std::move(model), kb_version](Db& db) -> Result<int> {
