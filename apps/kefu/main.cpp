@@ -364,7 +364,16 @@ int DemoSeed(int argc, char** argv) {
   if (!opened.ok()) return Fail(opened.error());
   std::string creds = args->Get("credentials").value_or(cli::NormaliseDb(*db).sqlite_path + ".demo-credentials");
   int rc = cli::SeedDemo(*opened->store, creds);
-  if (auto kb = args->Get("kb"); kb && rc == 0) rc = ImportKb(*opened->store, *kb);
+  if (auto kb = args->Get("kb"); kb && rc == 0) {
+    // Only into an empty knowledge base: a demo that was edited keeps its edits.
+    auto existing = opened->store->ListKbEntries();
+    if (existing.ok() && !existing->empty()) {
+      std::printf("The knowledge base already has %zu published entries; %s not re-imported\n", existing->size(),
+                  kb->c_str());
+    } else {
+      rc = ImportKb(*opened->store, *kb);
+    }
+  }
   opened->store->Close();
   return rc;
 }
