@@ -3,6 +3,10 @@ import type {
   ConversationPage,
   ConvEvent,
   Id,
+  KbArticle,
+  KbSearchResult,
+  KbSuggestion,
+  KbVersion,
   LoginAnswer,
   MessagePage,
   Presence,
@@ -133,4 +137,41 @@ export const api = {
     request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/close`, { token, body }),
   queues: (token: string, signal?: AbortSignal) =>
     request<{ queues: QueueInfo[] }>('GET', '/api/v1/queues', { token, signal }),
+  /** The customer's 👍/👎 on a bot answer; a 👎 while the bot holds it makes the bot offer help. */
+  feedback: (token: string, id: Id, body: { message_id: Id; helpful: boolean }) =>
+    request<{ recorded: boolean }>('POST', `/api/v1/conversations/${enc(id)}/feedback`, { token, body }),
+
+  // ---- knowledge base: public ----
+  kbSuggestions: (lang: string, limit = 6) =>
+    request<{ suggestions: KbSuggestion[] }>('GET', '/api/v1/kb/suggestions', { query: { lang, limit } }),
+  kbSearch: (q: string, lang: string | undefined, limit: number, signal?: AbortSignal) =>
+    request<{ results: KbSearchResult[] }>('GET', '/api/v1/kb/search', { query: { q, lang, limit }, signal }),
+
+  // ---- knowledge base: staff (kb_editor and admin write; supervisors read) ----
+  kbArticles: (
+    token: string,
+    query: { lang?: string; category?: string; status?: string; cursor?: string; limit?: number },
+  ) => request<{ articles: KbArticle[]; next_cursor: string | null }>('GET', '/api/v1/kb/articles', { token, query }),
+  kbArticle: (token: string, id: string) => request<KbArticle>('GET', `/api/v1/kb/articles/${enc(id)}`, { token }),
+  kbCreate: (
+    token: string,
+    body: { id?: string; lang: string; category?: string; question: string; variants?: string[]; answer: string },
+  ) => request<KbArticle>('POST', '/api/v1/kb/articles', { token, body }),
+  kbUpdate: (
+    token: string,
+    id: string,
+    body: { lang?: string; category?: string; question?: string; variants?: string[]; answer?: string; base_version?: number },
+  ) => request<KbArticle>('PUT', `/api/v1/kb/articles/${enc(id)}`, { token, body }),
+  kbVersions: (token: string, id: string, query: { before_version?: number; limit?: number } = {}) =>
+    request<{ versions: KbVersion[]; has_more: boolean }>('GET', `/api/v1/kb/articles/${enc(id)}/versions`, {
+      token,
+      query,
+    }),
+  kbPublish: (token: string, id: string, version?: number) =>
+    request<KbArticle>('POST', `/api/v1/kb/articles/${enc(id)}/publish`, {
+      token,
+      body: version ? { version } : {},
+    }),
+  kbUnpublish: (token: string, id: string) =>
+    request<KbArticle>('POST', `/api/v1/kb/articles/${enc(id)}/unpublish`, { token }),
 };

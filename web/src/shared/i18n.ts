@@ -27,6 +27,22 @@ export function serverLang(l: Lang): 'zh' | 'en' | 'es' {
   return l === 'zh-CN' ? 'zh' : l;
 }
 
+/**
+ * The language to ask the knowledge base in (suggestions, search): the page's language, except
+ * that a Chinese page for a reader whose browser prefers traditional Chinese (zh-TW, zh-HK,
+ * zh-Hant) asks for zh-TW, so questions and answers come back in traditional characters.
+ */
+export function kbAskLang(l: Lang): 'zh' | 'zh-TW' | 'en' | 'es' {
+  if (l !== 'zh-CN') return l;
+  const prefs = navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const p of prefs) {
+    const v = (p || '').toLowerCase();
+    if (!v.startsWith('zh')) continue;
+    return /^zh-(tw|hk|mo|hant)/.test(v) ? 'zh-TW' : 'zh';
+  }
+  return 'zh';
+}
+
 export type MessageSchema = typeof zhCN;
 
 export const i18n = createI18n<[MessageSchema], Lang, false>({

@@ -83,6 +83,59 @@ export interface WidgetSession {
   token: string;
 }
 
+// ---- knowledge base ----
+/** Languages articles are written in (zh covers simplified and traditional). */
+export const KB_LANGS = ['zh', 'en', 'es'] as const;
+export type KbLang = (typeof KB_LANGS)[number];
+/** What the widget and the help page ask in: zh-TW gets traditional characters back. */
+export type KbAskLang = KbLang | 'zh-TW';
+
+export interface KbArticle {
+  id: string;
+  lang: string;
+  category: string;
+  question: string;
+  /** Only on GET /kb/articles/{id} and write answers; absent in the list. */
+  variants?: string[];
+  variant_count: number;
+  answer: string;
+  version: number;
+  status: 'draft' | 'published';
+  published_version: number | null;
+  author: PersonRef | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KbVersion {
+  id: string;
+  lang: string;
+  category: string;
+  question: string;
+  variants: string[];
+  variant_count: number;
+  answer: string;
+  version: number;
+  published: boolean;
+  author: PersonRef | null;
+  created_at: string;
+}
+
+export interface KbSearchResult {
+  id: string;
+  lang: string;
+  category: string;
+  question: string;
+  answer: string;
+  score: number;
+}
+
+export interface KbSuggestion {
+  id: string;
+  category: string;
+  question: string;
+}
+
 export interface LoginAnswer {
   token: string;
   staff?: Staff;

@@ -1,6 +1,6 @@
 import { reactive, shallowRef } from 'vue';
 import { api, ApiError } from '../shared/api';
-import { currentLang, serverLang } from '../shared/i18n';
+import { currentLang, kbAskLang, serverLang } from '../shared/i18n';
 import { KefuSocket, type SocketStatus } from '../shared/socket';
 import { Thread, type OutboxEntry } from '../shared/thread';
 import { TypingSender, TypingWatcher } from '../shared/typing';
@@ -10,6 +10,7 @@ import {
   type Conversation,
   type ConversationState,
   type Id,
+  type KbSuggestion,
   type ServerFrame,
   type WidgetSession,
 } from '../shared/types';
@@ -19,6 +20,7 @@ const SESSION_KEY = 'kefu.widget.session';
 const OUTBOX_KEY = 'kefu.widget.outbox';
 const OPEN_KEY = 'kefu.widget.open';
 const CSAT_KEY = 'kefu.widget.csat';
+const FEEDBACK_KEY = 'kefu.widget.feedback';
 const RESEND_AFTER_MS = 8000;
 /** No answer to csat.submit after this long: let the customer try again. */
 const CSAT_TIMEOUT_MS = 10_000;
@@ -34,6 +36,27 @@ export interface QueueState {
   desk: string | null;
   /** Agents of the desk online now; 0: nobody can answer, offer to leave a message. */
   agentsOnline: number | null;
+}
+
+/** 👍/👎 on one bot answer: in flight, given (yes/no), or failed (may be tried again). */
+export type FeedbackStatus = 'sending' | 'yes' | 'no' | 'failed';
+
+/** The votes given in one conversation, kept across reloads so the buttons stay disabled. */
+interface StoredFeedback {
+  conversation_id: Id;
+  votes: Record<string, 'yes' | 'no'>;
+}
+
+function loadFeedback(conversationId: Id): Record<string, FeedbackStatus> {
+  const raw = storageGet(localStorage, FEEDBACK_KEY);
+  if (!raw) return {};
+  try {
+    const f = JSON.parse(raw) as StoredFeedback;
+    if (f && sameId(f.conversation_id, conversationId) && f.votes && typeof f.votes === 'object') return { ...f.votes };
+  } catch {
+    /* ignore */
+  }
+  return {};
 }
 
 /** The rating asked for one conversation, kept across reloads. */
@@ -93,6 +116,10 @@ export class WidgetChat {
     /** Error code of the last error frame, shown politely for a few seconds. */
     notice: null as string | null,
     loadingMore: false,
+    /** 猜你想问: published questions in the widget's language, offered under the greeting. */
+    suggestions: [] as KbSuggestion[],
+    /** Feedback on bot answers by message id. */
+    feedback: {} as Record<string, FeedbackStatus>,
   });
   readonly thread = shallowRef<Thread | null>(null);
   readonly agentTyping = new TypingWatcher();
@@ -166,8 +193,10 @@ export class WidgetChat {
         }
       }
       this.restoreOutbox();
+      this.state.feedback = loadFeedback(this.session!.conversation_id);
       this.connect();
       this.state.phase = 'ready';
+      void this.loadSuggestions();
     } catch {
       this.state.phase = 'failed';
     }
@@ -186,6 +215,8 @@ export class WidgetChat {
     this.state.csatError = null;
     this.state.leftMessage = false;
     this.state.leaveDismissed = false;
+    this.state.feedback = {};
+    storageSet(localStorage, FEEDBACK_KEY, null);
   }
 
   /** Takes the conversation's state from the server (load, reconnect, failed handoff). */
@@ -358,6 +389,41 @@ export class WidgetChat {
       this.applyConversation(await api.conversation(s.token, s.conversation_id));
     } catch {
       /* the socket's checkAuth handles a lost session */
+    }
+  }
+
+  /** Loads 猜你想问 in the widget's language (again after a language switch). Best effort. */
+  async loadSuggestions(): Promise<void> {
+    const lang = kbAskLang(currentLang());
+    try {
+      const r = await api.kbSuggestions(lang, 6);
+      if (kbAskLang(currentLang()) === lang) this.state.suggestions = r.suggestions ?? [];
+    } catch {
+      this.state.suggestions = [];
+    }
+  }
+
+  /** A suggestion chip: sent as the customer's own message, the bot answers it. */
+  sendSuggestion(s: KbSuggestion): void {
+    this.send(s.question);
+  }
+
+  /** 👍/👎 under a bot answer; one vote per answer. */
+  async giveFeedback(messageId: Id, helpful: boolean): Promise<void> {
+    const s = this.session;
+    const key = String(messageId);
+    const cur = this.state.feedback[key];
+    if (!s || cur === 'sending' || cur === 'yes' || cur === 'no') return;
+    this.state.feedback[key] = 'sending';
+    try {
+      await api.feedback(s.token, s.conversation_id, { message_id: messageId, helpful });
+      this.state.feedback[key] = helpful ? 'yes' : 'no';
+      const votes: Record<string, 'yes' | 'no'> = {};
+      for (const [k, v] of Object.entries(this.state.feedback)) if (v === 'yes' || v === 'no') votes[k] = v;
+      storageSet(localStorage, FEEDBACK_KEY, JSON.stringify({ conversation_id: s.conversation_id, votes }));
+    } catch (e) {
+      this.state.feedback[key] = 'failed';
+      this.showNotice(e instanceof ApiError ? e.code : 'generic');
     }
   }
 
