@@ -77,6 +77,27 @@ Key IntKey(std::string_view name, std::int64_t min, std::int64_t max, Setter set
       }};
 }
 
+Key BoolKey(std::string_view name, bool ServerConfig::*field) {
+  return Key{
+      name,
+      [field, name](ServerConfig& c, std::string_view v) -> Status {
+        std::string s = AsciiLower(Trim(v));
+        if (s == "true" || s == "1" || s == "yes") {
+          c.*field = true;
+        } else if (s == "false" || s == "0" || s == "no") {
+          c.*field = false;
+        } else {
+          return Bad("environment", name, "expected true or false");
+        }
+        return Ok();
+      },
+      [field, name](ServerConfig& c, const toml::node& n) -> Status {
+        if (!n.is_boolean()) return Bad("config", name, "expected true or false");
+        c.*field = *n.value<bool>();
+        return Ok();
+      }};
+}
+
 Key LimitKey(std::string_view name, std::int64_t Limits::*field, std::int64_t min, std::int64_t max) {
   return IntKey<std::int64_t>(name, min, max,
                               [field](ServerConfig& c, std::int64_t v) { c.limits.*field = v; });
@@ -113,6 +134,7 @@ const std::vector<Key>& Keys() {
       LimitKey("limits.ping_interval_ms", &Limits::ping_interval_ms, 100, 3'600'000),
       IntKey<std::int64_t>("bot.retrain_delay_ms", 0, 3'600'000,
                            [](ServerConfig& c, std::int64_t v) { c.bot_retrain_delay_ms = v; }),
+      BoolKey("tickets.require_summary", &ServerConfig::tickets_require_summary),
       Key{"proxy.trusted",
           [](ServerConfig& c, std::string_view v) -> Status {
             c.trusted_proxies = SplitList(v);

@@ -14,6 +14,8 @@
 //   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated)
 //   [bot] retrain_delay_ms = 500         KEFU_BOT_RETRAIN_DELAY_MS (quiet time after a
 //                                        knowledge-base change before the bot retrains)
+//   [tickets] require_summary = false    KEFU_TICKETS_REQUIRE_SUMMARY (true: closing a ticket
+//                                        needs a closing summary, 小结)
 #pragma once
 
 #include <cstdint>
@@ -48,6 +50,8 @@ struct ServerConfig {
   // Knowledge-base edits in quick succession retrain the bot once, this long after the last one
   // (and at most 10× this long after the first).
   std::int64_t bot_retrain_delay_ms = 500;
+  // Closing a ticket needs a closing summary (小结), given then or before.
+  bool tickets_require_summary = false;
 };
 
 // Loads `path` (may be empty: no file) over the defaults, then applies KEFU_* variables from

@@ -257,6 +257,8 @@ struct KbArticleChange {
   bool bot_changed = false;  // the published content changed: the bot's model is now stale
 };
 
+class TicketStore;  // store/tickets.hpp
+
 struct StoreOptions {
   int read_connections = 2;
   int max_batch = 512;  // writes per group commit
@@ -358,6 +360,10 @@ class Store {
   virtual Result<std::vector<std::pair<Id, int>>> ActiveCounts() = 0;
   // Finished conversations' handling times (assigned → closed), newest first, per desk.
   virtual Result<std::vector<std::pair<domain::Desk, Millis>>> RecentHandlingTimes(int per_desk) = 0;
+
+  // Tickets (工单), their notes, merges and canned replies (store/tickets.hpp); lives as long as
+  // the Store.
+  virtual TicketStore& Tickets() = 0;
 
   // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
   // submitted afterwards fail with Code::unavailable.

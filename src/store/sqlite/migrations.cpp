@@ -173,6 +173,85 @@ INSERT INTO kb_versions(article_id, version, lang, category, question, variants,
   SELECT id, 1, lang, category, question, variants, answer, updated_at FROM kb_entries;
 UPDATE kb_entries SET version = 1, published_version = 1;
 )sql"},
+    {6, "tickets, notes, conversation links, canned replies; events carry a ticket id",
+     R"sql(
+-- Tickets (工单). Wallet and payment details are plain columns so that staff can search them;
+-- card_last4 is at most four digits by construction (never a PAN). amount is a decimal string.
+CREATE TABLE tickets (
+  id               INTEGER PRIMARY KEY,
+  type             TEXT NOT NULL CHECK (type IN ('inquiry','incident','complaint','data_request')),
+  category         TEXT NOT NULL CHECK (category IN ('account','kyc','bank_card','top_up','transfer',
+                                                     'withdrawal','security','asset_loss','other')),
+  priority         INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),  -- low, normal, high, urgent
+  status           TEXT NOT NULL CHECK (status IN ('new','open','pending','resolved','closed')),
+  subject          TEXT NOT NULL,
+  description      TEXT NOT NULL DEFAULT '',
+  customer_id      INTEGER REFERENCES customers(id),
+  conversation_id  INTEGER REFERENCES conversations(id),
+  desk             TEXT CHECK (desk IN ('L1','L2','L3','security','complaints')),
+  assignee_id      INTEGER REFERENCES staff(id),
+  summary          TEXT,
+  merged_into      INTEGER REFERENCES tickets(id),
+  chain            TEXT, tx_hash TEXT, from_address TEXT, to_address TEXT, token TEXT,
+  amount           TEXT, order_id TEXT,
+  card_last4       TEXT CHECK (card_last4 IS NULL OR (length(card_last4) = 4 AND card_last4 NOT GLOB '*[^0-9]*')),
+  app_version      TEXT, platform TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+-- Keyset pagination, newest activity first, one index per list filter so that each filtered
+-- page is an index range scan however many tickets there are.
+CREATE INDEX tickets_by_activity ON tickets(updated_at DESC, id DESC);
+CREATE INDEX tickets_by_status ON tickets(status, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_desk ON tickets(desk, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_assignee ON tickets(assignee_id, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_type ON tickets(type, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_category ON tickets(category, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_priority ON tickets(priority, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_customer ON tickets(customer_id, updated_at DESC, id DESC);
+CREATE INDEX tickets_by_tx_hash ON tickets(tx_hash) WHERE tx_hash IS NOT NULL;
+
+CREATE TABLE ticket_tags (
+  ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+  tag        TEXT NOT NULL,
+  PRIMARY KEY (ticket_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX ticket_tags_by_tag ON ticket_tags(tag, ticket_id);
+
+-- Conversations a ticket is about (the one it was created from, and those of merged tickets).
+CREATE TABLE ticket_links (
+  ticket_id        INTEGER NOT NULL REFERENCES tickets(id),
+  conversation_id  INTEGER NOT NULL REFERENCES conversations(id),
+  PRIMARY KEY (ticket_id, conversation_id)
+) WITHOUT ROWID;
+CREATE INDEX ticket_links_by_conversation ON ticket_links(conversation_id, ticket_id);
+
+-- Internal notes: staff only, never shown to customers.
+CREATE TABLE ticket_notes (
+  id          INTEGER PRIMARY KEY,
+  ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+  staff_id    INTEGER NOT NULL REFERENCES staff(id),
+  text        TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX ticket_notes_by_ticket ON ticket_notes(ticket_id, id);
+
+-- Canned replies (快捷回复); variables are filled when rendered.
+CREATE TABLE canned_replies (
+  id          INTEGER PRIMARY KEY,
+  title       TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  lang        TEXT NOT NULL DEFAULT '',
+  desk        TEXT CHECK (desk IN ('L1','L2','L3','security','complaints')),
+  created_by  INTEGER REFERENCES staff(id),
+  created_at  INTEGER NOT NULL
+);
+
+-- Ticket events live in the one append-only events table; an indexed column (rather than only
+-- a field of the JSON data) makes a ticket's history an index range like a conversation's.
+ALTER TABLE events ADD COLUMN ticket_id INTEGER;
+CREATE INDEX events_by_ticket ON events(ticket_id, id) WHERE ticket_id IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/tickets.hpp"
 
 namespace kefu::store::sqlite {
 namespace {
@@ -216,7 +217,17 @@ class SqliteStore final : public Store {
     sqlite3_wal_hook(writer_db_.raw(), &SqliteStore::OnWalCommit, this);
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
     writer_thread_ = std::thread([this] { WriterLoop(); });
+    tickets_ = NewSqliteTicketStore(EngineHooks{
+        [this](std::function<Status(Db&)> run, std::function<void(const Error*)> finish) {
+          Enqueue(Job{std::move(run), std::move(finish)});
+        },
+        [this](const std::function<void(Db&)>& fn) {
+          auto lease = readers_.Acquire();
+          fn(*lease);
+        }});
   }
+
+  TicketStore& Tickets() override { return *tickets_; }
 
   ~SqliteStore() override { Close(); }
 
@@ -872,6 +883,20 @@ class SqliteStore final : public Store {
     job.finish(&closed);
   }
 
+  // Queues a job built elsewhere (the ticket store); fails it at once when closed.
+  void Enqueue(Job job) {
+    {
+      std::lock_guard lock(m_);
+      if (!stopping_) {
+        queue_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
+    }
+    Error closed{Code::unavailable, "the database is closed"};
+    job.finish(&closed);
+  }
+
   Status Statement(const char* sql) {
     KEFU_ASSIGN(stmt, writer_db_.Prepare(sql));
     return stmt.Run();
@@ -946,6 +971,7 @@ class SqliteStore final : public Store {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread writer_thread_;
+  std::unique_ptr<TicketStore> tickets_;
 };
 
 }  // namespace

@@ -1,0 +1,25 @@
+// Tickets in the SQLite engine (tickets, ticket_tags, ticket_links, ticket_notes,
+// canned_replies; migration 6). Internal to the SQLite engine: SqliteStore owns one and hands
+// it out as Store::Tickets().
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "store/sqlite/db.hpp"
+#include "store/tickets.hpp"
+
+namespace kefu::store::sqlite {
+
+// How the ticket store reaches the engine's writer and readers.
+struct EngineHooks {
+  // Queues `run` for the writer's next batch transaction; `finish` runs after the commit with
+  // the error, if any (the writer's Job contract).
+  std::function<void(std::function<Status(Db&)> run, std::function<void(const Error*)> finish)> submit;
+  // Runs `fn` with a read connection borrowed for the call.
+  std::function<void(const std::function<void(Db&)>& fn)> read;
+};
+
+std::unique_ptr<TicketStore> NewSqliteTicketStore(EngineHooks hooks);
+
+}  // namespace kefu::store::sqlite

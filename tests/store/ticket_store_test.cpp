@@ -1,0 +1,247 @@
+// Tickets in the store: creation from a conversation, the status life cycle, notes, merge,
+// canned replies, keyset lists with filters, and an event for every change.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "store/store.hpp"
+#include "store/tickets.hpp"
+
+namespace kefu::store {
+namespace {
+
+using domain::TicketStatus;
+
+class TicketStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kefu-ticket-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = Store::Open("sqlite:" + (dir_ / "kefu.db").string());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+    NewStaff st{"agent@x.io", "小王", domain::Role::agent, domain::Desk::L2, 5, "x", 1000};
+    auto staff = Wait<Staff>([&](Callback<Staff> done) { store_->AddStaff(st, std::move(done)); });
+    ASSERT_TRUE(staff.ok());
+    staff_ = staff->id;
+    auto session = Wait<Session>([&](Callback<Session> done) {
+      store_->CreateSession(NewSession{"张三", "zh", "widget", 1000}, std::move(done));
+    });
+    ASSERT_TRUE(session.ok());
+    session_ = *session;
+  }
+  void TearDown() override {
+    if (store_) store_->Close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  TicketStore& T() { return store_->Tickets(); }
+  domain::Actor Agent() const { return {domain::ActorType::staff, staff_}; }
+
+  Result<Ticket> Create(NewTicket n) {
+    if (n.actor.id == 0) n.actor = Agent();
+    if (n.at == 0) n.at = 2000;
+    return Wait<Ticket>([&](Callback<Ticket> done) { T().CreateTicket(std::move(n), std::move(done)); });
+  }
+  Result<Ticket> Status(Id id, TicketStatus s, std::string summary = "", bool require = false, Millis at = 3000) {
+    return Wait<Ticket>([&](Callback<Ticket> done) {
+      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at}, std::move(done));
+    });
+  }
+  std::vector<std::string> EventTypes(Id id) {
+    auto events = T().ListTicketEvents(id);
+    EXPECT_TRUE(events.ok());
+    std::vector<std::string> out;
+    for (const auto& e : *events) out.push_back(e.type);
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  Id staff_ = 0;
+  Session session_;
+};
+
+TEST_F(TicketStoreTest, CreatedFromAConversationTakesItsCustomerAndLinksIt) {
+  NewTicket n;
+  n.conversation_id = session_.conversation.id;
+  n.desk = domain::Desk::security;
+  n.category = domain::TicketCategory::asset_loss;
+  n.tags = {"usdt", "trc20"};
+  n.fields.tx_hash = std::string(64, 'a');
+  n.fields.amount = "100.5";
+  n.fields.card_last4 = "4242";
+  auto t = Create(n);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->customer_id, session_.customer.id);
+  EXPECT_EQ(t->customer_name, "张三");
+  EXPECT_EQ(t->status, TicketStatus::fresh);
+  EXPECT_EQ(t->desk, domain::Desk::security);
+  EXPECT_EQ(t->subject, "Conversation " + std::to_string(session_.conversation.id));
+  EXPECT_EQ(t->tags, (std::vector<std::string>{"trc20", "usdt"}));
+  EXPECT_EQ(t->fields.amount, "100.5");
+  EXPECT_EQ(T().FindTicketForConversation(session_.conversation.id)->id, t->id);
+  auto events = T().ListTicketEvents(t->id);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type, "ticket.created");
+  EXPECT_EQ((*events)[0].conversation_id, session_.conversation.id);
+  EXPECT_EQ((*events)[0].actor->id, staff_);
+  EXPECT_NE((*events)[0].data_json.find("\"ticket_id\":" + std::to_string(t->id)), std::string::npos);
+  // The conversation's own history shows the ticket too.
+  auto conv_events = store_->ListEvents(session_.conversation.id);
+  EXPECT_EQ(conv_events->back().type, "ticket.created");
+  NewTicket unknown;
+  unknown.conversation_id = 999;
+  EXPECT_EQ(Create(unknown).error().code, Code::not_found);
+}
+
+TEST_F(TicketStoreTest, StatusLifeCycleRejectsIllegalMovesAndRecordsEach) {
+  NewTicket n;
+  n.subject = "提现未到账";
+  auto t = Create(n);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(Status(t->id, TicketStatus::resolved).error().code, Code::conflict);
+  ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
+  ASSERT_TRUE(Status(t->id, TicketStatus::pending).ok());
+  ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
+  ASSERT_TRUE(Status(t->id, TicketStatus::resolved).ok());
+  // A required summary: refused without one, kept once given.
+  EXPECT_EQ(Status(t->id, TicketStatus::closed, "", true).error().code, Code::invalid);
+  auto closed = Status(t->id, TicketStatus::closed, "已到账", true);
+  ASSERT_TRUE(closed.ok()) << closed.error().message;
+  EXPECT_EQ(closed->summary, "已到账");
+  EXPECT_EQ(Status(t->id, TicketStatus::pending).error().code, Code::conflict);
+  ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
+  EXPECT_EQ(EventTypes(t->id),
+            (std::vector<std::string>{"ticket.created", "ticket.opened", "ticket.pending", "ticket.resumed",
+                                      "ticket.resolved", "ticket.closed", "ticket.reopened"}));
+}
+
+TEST_F(TicketStoreTest, UpdateWritesOnlyChangesAndNamesThem) {
+  NewTicket n;
+  n.subject = "KYC";
+  auto t = Create(n);
+  ASSERT_TRUE(t.ok());
+  TicketUpdate u;
+  u.ticket_id = t->id;
+  u.priority = domain::TicketPriority::urgent;
+  u.assignee_id = staff_;
+  u.tags = std::vector<std::string>{"vip"};
+  u.order_id = "A-1";
+  u.actor = Agent();
+  u.at = 5000;
+  auto updated = Wait<Ticket>([&](Callback<Ticket> done) { T().UpdateTicket(u, std::move(done)); });
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  EXPECT_EQ(updated->priority, domain::TicketPriority::urgent);
+  EXPECT_EQ(updated->assignee_name, "小王");
+  EXPECT_EQ(updated->tags, std::vector<std::string>{"vip"});
+  EXPECT_EQ(updated->updated_at, 5000);
+  auto again = Wait<Ticket>([&](Callback<Ticket> done) { T().UpdateTicket(u, std::move(done)); });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(EventTypes(t->id), (std::vector<std::string>{"ticket.created", "ticket.updated"}));
+  u.assignee_id = 12345;
+  auto bad = Wait<Ticket>([&](Callback<Ticket> done) { T().UpdateTicket(u, std::move(done)); });
+  EXPECT_EQ(bad.error().code, Code::not_found);
+}
+
+TEST_F(TicketStoreTest, MergeMovesNotesAndLinksAndClosesTheSource) {
+  NewTicket a;
+  a.conversation_id = session_.conversation.id;
+  auto source = Create(a);
+  NewTicket b;
+  b.subject = "同一笔转账";
+  auto target = Create(b);
+  ASSERT_TRUE(source.ok() && target.ok());
+  auto note = Wait<TicketNote>([&](Callback<TicketNote> done) {
+    T().AddTicketNote(source->id, staff_, "客户已提供截图", 4000, std::move(done));
+  });
+  ASSERT_TRUE(note.ok());
+  EXPECT_EQ(note->staff_name, "小王");
+  auto merge = [&](Id s, Id t) {
+    return Wait<TicketMerge>([&](Callback<TicketMerge> done) { T().MergeTicket(s, t, Agent(), 6000, std::move(done)); });
+  };
+  EXPECT_EQ(merge(source->id, source->id).error().code, Code::invalid);
+  auto merged = merge(source->id, target->id);
+  ASSERT_TRUE(merged.ok()) << merged.error().message;
+  EXPECT_EQ(merged->source.status, TicketStatus::closed);
+  EXPECT_EQ(merged->source.merged_into, target->id);
+  EXPECT_TRUE(T().ListTicketNotes(source->id)->empty());
+  ASSERT_EQ(T().ListTicketNotes(target->id)->size(), 1u);
+  EXPECT_EQ(T().FindTicketForConversation(session_.conversation.id)->id, target->id);
+  EXPECT_EQ(EventTypes(source->id).back(), "ticket.merged");
+  EXPECT_EQ(EventTypes(target->id).back(), "ticket.merge_received");
+  EXPECT_EQ(merge(source->id, target->id).error().code, Code::conflict);  // already closed
+  EXPECT_EQ(Status(source->id, TicketStatus::open).error().code, Code::conflict);
+}
+
+TEST_F(TicketStoreTest, ListsAreKeysetPagedAndFiltered) {
+  for (int i = 0; i < 25; ++i) {
+    NewTicket n;
+    n.subject = "t" + std::to_string(i);
+    n.at = 10'000 + i;
+    n.category = i % 2 ? domain::TicketCategory::withdrawal : domain::TicketCategory::kyc;
+    n.priority = i % 5 == 0 ? domain::TicketPriority::urgent : domain::TicketPriority::normal;
+    if (i % 3 == 0) n.tags = {"vip"};
+    if (i % 4 == 0) n.assignee_id = staff_;
+    ASSERT_TRUE(Create(n).ok());
+  }
+  TicketQuery q;
+  q.limit = 10;
+  std::vector<std::string> subjects;
+  for (int pages = 0; pages < 5; ++pages) {
+    auto page = T().ListTickets(q);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    for (const auto& t : page->tickets) subjects.push_back(t.subject);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  ASSERT_EQ(subjects.size(), 25u);
+  EXPECT_EQ(subjects.front(), "t24");
+  EXPECT_EQ(subjects.back(), "t0");
+  auto count = [&](TicketQuery f) {
+    f.limit = 100;
+    return T().ListTickets(f)->tickets.size();
+  };
+  TicketQuery f;
+  f.category = domain::TicketCategory::withdrawal;
+  EXPECT_EQ(count(f), 12u);
+  f = {};
+  f.tag = "vip";
+  EXPECT_EQ(count(f), 9u);
+  f = {};
+  f.priority = domain::TicketPriority::urgent;
+  f.assignee_id = staff_;
+  EXPECT_EQ(count(f), 2u);  // i = 0 and 20
+  f = {};
+  f.assignee_id = 0;
+  EXPECT_EQ(count(f), 18u);
+  f = {};
+  f.status = TicketStatus::open;
+  EXPECT_EQ(count(f), 0u);
+  f = {};
+  f.cursor = "garbage";
+  EXPECT_EQ(T().ListTickets(f).error().code, Code::invalid);
+}
+
+TEST_F(TicketStoreTest, CannedRepliesRoundTrip) {
+  CannedReply r;
+  r.title = "问候";
+  r.body = "{{customer_name}} 您好，我是 {{agent_name}}";
+  r.lang = "zh";
+  r.created_by = staff_;
+  r.created_at = 1234;
+  auto created = Wait<CannedReply>([&](Callback<CannedReply> done) { T().CreateCannedReply(r, std::move(done)); });
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(T().GetCannedReply(created->id)->body, r.body);
+  EXPECT_EQ(T().ListCannedReplies()->size(), 1u);
+  EXPECT_EQ(T().GetCannedReply(99).error().code, Code::not_found);
+}
+
+}  // namespace
+}  // namespace kefu::store
