@@ -3,6 +3,10 @@
 //
 //   KEFU_URL=http://127.0.0.1:8080 KEFU_AGENT_EMAIL=a@x KEFU_AGENT_PASSWORD=secret123 node e2e/run.mjs
 //
+// The bot steps need the knowledge base imported (kefu kb import data/demo/kb.jsonl) before the
+// server starts. With KEFU_KB_EMAIL and KEFU_KB_PASSWORD (a kb_editor account) a third profile
+// creates and publishes an article; without them those steps are skipped.
+//
 // Drives Debian's chromium (/usr/bin/chromium, override with KEFU_CHROMIUM) through playwright-core:
 // one browser profile is the customer on the widget page, another the agent on /console.
 // Prints one line per test and ends with "N passed, M failed"; exits 1 on any failure.
@@ -16,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 const BASE = (process.env.KEFU_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const EMAIL = process.env.KEFU_AGENT_EMAIL;
 const PASSWORD = process.env.KEFU_AGENT_PASSWORD;
+const KB_EMAIL = process.env.KEFU_KB_EMAIL;
+const KB_PASSWORD = process.env.KEFU_KB_PASSWORD;
 const EXECUTABLE = process.env.KEFU_CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = +(process.env.KEFU_E2E_TIMEOUT_MS || 20000);
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -38,7 +44,8 @@ if (!EMAIL || !PASSWORD) {
 
 // ---------------------------------------------------------------- tiny runner
 const tests = [];
-const test = (name, fn) => tests.push({ name, fn });
+/** `skip`: a reason not to run the step (printed, counted neither as passed nor as failed). */
+const test = (name, fn, skip = null) => tests.push({ name, fn, skip });
 const logs = [];
 
 function expect(cond, message) {
@@ -58,6 +65,10 @@ const transferNote = `已核实身份；提现单号 W${stamp}`;
 const closeAskText = `请问实名认证要多久？（测试 ${stamp}）`;
 const closeSummary = `客户咨询实名认证时长，已告知通常 10 分钟内完成（${stamp}）`;
 const csatComment = `回复很快，谢谢！（${stamp}）`;
+// knowledge base: a kb_editor writes and publishes an article the search then finds
+const kbQuestion = `星付钱包的测试口令 ${stamp} 是什么？`;
+const kbAnswer = `这是端到端测试 ${stamp} 写入的文章：测试口令是 E2E-${stamp}。`;
+const kbSkip = KB_EMAIL && KB_PASSWORD ? null : 'KEFU_KB_EMAIL / KEFU_KB_PASSWORD not set';
 
 const profiles = [];
 async function openProfile(label, locale) {
@@ -90,6 +101,7 @@ const sel = {
 
 let customer; // { ctx, page }
 let agent;
+let editor; // the kb_editor, opened only when KEFU_KB_EMAIL is set
 let conversationId;
 let handoffId; // the conversation handed to a human, then transferred to L2
 let closeId; // the conversation closed and rated
@@ -382,6 +394,153 @@ test('after the end the customer can start a new conversation', async () => {
   expect(session && String(session.conversation_id) !== closeId, 'still in the ended conversation');
 });
 
+// ---------------------------------------------------------------- bot and knowledge base
+let botConvId; // a conversation the bot holds: greeting, chips, answer, feedback
+let botAnswerCount = 0;
+
+test('a new conversation: the assistant greets the customer and offers 猜你想问 chips', async () => {
+  const p = customer.page;
+  await p.evaluate(() => {
+    for (const k of ['kefu.widget.session', 'kefu.widget.outbox', 'kefu.widget.csat', 'kefu.widget.feedback'])
+      localStorage.removeItem(k);
+  });
+  await p.reload();
+  if (!(await p.getByTestId('widget-panel').isVisible())) await p.getByTestId('widget-launcher').click();
+  await p.waitForSelector('[data-testid="message-item"][data-sender="bot"]');
+  const label = ((await p.getByTestId('bot-label').first().textContent()) ?? '').trim();
+  expect(label.includes('智能客服'), `bot message labelled "${label}", not as the assistant 智能客服`);
+  await p.getByTestId('suggestions').waitFor({ state: 'visible' });
+  const chips = await p.getByTestId('suggestion-chip').count();
+  expect(chips >= 3, `only ${chips} suggestion chips`);
+  const session = await p.evaluate(() => JSON.parse(localStorage.getItem('kefu.widget.session') || 'null'));
+  botConvId = String(session.conversation_id);
+});
+
+test('clicking a chip sends it as the customer\'s message and the bot answers, asking 有帮助吗', async () => {
+  const p = customer.page;
+  const chip = p.getByTestId('suggestion-chip').first();
+  const question = ((await chip.textContent()) ?? '').trim();
+  await chip.click();
+  await p.waitForSelector(sel.item('customer', question, 'sent'));
+  await p.getByTestId('bot-feedback').first().waitFor({ state: 'visible' });
+  const answerFb = p.getByTestId('bot-feedback').last();
+  expect((await answerFb.getAttribute('data-feedback')) === '', 'feedback already given');
+  // the answer is the bot message right after the question, with the feedback buttons under it
+  const answer = p.locator('[data-testid="message-item"][data-sender="bot"]:has([data-testid="bot-feedback"])').last();
+  const text = ((await answer.locator('.bubble').textContent()) ?? '').trim();
+  expect(text.length > 10, `bot answer too short: "${text}"`);
+  expect(!(await p.locator('[data-testid="message-item"][data-sender="bot"]').first().locator('[data-testid="bot-feedback"]').count()),
+    'the greeting got feedback buttons');
+  botAnswerCount = await p.locator('[data-testid="message-item"][data-sender="bot"]').count();
+});
+
+test('👎 is recorded once, thanked, and the bot offers to rephrase or reach a person', async () => {
+  const p = customer.page;
+  const fb = p.getByTestId('bot-feedback').last();
+  await fb.getByTestId('bot-feedback-no').click();
+  await fb.getByTestId('bot-feedback-thanks').waitFor({ state: 'visible' });
+  expect(!(await fb.getByTestId('bot-feedback-no').count()), 'feedback buttons still offered after a vote');
+  await p.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="message-item"][data-sender="bot"]').length > n,
+    botAnswerCount,
+  );
+  const offer = ((await p.locator('[data-testid="message-item"][data-sender="bot"] .bubble').last().textContent()) ?? '').trim();
+  expect(/转人工|换个说法/.test(offer), `no rephrase / human offer after 👎: "${offer}"`);
+  expect(!(await p.locator('[data-testid="message-item"][data-sender="bot"]').last().locator('[data-testid="bot-feedback"]').count()),
+    'the offer itself asks for feedback');
+});
+
+test('the agent sees the bot\'s messages labelled as the bot and the feedback in the timeline', async () => {
+  const p = agent.page;
+  await p.click(`[data-testid="waiting-item"][data-conversation-id="${botConvId}"]`);
+  await p.waitForSelector('[data-testid="chat-pane"] [data-testid="message-item"][data-sender="bot"]');
+  const label = ((await p.locator('[data-testid="chat-pane"] [data-testid="bot-label"]').first().textContent()) ?? '').trim();
+  expect(label.includes('智能客服'), `bot labelled "${label}" in the console`);
+  // the timeline is loaded when the conversation is opened: open it again to see the vote
+  await p.getByTestId('refresh-lists').click();
+  await p.click(`[data-testid="waiting-item"][data-conversation-id="${botConvId}"]`);
+  await p.waitForSelector('[data-testid="event-item"][data-type="bot.feedback"]:has-text("没帮助")');
+});
+
+test('the help page search finds a knowledge-base article and shows its answer', async () => {
+  const p = customer.page;
+  // the open widget covers the page on the right: close it first
+  if (await p.getByTestId('widget-panel').isVisible()) await p.getByTestId('widget-close').click();
+  await p.getByTestId('faq-search').fill('提现到银行卡多久到账');
+  await p.getByTestId('faq-result').first().waitFor({ state: 'visible' });
+  const first = p.getByTestId('faq-result').first();
+  if (!(await first.getByTestId('faq-answer').isVisible())) await first.locator('.topic-head').click();
+  const answer = ((await first.getByTestId('faq-answer').textContent()) ?? '').trim();
+  expect(answer.length > 10, 'no answer shown for the first result');
+  await p.getByTestId('faq-search').fill('qqqxxzz');
+  await p.getByTestId('faq-no-results').waitFor({ state: 'visible' });
+  await p.getByTestId('faq-contact').click();
+  await p.getByTestId('widget-panel').waitFor({ state: 'visible' });
+  await p.getByTestId('faq-search').fill('');
+});
+
+let kbArticleId;
+test('a kb_editor signs in and sees the knowledge base', async () => {
+  editor = await openProfile('kb', 'zh-CN');
+  const p = editor.page;
+  await p.goto(`${BASE}/console`);
+  await p.getByTestId('login-email').fill(KB_EMAIL);
+  await p.getByTestId('login-password').fill(KB_PASSWORD);
+  await p.getByTestId('login-submit').click();
+  await p.waitForSelector('[data-testid="kb-view"][data-can-edit="1"]');
+  await p.getByTestId('kb-row').first().waitFor({ state: 'visible' });
+}, kbSkip);
+
+test('the kb_editor creates an article as a draft and publishes it; the search finds it', async () => {
+  const p = editor.page;
+  await p.getByTestId('kb-new').click();
+  await p.getByTestId('kb-lang').selectOption('zh');
+  await p.getByTestId('kb-category').fill('wallet');
+  await p.getByTestId('kb-question').fill(kbQuestion);
+  await p.getByTestId('kb-variants').fill(`测试口令 ${stamp}\n${stamp} 口令是多少`);
+  await p.getByTestId('kb-answer').fill(kbAnswer);
+  await p.getByTestId('kb-save').click();
+  await p.waitForSelector('[data-testid="kb-status"][data-status="draft"][data-version="1"]');
+  kbArticleId = (await p.locator('[data-testid="kb-status"] .mono').textContent())?.trim();
+  expect(kbArticleId, 'no article id shown');
+  await p.waitForSelector(`[data-testid="kb-row"][data-id="${kbArticleId}"][data-status="draft"]`);
+  await p.getByTestId('kb-publish').click();
+  await p.waitForSelector('[data-testid="kb-status"][data-status="published"]');
+  await p.waitForSelector(`[data-testid="kb-row"][data-id="${kbArticleId}"][data-status="published"]`);
+  await p.waitForSelector('[data-testid="kb-version-item"][data-version="1"][data-published="1"]');
+  // the bot retrains in the background: the public search finds it shortly
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const r = await p.evaluate(async (q) => (await fetch(`/api/v1/kb/search?q=${encodeURIComponent(q)}&lang=zh`)).json(), kbQuestion);
+    if ((r.results ?? []).some((x) => x.id === kbArticleId)) break;
+    expect(Date.now() < deadline, 'the published article is not found by /kb/search');
+    await p.waitForTimeout(300);
+  }
+}, kbSkip);
+
+test('an edit with a stale base version is refused as a conflict, with a way to reload', async () => {
+  const p = editor.page;
+  // someone else saves a version meanwhile
+  await p.evaluate(async ([id, answer]) => {
+    const token = sessionStorage.getItem('kefu.console.token');
+    await fetch(`/api/v1/kb/articles/${id}`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ answer: `${answer}（同事修改）` }),
+    });
+  }, [kbArticleId, kbAnswer]);
+  await p.getByTestId('kb-answer').fill(`${kbAnswer}（我的修改）`);
+  await p.getByTestId('kb-save').click();
+  await p.waitForSelector('[data-testid="kb-error"][data-code="conflict"]');
+  await p.getByTestId('kb-reload-latest').click();
+  await p.waitForSelector('[data-testid="kb-status"][data-version="2"]');
+  const answer = await p.getByTestId('kb-answer').inputValue();
+  expect(answer.includes('同事修改'), 'the latest version was not loaded after the conflict');
+  // leave the knowledge base as it was: the test article unpublished
+  await p.getByTestId('kb-unpublish').click();
+  await p.waitForSelector('[data-testid="kb-status"][data-status="draft"]');
+}, kbSkip);
+
 // ---------------------------------------------------------------- run
 let passed = 0;
 let failed = 0;
@@ -395,7 +554,13 @@ try {
   broken = true;
 }
 
+let skipped = 0;
 for (const t of tests) {
+  if (t.skip) {
+    console.log(`- ${t.name} (skipped: ${t.skip})`);
+    skipped++;
+    continue;
+  }
   if (broken) {
     console.log(`✗ ${t.name} (not run: an earlier step failed)`);
     failed++;
@@ -416,6 +581,7 @@ for (const t of tests) {
       const slug = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
       await customer?.page.screenshot({ path: join(ARTIFACTS, `${slug}-customer.png`) });
       await agent?.page.screenshot({ path: join(ARTIFACTS, `${slug}-agent.png`) });
+      await editor?.page.screenshot({ path: join(ARTIFACTS, `${slug}-kb.png`) });
       console.log(`    screenshots in ${ARTIFACTS}`);
     } catch {
       /* best effort */
@@ -439,8 +605,10 @@ try {
 }
 await customer?.ctx.close().catch(() => {});
 await agent?.ctx.close().catch(() => {});
+await editor?.ctx.close().catch(() => {});
 for (const d of profiles) rmSync(d, { recursive: true, force: true });
 
 if (notRun) console.log(`(${notRun} not run after an earlier failure, counted as failed)`);
+if (skipped) console.log(`(${skipped} skipped)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
