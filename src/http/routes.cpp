@@ -11,6 +11,7 @@
 #include "http/api.hpp"
 #include "http/json_io.hpp"
 #include "http/kb_routes.hpp"
+#include "http/ticket_routes.hpp"
 #include "http/server.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -482,6 +483,18 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/queues", ListQueues},
       {"POST", "/api/v1/bot/answer", BotAnswerRoute},
       {"GET", "/api/v1/conversations/{id}/events", ListEvents},
+      {"POST", "/api/v1/conversations/{id}/ticket", CreateTicketFromConversation},
+      {"GET", "/api/v1/tickets", ListTickets},
+      {"POST", "/api/v1/tickets", CreateTicket},
+      {"GET", "/api/v1/tickets/{id}", GetTicket},
+      {"PATCH", "/api/v1/tickets/{id}", UpdateTicket},
+      {"POST", "/api/v1/tickets/{id}/status", SetTicketStatus},
+      {"POST", "/api/v1/tickets/{id}/notes", AddTicketNote},
+      {"GET", "/api/v1/tickets/{id}/events", ListTicketEvents},
+      {"POST", "/api/v1/tickets/{id}/merge", MergeTicket},
+      {"GET", "/api/v1/canned-replies", ListCannedReplies},
+      {"POST", "/api/v1/canned-replies", CreateCannedReply},
+      {"POST", "/api/v1/canned-replies/{id}/render", RenderCannedReply},
       {"GET", "/api/v1/kb/articles", ListKbArticles},
       {"POST", "/api/v1/kb/articles", CreateKbArticle},
       {"GET", "/api/v1/kb/articles/{id}", GetKbArticle},

@@ -205,7 +205,7 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
     KEFU_TRY(stmt.Run());
   }
   std::string data;
-  AddField(data, "type", domain::TicketTypeName(t.type));
+  AddField(data, "ticket_type", domain::TicketTypeName(t.type));  // "type" is the event's own
   AddField(data, "category", domain::TicketCategoryName(t.category));
   AddField(data, "priority", domain::TicketPriorityName(t.priority));
   if (t.desk) AddField(data, "desk", domain::DeskName(*t.desk));

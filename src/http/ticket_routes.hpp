@@ -1,0 +1,26 @@
+// REST handlers of tickets (/api/v1/tickets…, POST /api/v1/conversations/{id}/ticket) and canned
+// replies (/api/v1/canned-replies…). Staff with a conversation-handling role (agent,
+// supervisor, admin) write; every staff member reads; customers read their own tickets without
+// internal notes. Internal to the http module; routes.cpp puts them in the route table.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/api.hpp"
+
+namespace kefu::http {
+
+boost::asio::awaitable<Response> CreateTicket(Request& req, Context& ctx);
+boost::asio::awaitable<Response> CreateTicketFromConversation(Request& req, Context& ctx);
+boost::asio::awaitable<Response> ListTickets(Request& req, Context& ctx);
+boost::asio::awaitable<Response> GetTicket(Request& req, Context& ctx);
+boost::asio::awaitable<Response> UpdateTicket(Request& req, Context& ctx);
+boost::asio::awaitable<Response> SetTicketStatus(Request& req, Context& ctx);
+boost::asio::awaitable<Response> AddTicketNote(Request& req, Context& ctx);
+boost::asio::awaitable<Response> ListTicketEvents(Request& req, Context& ctx);
+boost::asio::awaitable<Response> MergeTicket(Request& req, Context& ctx);
+boost::asio::awaitable<Response> ListCannedReplies(Request& req, Context& ctx);
+boost::asio::awaitable<Response> CreateCannedReply(Request& req, Context& ctx);
+boost::asio::awaitable<Response> RenderCannedReply(Request& req, Context& ctx);
+
+}  // namespace kefu::http
