@@ -9,4 +9,5 @@ python3 bench/chat/run.py "$@" || status=1
 python3 bench/startup/run.py || status=1
 python3 bench/history/run.py || status=1
 build/bench/bot/kefu_bot_bench || status=1
+python3 bench/tickets/run.py || status=1
 exit $status

@@ -299,8 +299,7 @@ void Hub::PostBotMessage(Id conversation_id, std::string text) {
         log::Warn("bot.message_failed", {{"error", r.error().message}});
         return;
       }
-      r->message.sender_name = "bot";
-      Publish(r->message, nullptr);
+      Publish(r->message, nullptr);  // the bot has no name of its own: clients label it
     });
   });
 }

@@ -405,12 +405,9 @@ awaitable<Response> KbSuggestions(Request& req, Context& ctx) {
   }
   int limit = 6;
   if (auto l = req.Query("limit")) {
-    try {
-      limit = std::stoi(*l);
-    } catch (const std::exception&) {
-      limit = 0;
-    }
-    if (limit < 1 || limit > 20) co_return Response::Fail(Invalid("'limit' must be between 1 and 20"));
+    auto [end, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+    if (ec != std::errc() || end != l->data() + l->size() || limit < 1 || limit > 20)
+      co_return Response::Fail(Invalid("'limit' must be between 1 and 20"));
   }
   auto pick = [&ctx, code, limit, traditional]() -> Result<std::string> {
     // What customers ask most in wallet and payment support, in that order; one per category so

@@ -129,15 +129,22 @@ awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
   if (!IsValidUtf8(s.name) || CountCodePoints(s.name) > kMaxNameChars)
     co_return Response::Fail(MakeError(Code::invalid, "'name' must be at most 64 characters"));
   s.lang = lang->value_or("");
-  if (s.lang == "zh-CN" || s.lang == "zh-TW" || s.lang == "zh-Hans" || s.lang == "zh-Hant") s.lang = "zh";
-  if (!s.lang.empty() && s.lang != "zh" && s.lang != "en" && s.lang != "es")
+  // Chinese readers of traditional characters keep "zh-TW" so the bot writes to them in it.
+  if (s.lang == "zh-CN" || s.lang == "zh-Hans") s.lang = "zh";
+  if (s.lang == "zh-Hant" || s.lang == "zh-HK") s.lang = "zh-TW";
+  if (!s.lang.empty() && s.lang != "zh" && s.lang != "zh-TW" && s.lang != "en" && s.lang != "es")
     co_return Response::Fail(MakeError(Code::invalid, "'lang' must be one of zh, zh-CN, zh-TW, en, es"));
   s.at = Clock::System().Now();
   auto create = [&ctx, s](store::Callback<store::Session> done) { ctx.store.CreateSession(s, std::move(done)); };
   auto session = co_await Write<store::Session>(std::move(create));
   if (!session.ok()) co_return Response::Fail(session.error());
   ctx.hub.ConversationChanged(session->conversation);
-  if (ctx.bot.Get()) ctx.hub.PostBotMessage(session->conversation.id, std::string(bot::Greeting(session->customer.lang)));
+  if (ctx.bot.Get()) {
+    const std::string& l = session->customer.lang;
+    const std::string_view greeting = bot::Greeting(l == "zh-TW" ? "zh" : l);
+    ctx.hub.PostBotMessage(session->conversation.id,
+                           l == "zh-TW" ? bot::nlu::ToTraditional(greeting) : std::string(greeting));
+  }
   auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
                            session->customer.created_at + auth::kCustomerTokenLifetime, 1};
   std::string out = "{\"customer_id\":" + std::to_string(session->customer.id) +

@@ -312,6 +312,14 @@ awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation
   auto conv = co_await Blocking(ctx_, std::move(load));
   if (!conv.ok() || customer.is_staff() || conv->customer_id != customer.id)
     co_return MakeError(Code::not_found, "conversation " + std::to_string(conversation_id) + " not found");
+  auto load_message = [this, message_id] { return ctx_.store.GetMessage(message_id); };
+  auto message = co_await Blocking(ctx_, std::move(load_message));
+  if (!message.ok() || message->conversation_id != conversation_id ||
+      message->sender.type != domain::ActorType::bot)
+    co_return MakeError(Code::invalid, "'message_id' must be one of the bot's messages in this conversation");
+  // One vote per answer: a repeated "no" must not stack misses or prompts.
+  if (!feedback_given_.insert(message_id).second)
+    co_return MakeError(Code::conflict, "this answer has already been rated");
   store::Event e;
   e.conversation_id = conversation_id;
   e.type = "bot.feedback";

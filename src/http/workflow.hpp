@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "http/api.hpp"
 #include "routing/router.hpp"
@@ -79,6 +80,7 @@ class Workflow {
   std::unordered_map<domain::Id, Told> told_;  // what each waiting customer was last told
   std::unordered_map<domain::Id, domain::Id> customers_;     // waiting conversation → its customer
   std::unordered_map<domain::Id, bot::policy::Memory> bot_memory_;  // conversations the bot holds
+  std::unordered_set<domain::Id> feedback_given_;                    // bot messages already rated
 };
 
 }  // namespace kefu::http

@@ -351,6 +351,7 @@ class Store {
   virtual Result<std::vector<Staff>> ListStaff() = 0;
   virtual Result<Customer> GetCustomer(Id id) = 0;
   virtual Result<Conversation> GetConversation(Id id) = 0;
+  virtual Result<Message> GetMessage(Id id) = 0;
   virtual Result<ConversationPage> ListConversations(const ConversationQuery& query) = 0;
   virtual Result<MessagePage> ListMessages(const MessageQuery& query) = 0;
   virtual Result<std::vector<Event>> ListEvents(Id conversation_id) = 0;

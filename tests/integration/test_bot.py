@@ -119,6 +119,7 @@ class BotInTheConversationTest(unittest.TestCase):
         c = s.widget_session()
         ws = s.ws(c["token"])
         ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "q", "text": "绑卡失败怎么办"})
+        own = ws.recv_until(lambda m: m["type"] == "ack")["message_id"]
         answer = self.bot_says(ws)
         while "预留手机号" not in answer["message"]["text"]:
             answer = self.bot_says(ws)
@@ -129,6 +130,10 @@ class BotInTheConversationTest(unittest.TestCase):
         # That "no" counted as a miss: one more miss hands over.
         ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "x", "text": "who won the football world cup"})
         self.assertEqual(ws.recv_until(lambda m: m["type"] == "queue.position")["desk"], "L1")
+        # One vote per answer; only the bot's messages of this conversation can be rated.
+        self.assertEqual(s.request("POST", path, {"message_id": answer["message"]["id"], "helpful": False},
+                                   token=c["token"])[0], 409)
+        self.assertEqual(s.request("POST", path, {"message_id": own, "helpful": True}, token=c["token"])[0], 400)
         other = s.widget_session()
         self.assertEqual(s.request("POST", path, {"message_id": 1, "helpful": True}, token=other["token"])[0], 404)
         self.assertEqual(s.request("POST", path, {"message_id": 1}, token=c["token"])[0], 400)

@@ -699,6 +699,16 @@ class SqliteStore final : public Store {
     return Customer{stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Int(3)};
   }
 
+  Result<Message> GetMessage(Id id) override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kMessageColumns) + "WHERE m.id = ?1";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    stmt.Bind(1, id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "message " + std::to_string(id) + " not found");
+    return ReadMessage(stmt);
+  }
+
   Result<Conversation> GetConversation(Id id) override {
     auto lease = readers_.Acquire();
     return LoadConversation(*lease, id);
