@@ -267,14 +267,33 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
 }
 
 awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::string text) {
+  // One turn at a time per conversation: the policy's memory (two misses in a row) must see each
+  // message after the previous answer, however fast the customer types. Later messages wait in
+  // the queue and the running turn takes them in order.
+  auto& pending = bot_pending_[conversation_id];
+  pending.push_back(std::move(text));
+  if (pending.size() > 1) co_return;
+  for (;;) {
+    auto it = bot_pending_.find(conversation_id);
+    if (it == bot_pending_.end() || it->second.empty()) break;
+    std::string next = std::move(it->second.front());
+    const bool handed_over = co_await OneBotTurn(conversation_id, customer, std::move(next));
+    it = bot_pending_.find(conversation_id);  // the map may have changed while we waited
+    if (it == bot_pending_.end()) break;
+    it->second.pop_front();
+    if (handed_over) it->second.clear();  // people take it from here
+  }
+  bot_pending_.erase(conversation_id);
+}
+
+awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer, std::string text) {
   const domain::Actor bot_actor{domain::ActorType::bot, 0};
   auto bot = ctx_.bot.Get();
   if (!bot) {
-    if (AsksForHuman(text)) {
-      auto r = co_await Handoff(conversation_id, customer.actor(), domain::Desk::L1, "explicit_human_request", 0, "");
-      if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
-    }
-    co_return;
+    if (!AsksForHuman(text)) co_return false;
+    auto r = co_await Handoff(conversation_id, customer.actor(), domain::Desk::L1, "explicit_human_request", 0, "");
+    if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
+    co_return true;
   }
   // The text was already guarded before it was stored; a message that was only secrets got the
   // safety notice and asks nothing more.
@@ -283,7 +302,7 @@ awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::str
     const size_t end = rest.find(']', at);
     rest.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
   }
-  if (Trim(rest).empty()) co_return;
+  if (Trim(rest).empty()) co_return false;
   bot::policy::Memory memory = bot_memory_[conversation_id];
   auto ask = [bot = std::move(bot), text = std::move(text), memory]() mutable {
     bot::BotAnswer a = bot->Ask(text, std::nullopt, memory);
@@ -298,13 +317,14 @@ awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::str
   };
   if (!answer.handoff) {
     ctx_.hub.PostBotMessage(conversation_id, answer.answer.empty() ? phrase(bot::Rephrase(answer.lang)) : answer.answer);
-    co_return;
+    co_return false;
   }
   bot_memory_.erase(conversation_id);
   ctx_.hub.PostBotMessage(conversation_id, phrase(bot::HandoffNotice(answer.reason, answer.lang)));
   const domain::Desk desk = domain::ParseDesk(answer.route).value_or(domain::Desk::L1);
   auto r = co_await Handoff(conversation_id, bot_actor, desk, answer.reason, answer.priority, "");
   if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
+  co_return true;
 }
 
 awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation_id, Id message_id, bool helpful) {

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -67,6 +68,8 @@ class Workflow {
 
  private:
   void NotifyPositions();
+  // One bot turn; true when it handed the conversation over.
+  boost::asio::awaitable<bool> OneBotTurn(domain::Id conversation_id, const Subject& customer, std::string text);
   boost::asio::awaitable<store::Conversation> Current(store::Conversation fallback);
   void Forget(domain::Id conversation_id);
   boost::asio::awaitable<Result<store::TransitionResult>> Apply(store::TransitionRequest request);
@@ -81,6 +84,7 @@ class Workflow {
   std::unordered_map<domain::Id, domain::Id> customers_;     // waiting conversation → its customer
   std::unordered_map<domain::Id, bot::policy::Memory> bot_memory_;  // conversations the bot holds
   std::unordered_set<domain::Id> feedback_given_;                    // bot messages already rated
+  std::unordered_map<domain::Id, std::deque<std::string>> bot_pending_;  // messages awaiting the bot
 };
 
 }  // namespace kefu::http
