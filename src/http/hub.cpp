@@ -282,14 +282,16 @@ Result<Hub::Guarded> Hub::GuardText(const Subject& sender, std::string_view text
 
 void Hub::SendSafetyNotice(Id conversation_id, std::string_view sample) {
   PostBotMessage(conversation_id,
-                 std::string(bot::SafetyMessage(bot::nlu::LangCode(bot::nlu::DetectLanguage(sample)))));
+                 std::string(bot::SafetyMessage(bot::nlu::LangCode(bot::nlu::DetectLanguage(sample)))),
+                 "bot.safety");
 }
 
-void Hub::PostBotMessage(Id conversation_id, std::string text) {
+void Hub::PostBotMessage(Id conversation_id, std::string text, std::string kind) {
   store::NewMessage m;
   m.conversation_id = conversation_id;
   m.sender = {domain::ActorType::bot, 0};
   m.text = std::move(text);
+  m.kind = std::move(kind);
   m.at = Clock::System().Now();
   ++inflight_;
   store_.AppendMessage(std::move(m), [this](Result<store::AppendedMessage> r) {

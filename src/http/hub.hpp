@@ -70,11 +70,13 @@ class Hub final : public WsListener {
   static Result<Guarded> GuardText(const Subject& sender, std::string_view text);
 
   // Posts the bot's safety warning ("we will never ask for …") into a conversation, in the
-  // language of `sample`, after a customer's message had secrets redacted.
+  // language of `sample`, after a customer's message had secrets redacted (kind "bot.safety").
   void SendSafetyNotice(domain::Id conversation_id, std::string_view sample);
 
-  // Stores a message from the bot in a conversation and sends it to its participants.
-  void PostBotMessage(domain::Id conversation_id, std::string text);
+  // Stores a message from the bot in a conversation and sends it to its participants. `kind`
+  // says what it is ("bot.greeting", "bot.answer", "bot.rephrase", "bot.handoff", "bot.safety",
+  // "bot.feedback_followup"; see store::Message::kind): clients go by it, not by the wording.
+  void PostBotMessage(domain::Id conversation_id, std::string text, std::string kind);
 
   // After a customer's stored message (over WebSocket or REST) in a conversation the bot holds:
   // hands it over when they ask for a human.

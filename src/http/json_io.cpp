@@ -71,6 +71,8 @@ void AppendMessage(std::string& out, const store::Message& m) {
   AppendActorRef(out, m.sender, m.sender_name);
   out += ",\"text\":";
   AppendJsonString(out, m.text);
+  out += ",\"kind\":";
+  AppendJsonString(out, m.kind.empty() ? std::string_view("text") : std::string_view(m.kind));
   out += ",\"created_at\":\"" + FormatRfc3339(m.created_at) + "\"}";
 }
 

@@ -143,7 +143,7 @@ awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
     const std::string& l = session->customer.lang;
     const std::string_view greeting = bot::Greeting(l == "zh-TW" ? "zh" : l);
     ctx.hub.PostBotMessage(session->conversation.id,
-                           l == "zh-TW" ? bot::nlu::ToTraditional(greeting) : std::string(greeting));
+                           l == "zh-TW" ? bot::nlu::ToTraditional(greeting) : std::string(greeting), "bot.greeting");
   }
   auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
                            session->customer.created_at + auth::kCustomerTokenLifetime, 1};

@@ -316,11 +316,15 @@ awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer
     return traditional ? bot::nlu::ToTraditional(said) : std::string(said);
   };
   if (!answer.handoff) {
-    ctx_.hub.PostBotMessage(conversation_id, answer.answer.empty() ? phrase(bot::Rephrase(answer.lang)) : answer.answer);
+    if (answer.answer.empty()) {
+      ctx_.hub.PostBotMessage(conversation_id, phrase(bot::Rephrase(answer.lang)), "bot.rephrase");
+    } else {
+      ctx_.hub.PostBotMessage(conversation_id, answer.answer, "bot.answer");
+    }
     co_return false;
   }
   bot_memory_.erase(conversation_id);
-  ctx_.hub.PostBotMessage(conversation_id, phrase(bot::HandoffNotice(answer.reason, answer.lang)));
+  ctx_.hub.PostBotMessage(conversation_id, phrase(bot::HandoffNotice(answer.reason, answer.lang)), "bot.handoff");
   const domain::Desk desk = domain::ParseDesk(answer.route).value_or(domain::Desk::L1);
   auto r = co_await Handoff(conversation_id, bot_actor, desk, answer.reason, answer.priority, "");
   if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
@@ -351,7 +355,8 @@ awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation
   if (!recorded.ok()) co_return std::move(recorded).error();
   if (!helpful && conv->state == ConversationState::bot) {
     bot_memory_[conversation_id].consecutive_misses++;
-    ctx_.hub.PostBotMessage(conversation_id, std::string(bot::Rephrase(conv->lang.empty() ? "zh" : conv->lang)));
+    ctx_.hub.PostBotMessage(conversation_id, std::string(bot::Rephrase(conv->lang.empty() ? "zh" : conv->lang)),
+                            "bot.feedback_followup");
   }
   co_return Ok();
 }

@@ -90,6 +90,10 @@ struct Message {
   std::string sender_name;
   std::string text;
   Millis created_at = 0;
+  // What the message is: "text" (customers and staff), or for the bot's own messages
+  // "bot.greeting", "bot.answer", "bot.rephrase", "bot.handoff", "bot.safety",
+  // "bot.feedback_followup". Clients decide by this, never by the wording.
+  std::string kind = "text";
 };
 
 struct Event {
@@ -129,6 +133,7 @@ struct NewMessage {
   std::string client_id;  // empty: no idempotency key
   std::string text;
   Millis at = 0;
+  std::string kind = "text";  // see Message::kind
 };
 
 struct AppendedMessage {

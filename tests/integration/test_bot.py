@@ -78,8 +78,9 @@ class BotInTheConversationTest(unittest.TestCase):
     def tearDown(self):
         self.server.close()
 
-    def bot_says(self, ws):
-        return ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["sender"]["type"] == "bot")
+    def bot_says(self, ws, skip_greeting=False):
+        return ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["sender"]["type"] == "bot"
+                             and not (skip_greeting and m["message"]["kind"] == "bot.greeting"))
 
     def test_greets_answers_and_hands_money_at_risk_to_security(self):
         s = self.server
@@ -90,13 +91,16 @@ class BotInTheConversationTest(unittest.TestCase):
         if not greeting:  # the greeting may still be on its way
             greeting = [self.bot_says(ws)["message"]]
         self.assertIn("转人工", greeting[0]["text"])
+        self.assertEqual(greeting[0]["kind"], "bot.greeting")
         ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "q1", "text": "绑卡失败怎么办"})
-        answer = self.bot_says(ws)
+        answer = self.bot_says(ws, skip_greeting=True)
         self.assertIn("预留手机号", answer["message"]["text"])
+        self.assertEqual(answer["message"]["kind"], "bot.answer")
         ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "q2",
                  "text": "我的钱包被盗了，币全没了"})
         notice = self.bot_says(ws)
         self.assertIn("安全", notice["message"]["text"])
+        self.assertEqual(notice["message"]["kind"], "bot.handoff")
         position = ws.recv_until(lambda m: m["type"] == "queue.position")
         self.assertEqual(position["desk"], "security")
         agent = s.login("sec@it.kefu")
@@ -104,6 +108,11 @@ class BotInTheConversationTest(unittest.TestCase):
         queued = next(e for e in events["events"] if e["type"] == "queued")
         self.assertEqual((queued["reason"], queued["desk"]), ("security_risk", "security"))
         self.assertEqual(queued["actor"]["type"], "bot")
+        # History says the same kinds as the live frames; people's messages are plain text.
+        status, history = s.request("GET", f"/api/v1/conversations/{c['conversation_id']}/messages", token=c["token"])
+        self.assertEqual([(m["sender"]["type"], m["kind"]) for m in history["messages"]],
+                         [("bot", "bot.greeting"), ("customer", "text"), ("bot", "bot.answer"),
+                          ("customer", "text"), ("bot", "bot.handoff")])
 
     def test_suggestions_and_did_this_help(self):
         s = self.server
@@ -126,7 +135,10 @@ class BotInTheConversationTest(unittest.TestCase):
         path = f"/api/v1/conversations/{c['conversation_id']}/feedback"
         status, body = s.request("POST", path, {"message_id": answer["message"]["id"], "helpful": False}, token=c["token"])
         self.assertEqual((status, body), (200, {"recorded": True}))
-        self.assertIn("转人工", self.bot_says(ws)["message"]["text"])  # offers to rephrase or reach a person
+        self.assertEqual(answer["message"]["kind"], "bot.answer")
+        followup = self.bot_says(ws)["message"]
+        self.assertIn("转人工", followup["text"])  # offers to rephrase or reach a person
+        self.assertEqual(followup["kind"], "bot.feedback_followup")
         # That "no" counted as a miss: one more miss hands over.
         ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "x", "text": "who won the football world cup"})
         self.assertEqual(ws.recv_until(lambda m: m["type"] == "queue.position")["desk"], "L1")
@@ -142,11 +154,24 @@ class BotInTheConversationTest(unittest.TestCase):
         s = self.server
         c = s.widget_session()
         ws = s.ws(c["token"])
+        kinds = []
         for i, text in enumerate(["who won the football world cup", "recommend a pizza place nearby"]):
             ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": f"m{i}", "text": text})
             ws.recv_until(lambda m: m["type"] == "ack")
+            kinds.append(self.bot_says(ws, skip_greeting=True)["message"]["kind"])
+        self.assertEqual(kinds, ["bot.rephrase", "bot.handoff"])  # the first miss asks to rephrase
         position = ws.recv_until(lambda m: m["type"] == "queue.position")
         self.assertEqual(position["desk"], "L1")
+
+    def test_secrets_get_the_safety_notice(self):
+        s = self.server
+        c = s.widget_session()
+        ws = s.ws(c["token"])
+        phrase = "abandon ability able about above absent absorb abstract absurd abuse access accident"
+        ws.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "s", "text": phrase})
+        ws.recv_until(lambda m: m["type"] == "ack")
+        notice = self.bot_says(ws, skip_greeting=True)["message"]
+        self.assertEqual(notice["kind"], "bot.safety")
 
 
 class NoKnowledgeBaseTest(unittest.TestCase):

@@ -1,5 +1,8 @@
 #include "store/store.hpp"
 
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/migrations.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -98,6 +101,64 @@ TEST_F(SqliteStoreTest, MessagesGetSequenceNumbersAndSurviveReopen) {
   ASSERT_EQ(page->messages.size(), 3u);
   EXPECT_EQ(page->messages[2].text, "消息 3");
   EXPECT_EQ(page->messages[2].sender_name, "访客");
+}
+
+TEST_F(SqliteStoreTest, MessagesKeepTheirKind) {
+  Session s = NewSession();
+  domain::Actor customer{ActorType::customer, s.customer.id};
+  NewMessage bot{s.conversation.id, {ActorType::bot, 0}, "", "您好", 2000};
+  bot.kind = "bot.greeting";
+  auto greeting = Wait<AppendedMessage>([&](Callback<AppendedMessage> done) { store_->AppendMessage(bot, std::move(done)); });
+  ASSERT_TRUE(greeting.ok()) << greeting.error().message;
+  EXPECT_EQ(greeting->message.kind, "bot.greeting");
+  auto own = Send(s.conversation.id, customer, "k", "hello");
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->message.kind, "text");  // the default
+  auto again = Send(s.conversation.id, customer, "k", "hello");
+  ASSERT_TRUE(again.ok() && again->duplicate);
+  EXPECT_EQ(again->message.kind, "text");
+  Reopen();
+  auto page = store_->ListMessages({s.conversation.id, std::nullopt, std::nullopt, 50});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->messages.size(), 2u);
+  EXPECT_EQ(page->messages[0].kind, "bot.greeting");
+  EXPECT_EQ(page->messages[1].kind, "text");
+  auto one = store_->GetMessage(greeting->message.id);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->kind, "bot.greeting");
+}
+
+// A database from before kinds (schema 6): its messages read as plain "text".
+TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
+  store_->Close();
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  {
+    auto db = sqlite::Db::Open((dir_ / "kefu.db").string(), false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+                    .ok());
+    for (const auto& m : sqlite::Migrations()) {
+      if (m.version > 6) break;
+      ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
+      ASSERT_TRUE(db->Exec(("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)").c_str()).ok());
+    }
+    ASSERT_TRUE(db->Exec("INSERT INTO customers(id, name, lang, created_at) VALUES (1, '老客', 'zh', 10)").ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO conversations(id, customer_id, channel, state, last_seq, created_at, updated_at) "
+                         "VALUES (1, 1, 'widget', 'bot', 1, 10, 10)")
+                    .ok());
+    ASSERT_TRUE(db->Exec("INSERT INTO messages(conversation_id, seq, sender_type, sender_id, text, created_at) "
+                         "VALUES (1, 1, 'bot', 0, '您好', 10)")
+                    .ok());
+  }
+  Reopen();
+  EXPECT_GE(store_->SchemaVersion(), 7);
+  auto page = store_->ListMessages({1, std::nullopt, std::nullopt, 50});
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->messages.size(), 1u);
+  EXPECT_EQ(page->messages[0].kind, "text");
 }
 
 TEST_F(SqliteStoreTest, AResentClientIdIsStoredOnce) {

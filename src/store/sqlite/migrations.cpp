@@ -252,6 +252,13 @@ CREATE TABLE canned_replies (
 ALTER TABLE events ADD COLUMN ticket_id INTEGER;
 CREATE INDEX events_by_ticket ON events(ticket_id, id) WHERE ticket_id IS NOT NULL;
 )sql"},
+    {7, "messages carry a kind",
+     R"sql(
+-- What a message is, so that clients need not guess from its wording: "text" for customers and
+-- staff, "bot.greeting", "bot.answer", "bot.rephrase", "bot.handoff", "bot.safety",
+-- "bot.feedback_followup" for the bot. Messages stored before this were all plain "text".
+ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+)sql"},
 };
 
 }  // namespace

@@ -82,7 +82,7 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 
 constexpr const char* kMessageColumns =
     "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.sender_type, m.sender_id, "
-    "COALESCE(s.name, cu.name, ''), m.text, m.created_at FROM messages m "
+    "COALESCE(s.name, cu.name, ''), m.text, m.created_at, m.kind FROM messages m "
     "LEFT JOIN staff s ON m.sender_type = 'staff' AND s.id = m.sender_id "
     "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id ";
 
@@ -97,6 +97,7 @@ Message ReadMessage(const Stmt& s) {
   m.sender_name = s.Text(6);
   m.text = s.Text(7);
   m.created_at = s.Int(8);
+  m.kind = s.Text(9);
   return m;
 }
 
@@ -341,10 +342,11 @@ class SqliteStore final : public Store {
           {
             KEFU_ASSIGN(stmt, db.Prepare(
                                   "INSERT INTO messages(conversation_id, seq, sender_type, "
-                                  "sender_id, client_id, text, created_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                  "sender_id, client_id, text, created_at, kind) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
             stmt.Bind(1, msg.conversation_id).Bind(2, seq).Bind(3, sender_type).Bind(4, msg.sender.id);
             stmt.BindOptional(5, std::string_view(msg.client_id)).Bind(6, msg.text).Bind(7, msg.at);
+            stmt.Bind(8, msg.kind.empty() ? std::string_view("text") : std::string_view(msg.kind));
             KEFU_TRY(stmt.Run());
           }
           m.id = db.LastInsertId();
@@ -354,6 +356,7 @@ class SqliteStore final : public Store {
           m.sender = msg.sender;
           m.text = msg.text;
           m.created_at = msg.at;
+          m.kind = msg.kind.empty() ? "text" : msg.kind;
           std::string data = "{\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(seq) + "}";
           KEFU_TRY(InsertEvent(db, msg.conversation_id, "message", msg.at, msg.sender, data));
           return out;
