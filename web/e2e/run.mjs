@@ -431,6 +431,9 @@ test('clicking a chip sends it as the customer\'s message and the bot answers, a
   expect(text.length > 10, `bot answer too short: "${text}"`);
   expect(!(await p.locator('[data-testid="message-item"][data-sender="bot"]').first().locator('[data-testid="bot-feedback"]').count()),
     'the greeting got feedback buttons');
+  expect((await answer.getAttribute('data-kind')) === 'bot.answer', 'the rated message is not of kind bot.answer');
+  expect((await p.locator('[data-testid="message-item"][data-sender="bot"]').first().getAttribute('data-kind')) === 'bot.greeting',
+    'the first bot message is not of kind bot.greeting');
   botAnswerCount = await p.locator('[data-testid="message-item"][data-sender="bot"]').count();
 });
 
@@ -448,6 +451,8 @@ test('👎 is recorded once, thanked, and the bot offers to rephrase or reach a 
   expect(/转人工|换个说法/.test(offer), `no rephrase / human offer after 👎: "${offer}"`);
   expect(!(await p.locator('[data-testid="message-item"][data-sender="bot"]').last().locator('[data-testid="bot-feedback"]').count()),
     'the offer itself asks for feedback');
+  expect((await p.locator('[data-testid="message-item"][data-sender="bot"]').last().getAttribute('data-kind')) === 'bot.feedback_followup',
+    'the offer after 👎 is not of kind bot.feedback_followup');
 });
 
 test('the agent sees the bot\'s messages labelled as the bot and the feedback in the timeline', async () => {

@@ -1,5 +1,5 @@
 import { reactive } from 'vue';
-import type { Id, Message, Sender } from './types';
+import type { Id, Message, MessageKind, Sender } from './types';
 import { nowIso, uuid } from './util';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -12,6 +12,8 @@ export interface ChatItem {
   client_id: string | null;
   sender: Sender;
   text: string;
+  /** What the message is (see MessageKind); 'text' for our own and client-side lines. */
+  kind: MessageKind;
   created_at: string;
   status: DeliveryStatus;
   /** Error code when status is 'failed' (or the last transient error while pending). */
@@ -84,6 +86,7 @@ export class Thread {
         local.seq = m.seq;
         local.created_at = m.created_at;
         local.sender = m.sender;
+        local.kind = m.kind ?? 'text';
         local.status = 'sent';
         delete local.error;
         this.outboxChanged();
@@ -97,6 +100,7 @@ export class Thread {
       client_id: m.client_id,
       sender: m.sender,
       text: m.text,
+      kind: m.kind ?? 'text',
       created_at: m.created_at,
       status: 'sent',
     });
@@ -115,6 +119,7 @@ export class Thread {
       client_id: e.client_id,
       sender,
       text: e.text,
+      kind: 'text',
       created_at: e.created_at,
       status: 'pending',
     });
@@ -137,6 +142,7 @@ export class Thread {
       client_id: null,
       sender: { type: 'system', id: null, name: null },
       text: '',
+      kind: 'text',
       created_at: nowIso(),
       status: 'sent',
       note: params ? { key, params } : { key },

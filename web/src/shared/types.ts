@@ -59,6 +59,16 @@ export interface Sender {
   name: string | null;
 }
 
+/** What a message is: customers and staff write 'text'; the bot's own messages say their purpose. */
+export type MessageKind =
+  | 'text'
+  | 'bot.greeting'
+  | 'bot.answer'
+  | 'bot.rephrase'
+  | 'bot.handoff'
+  | 'bot.safety'
+  | 'bot.feedback_followup';
+
 export interface Message {
   id: Id;
   conversation_id: Id;
@@ -66,6 +76,8 @@ export interface Message {
   client_id: string | null;
   sender: Sender;
   text: string;
+  /** Older servers send none: read it as 'text'. */
+  kind?: MessageKind;
   created_at: string;
 }
 
