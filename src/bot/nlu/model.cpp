@@ -235,10 +235,17 @@ Result<Model> Model::Train(const std::vector<store::KbEntry>& entries,
   std::vector<Features> features;
   std::vector<uint32_t> labels;
   std::vector<bool> is_question;
-  for (size_t c = 0; c < entries.size(); ++c) {
-    const auto& e = entries[c];
+  // Train in id order: the seeded hold-out that picks the out-of-scope threshold then depends on
+  // the knowledge base, not on the order a file or the store happened to list it.
+  std::vector<const store::KbEntry*> ordered;
+  ordered.reserve(entries.size());
+  for (const auto& e : entries) ordered.push_back(&e);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const store::KbEntry* a, const store::KbEntry* b) { return a->id < b->id; });
+  for (size_t c = 0; c < ordered.size(); ++c) {
+    const auto& e = *ordered[c];
     if (e.id.empty())
-      return MakeError(Code::invalid, "entry " + std::to_string(c + 1) + " has no id");
+      return MakeError(Code::invalid, "an entry has no id (question: '" + e.question.substr(0, 40) + "')");
     if (e.question.empty()) return MakeError(Code::invalid, "entry '" + e.id + "' has no question");
     if (!seen_ids.insert(e.id).second)
       return MakeError(Code::invalid, "duplicate id '" + e.id + "'");
