@@ -130,6 +130,9 @@ boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
 boost::asio::awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx);
 // The `limit` query parameter: `def` when absent, Code::invalid outside 1..max.
 Result<int> LimitParam(const Request& req, int def, int max);
+// A whole decimal integer (no sign tricks, no trailing bytes), or nullopt.
+std::optional<std::int64_t> ParseInt(std::string_view s);
+inline Error Invalid(std::string message) { return MakeError(Code::invalid, std::move(message)); }
 
 // Who is calling: from the bearer token, checked against the store for staff (disabled
 // accounts and revoked token versions are refused).

@@ -31,7 +31,6 @@ constexpr size_t kMaxVariants = 5000;
 constexpr size_t kMaxAnswerChars = 10000;
 constexpr size_t kMaxQueryChars = 500;
 
-Error Invalid(std::string message) { return MakeError(Code::invalid, std::move(message)); }
 
 // Who may do what: everyone with a KB role reads; kb_editor and admin write.
 enum class KbAccess { read, write };

@@ -22,16 +22,16 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using domain::Id;
 
-namespace {
-
-constexpr std::size_t kMaxNameChars = 64;
-
 std::optional<std::int64_t> ParseInt(std::string_view s) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return v;
 }
+
+namespace {
+
+constexpr std::size_t kMaxNameChars = 64;
 
 Result<Id> PathId(const Request& req, size_t index = 0) {
   if (index >= req.params.size()) return MakeError(Code::not_found, "not found");

@@ -31,14 +31,6 @@ constexpr size_t kMaxTagChars = 40;
 constexpr size_t kMaxTitleChars = 100;
 constexpr size_t kMaxCannedChars = 4000;
 
-Error Invalid(std::string message) { return MakeError(Code::invalid, std::move(message)); }
-
-std::optional<std::int64_t> ParseInt(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 Result<Id> PathId(const Request& req, std::string_view what) {
   auto v = req.params.empty() ? std::nullopt : ParseInt(req.params[0]);
