@@ -81,7 +81,8 @@ Commands:
   serve        Run the HTTP/WebSocket server (see: kefu serve --help)
   staff add    Create a staff account:
                  kefu staff add --db PATH --email E --role ROLE [--desk DESK] [--name N]
-                                [--max-chats N] [--password-stdin]
+                                [--max-chats N] [--languages zh,en] [--skills kyc,withdrawal]
+                                [--password-stdin]
                Roles: admin, supervisor, agent, auditor, kb_editor.
                Desks: L1, L2, L3, security, complaints. Without --password-stdin a password is
                generated and printed once.
@@ -221,6 +222,32 @@ int StaffAdd(int argc, char** argv) {
   s.desk = desk;
   s.max_chats = max_chats;
   s.password_hash = *hash;
+  // --languages zh,en and --skills kyc,withdrawal steer automatic assignment (routing prefers a
+  // matching skill, then a language the customer writes in).
+  auto split = [](const std::string& v) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      std::string item(Trim(std::string_view(v).substr(start, comma - start)));
+      if (!item.empty()) out.push_back(item);
+      start = comma + 1;
+    }
+    return out;
+  };
+  if (auto v = args->Get("languages")) {
+    s.languages = split(*v);
+    for (const auto& l : s.languages)
+      if (l != "zh" && l != "en" && l != "es")
+        return Fail(MakeError(Code::invalid, "--languages takes zh, en and es (comma separated)"));
+  }
+  if (auto v = args->Get("skills")) {
+    s.skills = split(*v);
+    for (const auto& k : s.skills)
+      if (k.size() > 40 || k.find_first_of(" \t") != std::string::npos)
+        return Fail(MakeError(Code::invalid, "--skills takes knowledge-base categories, comma separated"));
+  }
   s.at = Clock::System().Now();
   auto created = store::Wait<store::Staff>([&](store::Callback<store::Staff> done) {
     opened->store->AddStaff(std::move(s), std::move(done));

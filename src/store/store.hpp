@@ -113,6 +113,8 @@ struct NewStaff {
   int max_chats = 5;
   std::string password_hash;
   Millis at = 0;
+  std::vector<std::string> languages;  // zh, en, es; empty: any
+  std::vector<std::string> skills;     // knowledge-base categories; empty: generalist
 };
 
 struct NewSession {

@@ -124,6 +124,27 @@ class WorkflowTest(unittest.TestCase):
         again = s.ws(c["token"])
         self.assertEqual(again.recv_until(lambda m: m["type"] == "queue.position")["position"], 1)
 
+    def test_staff_add_takes_languages_and_skills(self):
+        s = self.server
+        s.stop()
+        for email, extra in [("es@it.kefu", ["--languages", "es"]), ("kyc@it.kefu", ["--skills", "kyc"])]:
+            r = s.cli("staff", "add", "--db", s.db, "--email", email, "--role", "agent", "--desk", "L3",
+                      *extra, "--password-stdin", stdin="correct-horse-1\n")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        bad = s.cli("staff", "add", "--db", s.db, "--email", "x@it.kefu", "--role", "agent", "--languages", "fr",
+                    "--password-stdin", stdin="correct-horse-1\n")
+        self.assertEqual(bad.returncode, 2)
+        s.start()
+        es, kyc = s.login("es@it.kefu"), s.login("kyc@it.kefu")
+        self.status(es, "online")
+        self.status(kyc, "online")
+        # Both are routable after a restart with their languages and skills loaded (the preference
+        # order itself is unit-tested in tests/routing/router_test.cpp).
+        c = s.widget_session()
+        s.request("POST", f"/api/v1/conversations/{c['conversation_id']}/handoff", {"desk": "L3"}, token=c["token"])
+        code, conv = s.request("GET", f"/api/v1/conversations/{c['conversation_id']}", token=kyc)
+        self.assertIn(conv["assigned_agent"]["name"], ("es", "kyc"))
+
     def test_queues_survive_a_restart(self):
         s = self.server
         c = s.widget_session()

@@ -240,7 +240,14 @@ class SqliteStore final : public Store {
         [staff = std::move(staff)](Db& db) -> Result<Staff> {
           KEFU_ASSIGN(stmt, db.Prepare(
                                 "INSERT INTO staff(email, name, role, desk, max_chats, "
-                                "password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                "password_hash, created_at, languages, skills) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+          auto join = [](const std::vector<std::string>& list) {
+            std::string out;
+            for (const auto& item : list) out += (out.empty() ? "" : ",") + item;
+            return out;
+          };
+          const std::string languages = join(staff.languages), skills = join(staff.skills);
           std::string email = AsciiLower(staff.email);
           stmt.Bind(1, email).Bind(2, staff.name).Bind(3, domain::RoleName(staff.role));
           if (staff.desk) {
@@ -249,6 +256,7 @@ class SqliteStore final : public Store {
             stmt.BindNull(4);
           }
           stmt.Bind(5, staff.max_chats).Bind(6, staff.password_hash).Bind(7, staff.at);
+          stmt.Bind(8, languages).Bind(9, skills);
           auto st = stmt.Run();
           if (!st.ok()) {
             if (st.error().code == Code::conflict)
@@ -264,6 +272,8 @@ class SqliteStore final : public Store {
           out.max_chats = staff.max_chats;
           out.password_hash = staff.password_hash;
           out.created_at = staff.at;
+          out.languages = staff.languages;
+          out.skills = staff.skills;
           std::string data = "{\"staff_id\":" + std::to_string(out.id) + ",\"role\":\"" +
                              std::string(domain::RoleName(out.role)) + "\"}";
           KEFU_TRY(InsertEvent(db, 0, "staff.created", staff.at, std::nullopt, data));
