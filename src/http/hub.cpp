@@ -280,6 +280,15 @@ Result<Hub::Guarded> Hub::GuardText(const Subject& sender, std::string_view text
   return out;
 }
 
+void Hub::Delivered(const Subject& sender, const store::Message& message, const std::vector<std::string>& warnings,
+                    const WsConnection* except) {
+  metrics_.messages_persisted++;
+  Publish(message, except);
+  if (sender.is_staff()) return;
+  if (!warnings.empty()) SendSafetyNotice(message.conversation_id, message.text);
+  AfterCustomerMessage(sender, message);
+}
+
 void Hub::SendSafetyNotice(Id conversation_id, std::string_view sample) {
   PostBotMessage(conversation_id,
                  std::string(bot::SafetyMessage(bot::nlu::LangCode(bot::nlu::DetectLanguage(sample)))),
@@ -341,10 +350,7 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
           metrics_.messages_duplicate++;
           return;
         }
-        metrics_.messages_persisted++;
-        Publish(m, conn.get());
-        if (!warnings.empty() && !subject.is_staff()) SendSafetyNotice(m.conversation_id, m.text);
-        if (!subject.is_staff()) AfterCustomerMessage(subject, m);
+        Delivered(subject, m, warnings, conn.get());
         // Nobody has it yet: let every console refresh its waiting list.
         if (waiting && !subject.is_staff()) {
           asio::post(pool_, [this, alive, id = m.conversation_id] {

@@ -78,6 +78,12 @@ class Hub final : public WsListener {
   // "bot.feedback_followup"; see store::Message::kind): clients go by it, not by the wording.
   void PostBotMessage(domain::Id conversation_id, std::string text, std::string kind);
 
+  // A new message was committed (not a resent one): count it, fan it out to everyone but
+  // `except`, and for a customer's message post the safety notice when secrets were redacted and
+  // let the bot or the workflow react. Shared by the WebSocket and REST paths.
+  void Delivered(const Subject& sender, const store::Message& message, const std::vector<std::string>& warnings,
+                 const WsConnection* except);
+
   // After a customer's stored message (over WebSocket or REST) in a conversation the bot holds:
   // hands it over when they ask for a human.
   void AfterCustomerMessage(const Subject& subject, const store::Message& message);

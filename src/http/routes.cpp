@@ -271,11 +271,8 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
   if (!stored.ok()) co_return Response::Fail(stored.error());
   stored->message.sender_name = who->name;
   if (!stored->duplicate) {
-    ctx.metrics.messages_persisted++;
     ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
-    ctx.hub.Publish(stored->message, nullptr);
-    if (!guarded->warnings.empty() && !who->is_staff()) ctx.hub.SendSafetyNotice(*id, stored->message.text);
-    if (!who->is_staff()) ctx.hub.AfterCustomerMessage(*who, stored->message);
+    ctx.hub.Delivered(*who, stored->message, guarded->warnings, nullptr);
   }
   std::string out;
   json::AppendMessage(out, stored->message);
