@@ -172,6 +172,16 @@ void AppendKbVersion(std::string& out, const store::KbArticleVersion& v, std::in
   out += ",\"created_at\":\"" + FormatRfc3339(v.entry.updated_at) + "\"}";
 }
 
+void AppendNextCursorAndClose(std::string& out, std::string_view cursor) {
+  out += ",\"next_cursor\":";
+  if (cursor.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, cursor);
+  }
+  out += '}';
+}
+
 std::string Error(Code code, std::string_view message) {
   std::string out = "{\"error\":{\"code\":\"";
   out += CodeName(code);

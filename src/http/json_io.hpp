@@ -38,6 +38,9 @@ void AppendArray(std::string& out, const Items& items, AppendOne append_one) {
 
 std::string Error(Code code, std::string_view message);
 
+// Closes a keyset page: appends `,"next_cursor":"…"` (null when `cursor` is empty) and `}`.
+void AppendNextCursorAndClose(std::string& out, std::string_view cursor);
+
 // Parses a request body that must be a JSON object (an empty body counts as {} when
 // `empty_ok`). Code::invalid with a message saying what is wrong.
 Result<boost::json::object> ParseObject(std::string_view body, bool empty_ok = false);

@@ -166,13 +166,7 @@ awaitable<Response> ListKbArticles(Request& req, Context& ctx) {
   std::string out = "{\"articles\":";
   json::AppendArray(out, page->articles,
                     [](std::string& o, const store::KbArticle& a) { json::AppendKbArticle(o, a, false); });
-  out += ",\"next_cursor\":";
-  if (page->next_cursor.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, page->next_cursor);
-  }
-  out += '}';
+  json::AppendNextCursorAndClose(out, page->next_cursor);
   co_return Response::Json(200, std::move(out));
 }
 

@@ -182,13 +182,7 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
   if (!page.ok()) co_return Response::Fail(page.error());
   std::string out = "{\"conversations\":";
   json::AppendArray(out, page->conversations, json::AppendConversation);
-  out += ",\"next_cursor\":";
-  if (page->next_cursor.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, page->next_cursor);
-  }
-  out += '}';
+  json::AppendNextCursorAndClose(out, page->next_cursor);
   co_return Response::Json(200, std::move(out));
 }
 

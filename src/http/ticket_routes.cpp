@@ -458,13 +458,7 @@ awaitable<Response> ListTickets(Request& req, Context& ctx) {
   const bool staff = who->is_staff();
   std::string out = "{\"tickets\":";
   json::AppendArray(out, page->tickets, [staff](std::string& o, const store::Ticket& t) { AppendTicket(o, t, staff); });
-  out += ",\"next_cursor\":";
-  if (page->next_cursor.empty()) {
-    out += "null";
-  } else {
-    AppendJsonString(out, page->next_cursor);
-  }
-  out += '}';
+  json::AppendNextCursorAndClose(out, page->next_cursor);
   co_return Response::Json(200, std::move(out));
 }
 
