@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -52,6 +53,19 @@ class Stmt {
   Db* db_;
   sqlite3_stmt* stmt_;
 };
+
+// Reads the rows of a keyset page: the query asks for `limit + 1` rows, the first `limit` are
+// appended to `out` with `read(stmt)`, and the answer says whether the extra row existed (more
+// pages follow).
+template <typename T, typename Read>
+Result<bool> ReadPage(Stmt& stmt, int limit, std::vector<T>& out, Read read) {
+  for (;;) {
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return false;
+    if (static_cast<int>(out.size()) == limit) return true;
+    out.push_back(read(stmt));
+  }
+}
 
 class Db {
  public:

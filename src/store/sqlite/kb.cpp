@@ -295,15 +295,8 @@ Result<KbArticlePage> ReadKbArticlePage(Db& db, const KbArticleQuery& q) {
   if (!q.lang.empty()) stmt.Bind(2, q.lang);
   if (!q.category.empty()) stmt.Bind(3, q.category);
   KbArticlePage page;
-  for (;;) {
-    KEFU_ASSIGN(row, stmt.Step());
-    if (!row) break;
-    if (static_cast<int>(page.articles.size()) == limit) {
-      page.next_cursor = page.articles.back().entry.id;
-      break;
-    }
-    page.articles.push_back(ReadArticleRow(stmt));
-  }
+  KEFU_ASSIGN(more, ReadPage(stmt, limit, page.articles, ReadArticleRow));
+  if (more) page.next_cursor = page.articles.back().entry.id;
   return page;
 }
 

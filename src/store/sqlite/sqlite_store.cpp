@@ -123,19 +123,6 @@ Staff ReadStaff(const Stmt& s) {
   return st;
 }
 
-// Reads up to `limit` messages; the query asked for limit + 1 so that one more row means more.
-Status ReadMessagePage(Stmt& stmt, int limit, MessagePage& page) {
-  for (;;) {
-    KEFU_ASSIGN(row, stmt.Step());
-    if (!row) return Ok();
-    if (static_cast<int>(page.messages.size()) == limit) {
-      page.has_more = true;
-      return Ok();
-    }
-    page.messages.push_back(ReadMessage(stmt));
-  }
-}
-
 Result<Conversation> LoadConversation(Db& db, Id id) {
   static const std::string sql = std::string(kConversationColumns) + "WHERE c.id = ?1";
   KEFU_ASSIGN(stmt, db.Prepare(sql));
@@ -757,15 +744,10 @@ class SqliteStore final : public Store {
     for (size_t i = 0; i < q.states.size(); ++i)
       stmt.Bind(static_cast<int>(10 + i), domain::StateName(q.states[i]));
     ConversationPage page;
-    for (;;) {
-      KEFU_ASSIGN(row, stmt.Step());
-      if (!row) break;
-      if (static_cast<int>(page.conversations.size()) == limit) {
-        const Conversation& last = page.conversations.back();
-        page.next_cursor = std::to_string(last.updated_at) + "." + std::to_string(last.id);
-        break;
-      }
-      page.conversations.push_back(ReadConversation(stmt));
+    KEFU_ASSIGN(more, ReadPage(stmt, limit, page.conversations, ReadConversation));
+    if (more) {
+      const Conversation& last = page.conversations.back();
+      page.next_cursor = std::to_string(last.updated_at) + "." + std::to_string(last.id);
     }
     return page;
   }
@@ -779,14 +761,16 @@ class SqliteStore final : public Store {
                                      "WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3";
       KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
       stmt.Bind(1, q.conversation_id).Bind(2, *q.after_seq).Bind(3, limit + 1);
-      KEFU_TRY(ReadMessagePage(stmt, limit, page));
+      KEFU_ASSIGN(more, ReadPage(stmt, limit, page.messages, ReadMessage));
+      page.has_more = more;
       return page;
     }
     static const std::string sql = std::string(kMessageColumns) +
                                    "WHERE m.conversation_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3";
     KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
     stmt.Bind(1, q.conversation_id).Bind(2, q.before_seq.value_or(INT64_MAX)).Bind(3, limit + 1);
-    KEFU_TRY(ReadMessagePage(stmt, limit, page));
+    KEFU_ASSIGN(more, ReadPage(stmt, limit, page.messages, ReadMessage));
+    page.has_more = more;
     std::reverse(page.messages.begin(), page.messages.end());
     return page;
   }

@@ -466,15 +466,10 @@ class SqliteTicketStore final : public TicketStore {
       if (q.customer_id) stmt.Bind(9, q.customer_id);
       if (!q.tag.empty()) stmt.Bind(10, q.tag);
       TicketPage page;
-      for (;;) {
-        KEFU_ASSIGN(row, stmt.Step());
-        if (!row) break;
-        if (static_cast<int>(page.tickets.size()) == limit) {
-          const Ticket& last = page.tickets.back();
-          page.next_cursor = std::to_string(last.updated_at) + "." + std::to_string(last.id);
-          break;
-        }
-        page.tickets.push_back(ReadTicketRow(stmt));
+      KEFU_ASSIGN(more, ReadPage(stmt, limit, page.tickets, ReadTicketRow));
+      if (more) {
+        const Ticket& last = page.tickets.back();
+        page.next_cursor = std::to_string(last.updated_at) + "." + std::to_string(last.id);
       }
       return page;
     });
