@@ -56,10 +56,14 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 }  // namespace
 
-const Clock& Clock::System() {
-  static const SystemClock clock;
-  return clock;
-}
+namespace {
+const SystemClock kSystemClock;
+std::atomic<const Clock*> g_clock{&kSystemClock};
+}  // namespace
+
+const Clock& Clock::System() { return *g_clock.load(std::memory_order_acquire); }
+
+void Clock::Install(const Clock& clock) { g_clock.store(&clock, std::memory_order_release); }
 
 std::string FormatRfc3339(Millis t) {
   std::int64_t days = t / 86400000;

@@ -2,6 +2,7 @@
 // wire). Conversion to a user's zone happens only at the edge that shows it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,8 +17,23 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual Millis Now() const = 0;
-  // The process-wide wall clock.
+  // The process-wide clock: the wall clock, unless a test clock was installed at start.
   static const Clock& System();
+  // Makes System() answer from `clock` from now on (the server's --test-clock). Call once at
+  // start, before other threads read the time; `clock` must outlive the process's use of it.
+  static void Install(const Clock& clock);
+};
+
+// A clock that stands still until told to move; thread-safe. The server's test clock: tests
+// move time forward over HTTP instead of sleeping (every timer then fires as if time had passed).
+class SettableClock final : public Clock {
+ public:
+  explicit SettableClock(Millis start) : now_(start) {}
+  Millis Now() const override { return now_.load(std::memory_order_acquire); }
+  void Set(Millis to) { now_.store(to, std::memory_order_release); }
+
+ private:
+  std::atomic<Millis> now_;
 };
 
 // A clock that only moves when told to. Not thread-safe.

@@ -99,6 +99,7 @@ struct Message {
 struct Event {
   Id id = 0;
   Id conversation_id = 0;
+  Id ticket_id = 0;  // the ticket it is about, if any
   std::string type;  // "created", "message", "queued", "assigned", "transferred", ...
   Millis at = 0;
   std::optional<domain::Actor> actor;
@@ -143,6 +144,28 @@ struct AppendedMessage {
   bool duplicate = false;  // the client_id was seen before: this is the stored message
 };
 
+// A durable timer (SLA checkpoints, reminders, follow-ups, auto-close, queue time-outs): it
+// survives restarts and fires exactly once — firing marks it in the same transaction as its
+// effect (Store::FireTimer). At most one timer per (kind, ref_id) is pending at a time.
+struct Timer {
+  Id id = 0;
+  std::string kind;   // "csat.reminder", "conversation.idle", "sla", "followup", ...
+  Id ref_id = 0;      // what it is about: a conversation, ticket or task id, by kind
+  Millis due_at = 0;
+  std::string data_json = "{}";
+  Millis created_at = 0;
+};
+
+struct NewTimer {
+  std::string kind;
+  Id ref_id = 0;
+  Millis due_at = 0;
+  std::string data_json = "{}";
+  // A pending timer of the same kind and ref: true moves it to this one's due time and data;
+  // false keeps it and schedules nothing.
+  bool replace = true;
+};
+
 struct TransitionRequest {
   Id conversation_id = 0;
   domain::ConversationAction action = domain::ConversationAction::accept;
@@ -155,6 +178,7 @@ struct TransitionRequest {
   std::string summary;               // close: the closing summary (小结)
   std::optional<int> priority;       // handoff, transfer_to_desk: set the priority
   std::string category;              // handoff: what it is about
+  std::vector<NewTimer> timers;      // scheduled in the same transaction (e.g. a CSAT reminder)
 };
 
 struct Csat {
@@ -169,6 +193,23 @@ struct Csat {
 struct TransitionResult {
   Conversation conversation;  // after the change
   Event event;
+};
+
+// What firing a timer does, written in one transaction with marking it fired: the effect
+// happens once, or (if the timer already fired or was cancelled) not at all (Code::conflict).
+// Each part is optional; parts apply in this order: messages, transition, events, next.
+struct TimerFiring {
+  Id timer_id = 0;
+  Millis at = 0;
+  std::vector<NewMessage> messages;             // appended like AppendMessage (no client_id)
+  std::optional<TransitionRequest> transition;  // its failure (e.g. conflict) fails the firing
+  std::vector<Event> events;                    // appended as given (conversation_id may be 0)
+  std::vector<NewTimer> next;                   // scheduled (re-arming, the next step)
+};
+
+struct FiredTimer {
+  std::vector<Message> messages;                // as stored, in order
+  std::optional<TransitionResult> transition;
 };
 
 struct ConversationQuery {
@@ -323,6 +364,15 @@ class Store {
   // Appends an event that goes with no state change (e.g. "bot.feedback"); returns its id.
   virtual void RecordEvent(Event event, Callback<Id> done) = 0;
 
+  // ---- durable timers ----
+  // Schedules (or with `replace`, moves) a timer; answers the pending timer of its kind and ref.
+  virtual void ScheduleTimer(NewTimer timer, Callback<Timer> done) = 0;
+  // Cancels the pending timer of a kind and ref; answers how many were cancelled (0 or 1).
+  virtual void CancelTimer(std::string kind, Id ref_id, Callback<int> done) = 0;
+  // Fires a pending timer with its effect (see TimerFiring); Code::conflict when it is no longer
+  // pending (already fired or cancelled), and then nothing is written.
+  virtual void FireTimer(TimerFiring firing, Callback<FiredTimer> done) = 0;
+
   // Replaces the bot's trained model (an opaque blob) together with the knowledge-base version it
   // was trained on.
   virtual void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) = 0;
@@ -352,6 +402,13 @@ class Store {
   // Code::not_found for an unknown id.
   virtual Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version,
                                                       int limit) = 0;
+
+  // Pending timers due at or before `now`, earliest first, at most `limit`.
+  virtual Result<std::vector<Timer>> DueTimers(Millis now, int limit) = 0;
+  // The earliest due time of any pending timer; nullopt when none is pending.
+  virtual Result<std::optional<Millis>> NextTimerDue() = 0;
+  // The pending timer of a kind and ref; Code::not_found when none.
+  virtual Result<Timer> PendingTimer(std::string_view kind, Id ref_id) = 0;
 
   virtual Result<Staff> GetStaff(Id id) = 0;
   virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;

@@ -259,6 +259,24 @@ CREATE INDEX events_by_ticket ON events(ticket_id, id) WHERE ticket_id IS NOT NU
 -- "bot.feedback_followup" for the bot. Messages stored before this were all plain "text".
 ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
 )sql"},
+    {8, "durable timers",
+     R"sql(
+-- Every promise with a time on it (SLA checkpoints, reminders, follow-ups, auto-close, queue
+-- time-outs) is a row here, so that it survives a restart. Firing sets state = 'fired' in the
+-- same transaction as the timer's effect: each fires exactly once.
+CREATE TABLE timers (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  ref_id      INTEGER NOT NULL,
+  due_at      INTEGER NOT NULL,
+  data        TEXT NOT NULL DEFAULT '{}',
+  state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','fired','cancelled')),
+  created_at  INTEGER NOT NULL,
+  done_at     INTEGER
+);
+CREATE INDEX timers_due ON timers(due_at, id) WHERE state = 'pending';
+CREATE UNIQUE INDEX timers_one_pending ON timers(kind, ref_id) WHERE state = 'pending';
+)sql"},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/tickets.hpp"
+#include "store/sqlite/timers.hpp"
 
 namespace kefu::store::sqlite {
 namespace {
@@ -146,6 +147,163 @@ Result<Id> InsertEvent(Db& db, Id conversation_id, std::string_view type, Millis
   stmt.Bind(6, data);
   KEFU_TRY(stmt.Run());
   return db.LastInsertId();
+}
+
+// Appends a message and its event (AppendMessage; also a timer's effect).
+Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
+  const std::string_view sender_type = domain::ActorTypeName(msg.sender.type);
+  if (!msg.client_id.empty()) {
+    static const std::string sql =
+        std::string(kMessageColumns) +
+        "WHERE m.conversation_id = ?1 AND m.sender_type = ?2 AND m.sender_id = ?3 "
+        "AND m.client_id = ?4";
+    KEFU_ASSIGN(stmt, db.Prepare(sql));
+    stmt.Bind(1, msg.conversation_id).Bind(2, sender_type).Bind(3, msg.sender.id).Bind(4, msg.client_id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (row) return AppendedMessage{ReadMessage(stmt), true};
+  }
+  std::int64_t seq;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare(
+                          "UPDATE conversations SET last_seq = last_seq + 1, "
+                          "last_message_at = ?2, last_message_preview = ?3, updated_at = ?2 "
+                          "WHERE id = ?1 RETURNING last_seq"));
+    std::string_view preview = TruncateCodePoints(msg.text, kPreviewChars);
+    stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(3, preview);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row)
+      return MakeError(Code::not_found,
+                       "conversation " + std::to_string(msg.conversation_id) + " not found");
+    seq = stmt.Int(0);
+  }
+  AppendedMessage out;
+  Message& m = out.message;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare(
+                          "INSERT INTO messages(conversation_id, seq, sender_type, "
+                          "sender_id, client_id, text, created_at, kind) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    stmt.Bind(1, msg.conversation_id).Bind(2, seq).Bind(3, sender_type).Bind(4, msg.sender.id);
+    stmt.BindOptional(5, std::string_view(msg.client_id)).Bind(6, msg.text).Bind(7, msg.at);
+    stmt.Bind(8, msg.kind.empty() ? std::string_view("text") : std::string_view(msg.kind));
+    KEFU_TRY(stmt.Run());
+  }
+  m.id = db.LastInsertId();
+  m.conversation_id = msg.conversation_id;
+  m.seq = seq;
+  m.client_id = msg.client_id;
+  m.sender = msg.sender;
+  m.text = msg.text;
+  m.created_at = msg.at;
+  m.kind = msg.kind.empty() ? "text" : msg.kind;
+  std::string data = "{\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(seq) + "}";
+  KEFU_TRY(InsertEvent(db, msg.conversation_id, "message", msg.at, msg.sender, data));
+  return out;
+}
+
+// Applies a conversation transition with its event and timers (ApplyTransition; also a
+// timer's effect).
+Result<TransitionResult> TransitionTx(Db& db, const TransitionRequest& req) {
+  KEFU_ASSIGN(before, LoadConversation(db, req.conversation_id));
+  KEFU_ASSIGN(after_state, domain::Transition(before.state, req.action));
+  Id assignee = before.assigned_staff_id;
+  std::optional<domain::Desk> desk = before.desk;
+  std::string data = "{\"from\":\"" + std::string(domain::StateName(before.state)) +
+                     "\",\"to\":\"" + std::string(domain::StateName(after_state)) + "\"";
+  switch (req.action) {
+    case ConversationAction::accept:
+    case ConversationAction::assign:
+    case ConversationAction::transfer_to_agent:
+      if (req.assign_to == 0) return MakeError(Code::invalid, "no agent to assign to");
+      if (req.action == ConversationAction::transfer_to_agent && req.assign_to == before.assigned_staff_id)
+        return MakeError(Code::conflict, "the conversation is already with that agent");
+      assignee = req.assign_to;
+      data += ",\"agent_id\":" + std::to_string(assignee);
+      if (before.assigned_staff_id)
+        data += ",\"from_agent_id\":" + std::to_string(before.assigned_staff_id);
+      break;
+    case ConversationAction::handoff:
+    case ConversationAction::transfer_to_desk:
+      assignee = 0;
+      if (req.desk) desk = req.desk;
+      if (!desk) desk = domain::Desk::L1;
+      data += ",\"desk\":\"" + std::string(domain::DeskName(*desk)) + "\"";
+      if (before.assigned_staff_id)
+        data += ",\"from_agent_id\":" + std::to_string(before.assigned_staff_id);
+      break;
+    default:
+      break;
+  }
+  for (auto [key, value] : {std::pair{"reason", &req.reason}, {"note", &req.note}, {"summary", &req.summary},
+                            {"category", &req.category}}) {
+    if (value->empty()) continue;
+    data += ",\"";
+    data += key;
+    data += "\":";
+    AppendJsonString(data, *value);
+  }
+  if (req.priority) data += ",\"priority\":" + std::to_string(*req.priority);
+  data += '}';
+  if (assignee && assignee != before.assigned_staff_id) {
+    KEFU_ASSIGN(check, db.Prepare("SELECT 1 FROM staff WHERE id = ?1 AND disabled = 0"));
+    check.Bind(1, assignee);
+    KEFU_ASSIGN(exists, check.Step());
+    if (!exists) return MakeError(Code::not_found, "staff " + std::to_string(assignee) + " not found");
+  }
+  {
+    const bool queued = after_state == ConversationState::queued;
+    const bool newly_assigned = assignee && assignee != before.assigned_staff_id;
+    KEFU_ASSIGN(stmt, db.Prepare(
+                          "UPDATE conversations SET state = ?2, desk = ?3, "
+                          "assigned_staff_id = ?4, updated_at = ?5, "
+                          "queued_at = CASE WHEN ?6 THEN ?5 ELSE queued_at END, "
+                          "assigned_at = CASE WHEN ?7 THEN ?5 WHEN ?4 IS NULL THEN NULL ELSE assigned_at END, "
+                          "priority = COALESCE(?8, priority), category = COALESCE(?9, category), "
+                          "summary = COALESCE(?10, summary) WHERE id = ?1"));
+    stmt.Bind(1, req.conversation_id).Bind(2, domain::StateName(after_state));
+    if (desk) {
+      stmt.Bind(3, domain::DeskName(*desk));
+    } else {
+      stmt.BindNull(3);
+    }
+    stmt.BindOptional(4, assignee).Bind(5, req.at).Bind(6, queued ? 1 : 0).Bind(7, newly_assigned ? 1 : 0);
+    if (req.priority) {
+      stmt.Bind(8, *req.priority);
+    } else {
+      stmt.BindNull(8);
+    }
+    stmt.BindOptional(9, std::string_view(req.category)).BindOptional(10, std::string_view(req.summary));
+    KEFU_TRY(stmt.Run());
+  }
+  TransitionResult out;
+  out.event.type = std::string(domain::EventType(req.action));
+  KEFU_ASSIGN(event_id, InsertEvent(db, req.conversation_id, out.event.type, req.at, req.actor, data));
+  out.event.id = event_id;
+  out.event.conversation_id = req.conversation_id;
+  out.event.at = req.at;
+  out.event.actor = req.actor;
+  out.event.data_json = std::move(data);
+  for (const NewTimer& timer : req.timers) KEFU_TRY(ScheduleTimerTx(db, timer, req.at));
+  KEFU_ASSIGN(after, LoadConversation(db, req.conversation_id));
+  out.conversation = std::move(after);
+  return out;
+}
+
+// Fires a timer: claims it, then applies its effect, all in the caller's transaction.
+Result<FiredTimer> FireTimerTx(Db& db, const TimerFiring& f) {
+  KEFU_TRY(ClaimTimerTx(db, f.timer_id, f.at));
+  FiredTimer out;
+  for (const NewMessage& m : f.messages) {
+    KEFU_ASSIGN(appended, AppendMessageTx(db, m));
+    out.messages.push_back(std::move(appended.message));
+  }
+  if (f.transition) {
+    KEFU_ASSIGN(result, TransitionTx(db, *f.transition));
+    out.transition = std::move(result);
+  }
+  for (const Event& e : f.events) KEFU_TRY(InsertEventTx(db, e));
+  for (const NewTimer& t : f.next) KEFU_TRY(ScheduleTimerTx(db, t, f.at));
+  return out;
 }
 
 // ---------- pool of read connections ----------
@@ -307,147 +465,12 @@ class SqliteStore final : public Store {
   void AppendMessage(NewMessage msg, Callback<AppendedMessage> done) override {
     // Atomic: the only expected failure (unknown conversation) happens before any write; the
     // duplicate check only reads.
-    Submit<AppendedMessage>(
-        [msg = std::move(msg)](Db& db) -> Result<AppendedMessage> {
-          const std::string_view sender_type = domain::ActorTypeName(msg.sender.type);
-          if (!msg.client_id.empty()) {
-            static const std::string sql =
-                std::string(kMessageColumns) +
-                "WHERE m.conversation_id = ?1 AND m.sender_type = ?2 AND m.sender_id = ?3 "
-                "AND m.client_id = ?4";
-            KEFU_ASSIGN(stmt, db.Prepare(sql));
-            stmt.Bind(1, msg.conversation_id).Bind(2, sender_type).Bind(3, msg.sender.id).Bind(4, msg.client_id);
-            KEFU_ASSIGN(row, stmt.Step());
-            if (row) return AppendedMessage{ReadMessage(stmt), true};
-          }
-          std::int64_t seq;
-          {
-            KEFU_ASSIGN(stmt, db.Prepare(
-                                  "UPDATE conversations SET last_seq = last_seq + 1, "
-                                  "last_message_at = ?2, last_message_preview = ?3, updated_at = ?2 "
-                                  "WHERE id = ?1 RETURNING last_seq"));
-            std::string_view preview = TruncateCodePoints(msg.text, kPreviewChars);
-            stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(3, preview);
-            KEFU_ASSIGN(row, stmt.Step());
-            if (!row)
-              return MakeError(Code::not_found,
-                               "conversation " + std::to_string(msg.conversation_id) + " not found");
-            seq = stmt.Int(0);
-          }
-          AppendedMessage out;
-          Message& m = out.message;
-          {
-            KEFU_ASSIGN(stmt, db.Prepare(
-                                  "INSERT INTO messages(conversation_id, seq, sender_type, "
-                                  "sender_id, client_id, text, created_at, kind) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
-            stmt.Bind(1, msg.conversation_id).Bind(2, seq).Bind(3, sender_type).Bind(4, msg.sender.id);
-            stmt.BindOptional(5, std::string_view(msg.client_id)).Bind(6, msg.text).Bind(7, msg.at);
-            stmt.Bind(8, msg.kind.empty() ? std::string_view("text") : std::string_view(msg.kind));
-            KEFU_TRY(stmt.Run());
-          }
-          m.id = db.LastInsertId();
-          m.conversation_id = msg.conversation_id;
-          m.seq = seq;
-          m.client_id = msg.client_id;
-          m.sender = msg.sender;
-          m.text = msg.text;
-          m.created_at = msg.at;
-          m.kind = msg.kind.empty() ? "text" : msg.kind;
-          std::string data = "{\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(seq) + "}";
-          KEFU_TRY(InsertEvent(db, msg.conversation_id, "message", msg.at, msg.sender, data));
-          return out;
-        },
-        std::move(done), /*atomic=*/true);
+    Submit<AppendedMessage>([msg = std::move(msg)](Db& db) { return AppendMessageTx(db, msg); }, std::move(done),
+                            /*atomic=*/true);
   }
 
   void ApplyTransition(TransitionRequest req, Callback<TransitionResult> done) override {
-    Submit<TransitionResult>(
-        [req = std::move(req)](Db& db) -> Result<TransitionResult> {
-          KEFU_ASSIGN(before, LoadConversation(db, req.conversation_id));
-          KEFU_ASSIGN(after_state, domain::Transition(before.state, req.action));
-          Id assignee = before.assigned_staff_id;
-          std::optional<domain::Desk> desk = before.desk;
-          std::string data = "{\"from\":\"" + std::string(domain::StateName(before.state)) +
-                             "\",\"to\":\"" + std::string(domain::StateName(after_state)) + "\"";
-          switch (req.action) {
-            case ConversationAction::accept:
-            case ConversationAction::assign:
-            case ConversationAction::transfer_to_agent:
-              if (req.assign_to == 0) return MakeError(Code::invalid, "no agent to assign to");
-              if (req.action == ConversationAction::transfer_to_agent && req.assign_to == before.assigned_staff_id)
-                return MakeError(Code::conflict, "the conversation is already with that agent");
-              assignee = req.assign_to;
-              data += ",\"agent_id\":" + std::to_string(assignee);
-              if (before.assigned_staff_id)
-                data += ",\"from_agent_id\":" + std::to_string(before.assigned_staff_id);
-              break;
-            case ConversationAction::handoff:
-            case ConversationAction::transfer_to_desk:
-              assignee = 0;
-              if (req.desk) desk = req.desk;
-              if (!desk) desk = domain::Desk::L1;
-              data += ",\"desk\":\"" + std::string(domain::DeskName(*desk)) + "\"";
-              if (before.assigned_staff_id)
-                data += ",\"from_agent_id\":" + std::to_string(before.assigned_staff_id);
-              break;
-            default:
-              break;
-          }
-          for (auto [key, value] : {std::pair{"reason", &req.reason}, {"note", &req.note}, {"summary", &req.summary},
-                                    {"category", &req.category}}) {
-            if (value->empty()) continue;
-            data += ",\"";
-            data += key;
-            data += "\":";
-            AppendJsonString(data, *value);
-          }
-          if (req.priority) data += ",\"priority\":" + std::to_string(*req.priority);
-          data += '}';
-          if (assignee && assignee != before.assigned_staff_id) {
-            KEFU_ASSIGN(check, db.Prepare("SELECT 1 FROM staff WHERE id = ?1 AND disabled = 0"));
-            check.Bind(1, assignee);
-            KEFU_ASSIGN(exists, check.Step());
-            if (!exists) return MakeError(Code::not_found, "staff " + std::to_string(assignee) + " not found");
-          }
-          {
-            const bool queued = after_state == ConversationState::queued;
-            const bool newly_assigned = assignee && assignee != before.assigned_staff_id;
-            KEFU_ASSIGN(stmt, db.Prepare(
-                                  "UPDATE conversations SET state = ?2, desk = ?3, "
-                                  "assigned_staff_id = ?4, updated_at = ?5, "
-                                  "queued_at = CASE WHEN ?6 THEN ?5 ELSE queued_at END, "
-                                  "assigned_at = CASE WHEN ?7 THEN ?5 WHEN ?4 IS NULL THEN NULL ELSE assigned_at END, "
-                                  "priority = COALESCE(?8, priority), category = COALESCE(?9, category), "
-                                  "summary = COALESCE(?10, summary) WHERE id = ?1"));
-            stmt.Bind(1, req.conversation_id).Bind(2, domain::StateName(after_state));
-            if (desk) {
-              stmt.Bind(3, domain::DeskName(*desk));
-            } else {
-              stmt.BindNull(3);
-            }
-            stmt.BindOptional(4, assignee).Bind(5, req.at).Bind(6, queued ? 1 : 0).Bind(7, newly_assigned ? 1 : 0);
-            if (req.priority) {
-              stmt.Bind(8, *req.priority);
-            } else {
-              stmt.BindNull(8);
-            }
-            stmt.BindOptional(9, std::string_view(req.category)).BindOptional(10, std::string_view(req.summary));
-            KEFU_TRY(stmt.Run());
-          }
-          TransitionResult out;
-          out.event.type = std::string(domain::EventType(req.action));
-          KEFU_ASSIGN(event_id, InsertEvent(db, req.conversation_id, out.event.type, req.at, req.actor, data));
-          out.event.id = event_id;
-          out.event.conversation_id = req.conversation_id;
-          out.event.at = req.at;
-          out.event.actor = req.actor;
-          out.event.data_json = std::move(data);
-          KEFU_ASSIGN(after, LoadConversation(db, req.conversation_id));
-          out.conversation = std::move(after);
-          return out;
-        },
-        std::move(done));
+    Submit<TransitionResult>([req = std::move(req)](Db& db) { return TransitionTx(db, req); }, std::move(done));
   }
 
   void SetStaffStatus(Id staff_id, std::string status, Millis at, Callback<Staff> done) override {
@@ -522,6 +545,20 @@ class SqliteStore final : public Store {
                              event.data_json.empty() ? std::string_view("{}") : std::string_view(event.data_json));
         },
         std::move(done), /*atomic=*/true);
+  }
+
+  void ScheduleTimer(NewTimer timer, Callback<Timer> done) override {
+    Submit<Timer>([timer = std::move(timer)](Db& db) { return ScheduleTimerTx(db, timer, Clock::System().Now()); },
+                  std::move(done));
+  }
+
+  void CancelTimer(std::string kind, Id ref_id, Callback<int> done) override {
+    Submit<int>([kind = std::move(kind), ref_id](Db& db) { return CancelTimerTx(db, kind, ref_id, Clock::System().Now()); },
+                std::move(done));
+  }
+
+  void FireTimer(TimerFiring firing, Callback<FiredTimer> done) override {
+    Submit<FiredTimer>([firing = std::move(firing)](Db& db) { return FireTimerTx(db, firing); }, std::move(done));
   }
 
   void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) override {
@@ -654,6 +691,21 @@ class SqliteStore final : public Store {
   Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version, int limit) override {
     auto lease = readers_.Acquire();
     return ReadKbVersionPage(*lease, id, before_version, limit);
+  }
+
+  Result<std::vector<Timer>> DueTimers(Millis now, int limit) override {
+    auto lease = readers_.Acquire();
+    return DueTimersTx(*lease, now, limit);
+  }
+
+  Result<std::optional<Millis>> NextTimerDue() override {
+    auto lease = readers_.Acquire();
+    return NextTimerDueTx(*lease);
+  }
+
+  Result<Timer> PendingTimer(std::string_view kind, Id ref_id) override {
+    auto lease = readers_.Acquire();
+    return PendingTimerTx(*lease, kind, ref_id);
   }
 
   Result<Staff> GetStaff(Id id) override {

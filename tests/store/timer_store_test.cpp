@@ -1,0 +1,211 @@
+// Durable timers in the store: scheduling (with and without replacing), due order, exactly-once
+// firing with the effect in the same transaction, cancelling, and surviving a reopen.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "store/store.hpp"
+
+namespace kefu::store {
+namespace {
+
+using domain::ActorType;
+using domain::ConversationAction;
+
+class TimerStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kefu-timer-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Open();
+  }
+  void TearDown() override {
+    if (store_) store_->Close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    auto s = Store::Open("sqlite:" + (dir_ / "kefu.db").string());
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+  }
+  void Reopen() {
+    store_->Close();
+    store_.reset();
+    Open();
+  }
+  Result<Timer> Schedule(std::string kind, Id ref, Millis due, bool replace = true, std::string data = "{}") {
+    return Wait<Timer>([&](Callback<Timer> done) {
+      store_->ScheduleTimer(NewTimer{std::move(kind), ref, due, std::move(data), replace}, std::move(done));
+    });
+  }
+  Result<FiredTimer> Fire(TimerFiring f) {
+    return Wait<FiredTimer>([&](Callback<FiredTimer> done) { store_->FireTimer(std::move(f), std::move(done)); });
+  }
+  Session NewConversation() {
+    auto r = Wait<Session>([&](Callback<Session> done) {
+      store_->CreateSession(NewSession{"客户 A", "zh", "widget", 1000}, std::move(done));
+    });
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : Session{};
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(TimerStoreTest, DueTimersComeEarliestFirstAndOnlyWhenDue) {
+  ASSERT_TRUE(Schedule("b", 1, 3000).ok());
+  ASSERT_TRUE(Schedule("a", 1, 2000).ok());
+  ASSERT_TRUE(Schedule("c", 1, 9000).ok());
+  auto next = store_->NextTimerDue();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(**next, 2000);
+  auto due = store_->DueTimers(3000, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].kind, "a");
+  EXPECT_EQ((*due)[1].kind, "b");
+  EXPECT_TRUE(store_->DueTimers(1999, 10)->empty());
+}
+
+TEST_F(TimerStoreTest, OnePendingTimerPerKindAndRef) {
+  auto first = Schedule("csat.reminder", 7, 5000, true, R"({"n":1})");
+  ASSERT_TRUE(first.ok());
+  auto moved = Schedule("csat.reminder", 7, 8000, /*replace=*/true, R"({"n":2})");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->id, first->id);
+  EXPECT_EQ(moved->due_at, 8000);
+  EXPECT_EQ(moved->data_json, R"({"n":2})");
+  auto kept = Schedule("csat.reminder", 7, 1000, /*replace=*/false);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->due_at, 8000);
+  // Another ref or kind is another timer.
+  EXPECT_NE(Schedule("csat.reminder", 8, 1000)->id, first->id);
+}
+
+TEST_F(TimerStoreTest, FiresExactlyOnceWithItsEffect) {
+  Session s = NewConversation();
+  auto t = Schedule("conversation.idle", s.conversation.id, 2000);
+  ASSERT_TRUE(t.ok());
+  TimerFiring f;
+  f.timer_id = t->id;
+  f.at = 2000;
+  f.messages.push_back(NewMessage{s.conversation.id, {ActorType::bot, 0}, "", "还在吗？Still there?", 2000, "notice"});
+  f.events.push_back(Event{0, s.conversation.id, 0, "reminded", 2000, std::nullopt, "{}"});
+  f.next.push_back(NewTimer{"conversation.idle", s.conversation.id, 5000, "{\"step\":2}", true});
+  auto fired = Fire(f);
+  ASSERT_TRUE(fired.ok()) << fired.error().message;
+  ASSERT_EQ(fired->messages.size(), 1u);
+  EXPECT_EQ(fired->messages[0].kind, "notice");
+
+  auto again = Fire(f);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Code::conflict);
+  auto messages = store_->ListMessages(MessageQuery{s.conversation.id, std::nullopt, std::nullopt, 50});
+  ASSERT_TRUE(messages.ok());
+  EXPECT_EQ(messages->messages.size(), 1u);  // the effect happened once
+
+  // The re-armed step is pending under the same kind and ref.
+  auto next = store_->PendingTimer("conversation.idle", s.conversation.id);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->due_at, 5000);
+  EXPECT_NE(next->id, t->id);
+}
+
+TEST_F(TimerStoreTest, AFailedEffectLeavesTheTimerPending) {
+  Session s = NewConversation();
+  auto t = Schedule("conversation.idle", s.conversation.id, 2000);
+  ASSERT_TRUE(t.ok());
+  TimerFiring f;
+  f.timer_id = t->id;
+  f.at = 2000;
+  f.messages.push_back(NewMessage{s.conversation.id, {ActorType::bot, 0}, "", "notice", 2000, "notice"});
+  TransitionRequest bad;  // resolved is not reachable from the bot state
+  bad.conversation_id = s.conversation.id;
+  bad.action = ConversationAction::resolve;
+  bad.at = 2000;
+  f.transition = bad;
+  auto fired = Fire(f);
+  ASSERT_FALSE(fired.ok());
+  EXPECT_EQ(fired.error().code, Code::conflict);
+  // Nothing of the effect was written and the timer can still fire.
+  EXPECT_TRUE(store_->ListMessages(MessageQuery{s.conversation.id, std::nullopt, std::nullopt, 50})->messages.empty());
+  EXPECT_TRUE(store_->PendingTimer("conversation.idle", s.conversation.id).ok());
+  f.transition.reset();
+  EXPECT_TRUE(Fire(f).ok());
+}
+
+TEST_F(TimerStoreTest, CancelledTimersNeitherFireNorCount) {
+  auto t = Schedule("followup", 3, 2000);
+  ASSERT_TRUE(t.ok());
+  auto n = Wait<int>([&](Callback<int> done) { store_->CancelTimer("followup", 3, std::move(done)); });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_TRUE(store_->DueTimers(10'000, 10)->empty());
+  EXPECT_FALSE(store_->NextTimerDue()->has_value());
+  TimerFiring f;
+  f.timer_id = t->id;
+  f.at = 3000;
+  EXPECT_EQ(Fire(f).error().code, Code::conflict);
+  EXPECT_EQ(*Wait<int>([&](Callback<int> done) { store_->CancelTimer("followup", 3, std::move(done)); }), 0);
+}
+
+TEST_F(TimerStoreTest, PendingTimersSurviveAReopenAndFiredOnesStayFired) {
+  auto a = Schedule("a", 1, 2000);
+  auto b = Schedule("b", 1, 3000);
+  ASSERT_TRUE(a.ok() && b.ok());
+  TimerFiring f;
+  f.timer_id = a->id;
+  f.at = 2500;
+  ASSERT_TRUE(Fire(f).ok());
+  Reopen();
+  auto due = store_->DueTimers(10'000, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].id, b->id);
+}
+
+TEST_F(TimerStoreTest, ATransitionSchedulesItsTimersAtomically) {
+  Session s = NewConversation();
+  auto agent = Wait<Staff>([&](Callback<Staff> done) {
+    store_->AddStaff(NewStaff{"a@x.io", "小A", domain::Role::agent, domain::Desk::L1, 5, "x", 1000, {}, {}},
+                     std::move(done));
+  });
+  ASSERT_TRUE(agent.ok());
+  TransitionRequest accept;
+  accept.conversation_id = s.conversation.id;
+  accept.action = ConversationAction::accept;
+  accept.assign_to = agent->id;
+  accept.at = 3000;
+  ASSERT_TRUE(Wait<TransitionResult>([&](Callback<TransitionResult> done) {
+                store_->ApplyTransition(accept, std::move(done));
+              }).ok());
+  TransitionRequest close;
+  close.conversation_id = s.conversation.id;
+  close.action = ConversationAction::close;
+  close.at = 4000;
+  close.timers.push_back(NewTimer{"csat.reminder", s.conversation.id, 4000 + 3'600'000, "{}", true});
+  auto r = Wait<TransitionResult>([&](Callback<TransitionResult> done) { store_->ApplyTransition(close, std::move(done)); });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto t = store_->PendingTimer("csat.reminder", s.conversation.id);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->due_at, 4000 + 3'600'000);
+  // A refused transition schedules nothing.
+  TransitionRequest again = close;
+  again.conversation_id = s.conversation.id;
+  again.action = ConversationAction::resolve;  // closed → resolved is refused
+  again.timers = {NewTimer{"other", s.conversation.id, 1, "{}", true}};
+  EXPECT_FALSE(Wait<TransitionResult>([&](Callback<TransitionResult> done) {
+                 store_->ApplyTransition(again, std::move(done));
+               }).ok());
+  EXPECT_FALSE(store_->PendingTimer("other", s.conversation.id).ok());
+}
+
+}  // namespace
+}  // namespace kefu::store
