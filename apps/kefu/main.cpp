@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "apps/kefu/cli.hpp"
@@ -15,6 +16,7 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "core/time.hpp"
 #include "http/server.hpp"
 
 namespace kefu::cli {
@@ -116,6 +118,9 @@ constexpr const char* kServeHelp = R"(Usage: kefu serve [options]
                     [bot] retrain_delay_ms)
   --web-root DIR    the built web UI (default web/dist)
   --log-level L     debug, info, warn or error
+  --test-clock T    FOR TESTS ONLY: time stands still at T (RFC 3339) and moves only by
+                    POST /api/v1/test/clock; every timer (SLA, reminders, auto-close) fires
+                    as if that much time had passed
 
 Every config key can also be set with a KEFU_* environment variable (e.g. KEFU_LISTEN,
 KEFU_LIMITS_FRAME_BYTES). Precedence: flags > environment > file > defaults.
@@ -143,6 +148,13 @@ int Serve(int argc, char** argv) {
   if (auto v = args->Get("listen")) config->listen = *v;
   if (auto v = args->Get("web-root")) config->web_root = *v;
   if (auto v = args->Get("log-level")) config->log_level = *v;
+  std::optional<SettableClock> test_clock;
+  if (auto v = args->Get("test-clock")) {
+    auto start = ParseRfc3339(*v);
+    if (!start) return Fail(MakeError(Code::invalid, "--test-clock must be an RFC 3339 time"));
+    test_clock.emplace(*start);
+    Clock::Install(*test_clock);
+  }
   log::Level level;
   if (!log::ParseLevel(config->log_level, level))
     return Fail(MakeError(Code::invalid, "log_level must be debug, info, warn or error"));
@@ -162,6 +174,10 @@ int Serve(int argc, char** argv) {
   {
     http::Server server(*config, *opened->store, signer);
     server.SetBot(std::move(bot));
+    if (test_clock) {
+      server.SetTestClock(&*test_clock);
+      log::Warn("server.test_clock", {{"now", FormatRfc3339(test_clock->Now())}});
+    }
     if (auto st = server.Listen(); !st.ok()) return Fail(st.error());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     log::Info("server.ready", {{"listen", server.local_address()}, {"startup_ms", ms},

@@ -54,6 +54,22 @@ constexpr Phrase kPhrases[] = {
      "device, and any error message or transaction hash.",
      "Esto lo tiene que revisar nuestro equipo técnico; te paso con soporte técnico. Indícales la versión de la app, tu "
      "dispositivo y el mensaje de error o el hash de la transacción."},
+    {"csat_reminder",
+     "本次服务已结束，还没收到您的评价。您的评分（1–5 星）能帮助我们改进服务，感谢您抽空评价！",
+     "Your conversation has ended and we'd love to hear how we did. Please rate it from 1 to 5 stars — thank you!",
+     "Tu conversación ha terminado y nos gustaría saber qué tal lo hicimos. Valórala de 1 a 5 estrellas, ¡gracias!"},
+    {"idle_notice",
+     "您好，请问还在吗？如果没有其他问题，本次会话将在几分钟后自动结束；结束后您随时可以再次发起咨询。",
+     "Are you still there? If there's nothing else, this conversation will close automatically in a few minutes; you "
+     "can write to us again at any time.",
+     "¿Sigues ahí? Si no necesitas nada más, esta conversación se cerrará automáticamente en unos minutos; puedes "
+     "escribirnos de nuevo cuando quieras."},
+    {"idle_closed",
+     "由于长时间未收到您的回复，本次会话已自动结束。如仍需帮助，直接发送消息即可继续。",
+     "As we haven't heard back from you, this conversation has been closed. If you still need help, just send a "
+     "message to continue.",
+     "Como no hemos recibido respuesta, hemos cerrado esta conversación. Si aún necesitas ayuda, envía un mensaje para "
+     "continuar."},
     {"handoff",
      "正在为您转接人工客服，请稍候。",
      "I'm connecting you to a member of our team.",
@@ -74,6 +90,7 @@ const Phrase& Find(std::string_view key) {
 
 }  // namespace
 
+std::string_view Say(std::string_view key, std::string_view lang) { return Pick(Find(key), lang); }
 std::string_view Greeting(std::string_view lang) { return Pick(Find("greeting"), lang); }
 std::string_view Rephrase(std::string_view lang) { return Pick(Find("rephrase"), lang); }
 

@@ -1,5 +1,6 @@
 // What the bot says in a conversation, in zh, en and es: the greeting, the "please rephrase"
-// prompt, and why it hands a conversation over. The server's other user-facing strings live in
+// prompt, why it hands a conversation over, and the workflow's notices (survey reminder,
+// idle notice, auto-close). The server's other user-facing strings live in
 // the web UI; these are the ones the bot writes into the conversation itself.
 #pragma once
 
@@ -8,6 +9,8 @@
 namespace kefu::bot {
 
 // `lang` is "zh", "en" or "es"; anything else falls back to zh.
+// Workflow notices by key: csat_reminder, idle_notice, idle_closed (and every key below).
+std::string_view Say(std::string_view key, std::string_view lang);
 std::string_view Greeting(std::string_view lang);
 std::string_view Rephrase(std::string_view lang);
 // The message for a handoff, by the policy's reason code (security_risk, complaint, anger,

@@ -87,6 +87,10 @@ struct Context {
   class Workflow* workflow = nullptr;  // set once the server has built it
   BotSlot bot;
   class BotTrainer* trainer = nullptr;  // set once the server has built it
+  class Scheduler* scheduler = nullptr;  // set once the server has built it
+  // The server's test clock (serve --test-clock), installed as Clock::System(); null in
+  // production. POST /api/v1/test/clock moves it.
+  SettableClock* test_clock = nullptr;
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated

@@ -13,6 +13,7 @@
 #include "http/kb_routes.hpp"
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
+#include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
 #include "bot/phrases.hpp"
@@ -459,6 +460,35 @@ awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
   co_return who;
 }
 
+// Moves the server's test clock (serve --test-clock) forward and fires every timer that fell
+// due, answering once they have. 404 unless the server runs on a test clock; only forward, so
+// that "fired once" stays meaningful.
+awaitable<Response> MoveTestClock(Request& req, Context& ctx) {
+  if (!ctx.test_clock) co_return Response::Fail(MakeError(Code::not_found, "no such route"));
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto advance = json::OptInt(*body, "advance_ms");
+  if (!advance.ok()) co_return Response::Fail(advance.error());
+  auto at = json::OptString(*body, "now");
+  if (!at.ok()) co_return Response::Fail(at.error());
+  const Millis before = ctx.test_clock->Now();
+  Millis to = before;
+  if (*advance && !*at) {
+    if (**advance < 0) co_return Response::Fail(Invalid("'advance_ms' must not be negative"));
+    to = before + **advance;
+  } else if (*at && !*advance) {
+    auto parsed = ParseRfc3339(**at);
+    if (!parsed) co_return Response::Fail(Invalid("'now' must be an RFC 3339 time"));
+    if (*parsed < before) co_return Response::Fail(Invalid("the test clock only moves forward"));
+    to = *parsed;
+  } else {
+    co_return Response::Fail(Invalid("give exactly one of 'advance_ms' and 'now'"));
+  }
+  ctx.test_clock->Set(to);
+  const int fired = co_await ctx.scheduler->Settle();
+  co_return Response::Json(200, "{\"now\":\"" + FormatRfc3339(to) + "\",\"fired\":" + std::to_string(fired) + "}");
+}
+
 const std::vector<Route>& RouteTable() {
   static const std::vector<Route> routes = {
       {"GET", "/", nullptr},          // widget demo page (static)
@@ -503,6 +533,7 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/kb/search", SearchKb},
       {"GET", "/api/v1/kb/suggestions", KbSuggestions},
       {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
+      {"POST", "/api/v1/test/clock", MoveTestClock},
   };
   return routes;
 }

@@ -26,6 +26,7 @@
 #include "http/bot_trainer.hpp"
 #include "http/json_io.hpp"
 #include "http/static_files.hpp"
+#include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -139,9 +140,11 @@ struct Server::Impl {
         hub(io, pool, s, c.limits, metrics),
         ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr},
         workflow(ctx),
-        trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)) {
+        trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
+        scheduler(ctx) {
     ctx.workflow = &workflow;
     ctx.trainer = &trainer;
+    ctx.scheduler = &scheduler;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -172,6 +175,7 @@ struct Server::Impl {
   Context ctx;
   Workflow workflow;
   BotTrainer trainer;
+  Scheduler scheduler;
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
@@ -189,6 +193,8 @@ Server::~Server() {
 
 void Server::SetBot(std::shared_ptr<const bot::Bot> bot) { impl_->ctx.bot.Set(std::move(bot)); }
 
+void Server::SetTestClock(SettableClock* clock) { impl_->ctx.test_clock = clock; }
+
 Status Server::Listen() {
   KEFU_ASSIGN(hp, ParseHostPort(impl_->config.listen));
   boost::system::error_code ec;
@@ -202,7 +208,9 @@ Status Server::Listen() {
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return MakeError(Code::unavailable, "cannot listen on " + impl_->config.listen + ": " + ec.message());
   impl_->static_files.Load(impl_->config.web_root);
-  return impl_->workflow.Load();
+  KEFU_TRY(impl_->workflow.Load());
+  impl_->workflow.RegisterTimers(impl_->scheduler);
+  return Ok();
 }
 
 std::string Server::local_address() const {
@@ -219,6 +227,7 @@ Status Server::Run() {
   });
   asio::co_spawn(s.io, s.Accept(), asio::detached);
   asio::co_spawn(s.io, s.workflow.AssignWaiting(), asio::detached);
+  s.scheduler.Start();
   s.ScheduleSweep();
   if (s.stop_requested) asio::post(s.io, [&s] { s.BeginDrain("stop"); });
   s.io.run();
@@ -250,6 +259,7 @@ void Server::Impl::BeginDrain(const char* why) {
   signals.cancel(ec);
   sweep_timer.cancel();
   trainer.Stop();
+  scheduler.Stop();
   DrainStep(std::chrono::steady_clock::now() + std::chrono::seconds(10));
 }
 

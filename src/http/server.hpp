@@ -31,6 +31,10 @@ class Server {
   // The bot that answers POST /api/v1/bot/answer (and, later, first messages). Call before Run.
   void SetBot(std::shared_ptr<const bot::Bot> bot);
 
+  // Runs on a test clock (installed as Clock::System() by the caller): POST /api/v1/test/clock
+  // moves it and timers fire as if that much time had passed. Never in production. Before Run.
+  void SetTestClock(SettableClock* clock);
+
   // Binds the listening socket. Code::unavailable when the address is taken.
   Status Listen();
 

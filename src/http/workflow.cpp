@@ -1,9 +1,13 @@
 #include "http/workflow.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "bot/phrases.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
+#include "http/scheduler.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -86,10 +90,130 @@ Status Workflow::Load() {
 }
 
 awaitable<Result<store::TransitionResult>> Workflow::Apply(store::TransitionRequest request) {
+  // The timers a state change starts, in the same transaction: an agent now has it (watch for
+  // the customer going quiet), or it closed (remind about the survey once).
+  switch (request.action) {
+    case ConversationAction::accept:
+    case ConversationAction::assign:
+    case ConversationAction::transfer_to_agent:
+    case ConversationAction::resume:
+    case ConversationAction::reopen:
+      request.timers.push_back(IdleTimer(request.conversation_id, request.at + timing_.idle_notice_ms, kIdleNotice));
+      break;
+    case ConversationAction::close:
+      request.timers.push_back(
+          store::NewTimer{std::string(kCsatReminder), request.conversation_id, request.at + timing_.csat_reminder_ms,
+                          "{}", /*replace=*/false});
+      break;
+    default:
+      break;
+  }
+  Millis earliest = std::numeric_limits<Millis>::max();
+  for (const auto& t : request.timers) earliest = std::min(earliest, t.due_at);
   auto submit = [this, request = std::move(request)](store::Callback<store::TransitionResult> done) {
     ctx_.store.ApplyTransition(request, std::move(done));
   };
-  co_return co_await Write<store::TransitionResult>(std::move(submit));
+  auto result = co_await Write<store::TransitionResult>(std::move(submit));
+  if (result.ok() && scheduler_ && earliest != std::numeric_limits<Millis>::max()) scheduler_->Poke(earliest);
+  co_return result;
+}
+
+// ---------- timers: the survey reminder and idle conversations ----------
+
+store::NewTimer Workflow::IdleTimer(Id conversation_id, Millis due, std::string_view step) {
+  std::string data = "{\"step\":\"";
+  data += step;
+  data += "\"}";
+  return store::NewTimer{std::string(kIdleTimer), conversation_id, due, std::move(data), /*replace=*/true};
+}
+
+void Workflow::RegisterTimers(Scheduler& scheduler) {
+  scheduler_ = &scheduler;
+  auto reminder = [this](store::Timer t) { return CsatReminder(std::move(t)); };
+  auto idle = [this](store::Timer t) { return IdleCheck(std::move(t)); };
+  scheduler.On(std::string(kCsatReminder), std::move(reminder));
+  scheduler.On(std::string(kIdleTimer), std::move(idle));
+}
+
+awaitable<Status> Workflow::CsatReminder(store::Timer timer) {
+  // Answering the survey cancels this timer in the same transaction, so firing means unanswered.
+  auto load = [this, id = timer.ref_id] { return ctx_.store.GetConversation(id); };
+  auto conv = co_await Blocking(ctx_, std::move(load));
+  if (!conv.ok() || (conv->state != ConversationState::closed && conv->state != ConversationState::resolved))
+    co_return co_await scheduler_->Discard(timer);
+  const Millis now = Clock::System().Now();
+  const std::string lang = conv->lang.empty() ? "zh" : conv->lang;
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  f.messages.push_back(store::NewMessage{conv->id, {domain::ActorType::bot, 0}, "",
+                                         std::string(bot::Say("csat_reminder", lang)), now, "csat.reminder"});
+  f.events.push_back(store::Event{0, conv->id, 0, "csat.reminded", now, std::nullopt, "{}"});
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
+  ctx_.hub.SendToCustomer(conv->customer_id, "{\"type\":\"csat.request\",\"conversation_id\":" +
+                                                 std::to_string(conv->id) + ",\"reminder\":true}");
+  co_return Ok();
+}
+
+awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
+  auto load = [this, id = timer.ref_id]() -> Result<std::pair<store::Conversation, std::optional<store::Message>>> {
+    KEFU_ASSIGN(conv, ctx_.store.GetConversation(id));
+    std::optional<store::Message> last;
+    if (conv.last_seq > 0) {
+      KEFU_ASSIGN(page, ctx_.store.ListMessages(store::MessageQuery{id, conv.last_seq + 1, std::nullopt, 1}));
+      if (!page.messages.empty()) last = std::move(page.messages.back());
+    }
+    return std::pair{std::move(conv), std::move(last)};
+  };
+  auto loaded = co_await Blocking(ctx_, std::move(load));
+  if (!loaded.ok()) co_return co_await scheduler_->Discard(timer);
+  auto& [conv, last] = *loaded;
+  // Only a conversation with an agent goes idle; it is watched again at its next assignment.
+  if (conv.state != ConversationState::active && conv.state != ConversationState::pending)
+    co_return co_await scheduler_->Discard(timer);
+  const Millis now = Clock::System().Now();
+  const bool closing_step = timer.data_json.find(kIdleClose) != std::string::npos;
+  const bool customer_spoke_last = last && last->sender.type == domain::ActorType::customer;
+  const Millis quiet_since = last ? last->created_at : conv.assigned_at;
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  const std::string lang = conv.lang.empty() ? "zh" : conv.lang;
+  const domain::Actor system{domain::ActorType::system, 0};
+  if (closing_step && last && last->kind == "conversation.idle_notice") {
+    // Nobody wrote since the notice: close, say so, and ask for a rating.
+    f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "",
+                                           std::string(bot::Say("idle_closed", lang)), now, "conversation.idle_closed"});
+    store::TransitionRequest t;
+    t.conversation_id = conv.id;
+    t.action = ConversationAction::close;
+    t.actor = system;
+    t.at = now;
+    t.reason = "idle";
+    t.timers.push_back(store::NewTimer{std::string(kCsatReminder), conv.id, now + timing_.csat_reminder_ms, "{}",
+                                       /*replace=*/false});
+    f.transition = std::move(t);
+  } else if (!closing_step && !customer_spoke_last && quiet_since + timing_.idle_notice_ms <= now) {
+    // The agent (or bot) had the last word long enough ago: ask whether the customer is there.
+    f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "",
+                                           std::string(bot::Say("idle_notice", lang)), now, "conversation.idle_notice"});
+    f.events.push_back(store::Event{0, conv.id, 0, "idle.notice", now, system, "{}"});
+    f.next.push_back(IdleTimer(conv.id, now + timing_.idle_close_ms, kIdleClose));
+  } else {
+    // Someone spoke since: watch again from the last message (or, when the customer is waiting
+    // for the agent, from now — that is the agent's SLA, not the customer's silence).
+    const Millis from = customer_spoke_last ? now : std::max(quiet_since, now - timing_.idle_notice_ms);
+    f.next.push_back(IdleTimer(conv.id, std::max(from + timing_.idle_notice_ms, now + 1), kIdleNotice));
+  }
+  const Millis next_due = f.next.empty() ? 0 : f.next.front().due_at;
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
+  if (fired->transition) co_await AfterClosed(conv, fired->transition->conversation, now);
+  if (next_due) scheduler_->Poke(next_due);
+  co_return Ok();
 }
 
 awaitable<Result<store::Staff>> Workflow::SetStatus(const Subject& staff, routing::Presence presence) {
@@ -228,18 +352,22 @@ awaitable<Result<store::Conversation>> Workflow::Close(const Subject& staff, Id 
   t.actor = staff.actor();
   t.summary = std::move(summary);
   t.at = Clock::System().Now();
+  const Millis at = t.at;
   auto result = co_await Apply(std::move(t));
   if (!result.ok()) co_return std::move(result).error();
-  const store::Conversation& c = result->conversation;
-  if (before->state == ConversationState::active || before->state == ConversationState::pending) {
-    if (before->assigned_staff_id) router_.AddActive(before->assigned_staff_id, -1);
-    if (before->assigned_at && before->desk) router_.RecordHandlingTime(*before->desk, t.at - before->assigned_at);
-  }
-  ctx_.hub.SendToCustomer(c.customer_id,
-                          "{\"type\":\"csat.request\",\"conversation_id\":" + std::to_string(c.id) + "}");
-  ctx_.hub.ConversationChanged(c);
-  co_await AssignWaiting();
+  co_await AfterClosed(*before, result->conversation, at);
   co_return std::move(result->conversation);
+}
+
+awaitable<void> Workflow::AfterClosed(const store::Conversation& before, const store::Conversation& after, Millis at) {
+  if (before.state == ConversationState::active || before.state == ConversationState::pending) {
+    if (before.assigned_staff_id) router_.AddActive(before.assigned_staff_id, -1);
+    if (before.assigned_at && before.desk) router_.RecordHandlingTime(*before.desk, at - before.assigned_at);
+  }
+  ctx_.hub.SendToCustomer(after.customer_id,
+                          "{\"type\":\"csat.request\",\"conversation_id\":" + std::to_string(after.id) + "}");
+  ctx_.hub.ConversationChanged(after);
+  co_await AssignWaiting();
 }
 
 awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id conversation_id, int score,

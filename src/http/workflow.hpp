@@ -20,9 +20,21 @@
 
 namespace kefu::http {
 
+class Scheduler;
+
+// How long the workflow's timers wait (configurable; see core/config.hpp).
+struct WorkflowTiming {
+  Millis csat_reminder_ms = 3'600'000;  // after close, one reminder if the survey is unanswered
+  Millis idle_notice_ms = 600'000;      // the customer silent this long after the agent's last word: a notice
+  Millis idle_close_ms = 300'000;       // and after the notice this long: closed
+};
+
 class Workflow {
  public:
-  explicit Workflow(Context& ctx) : ctx_(ctx) {}
+  explicit Workflow(Context& ctx, WorkflowTiming timing = {}) : ctx_(ctx), timing_(timing) {}
+
+  // Handles the workflow's durable timers (survey reminder, idle conversations). Before serving.
+  void RegisterTimers(Scheduler& scheduler);
 
   // Rebuilds the router from the store: staff presence, queued conversations, agent loads,
   // recent handling times. Called once before serving.
@@ -72,9 +84,22 @@ class Workflow {
   boost::asio::awaitable<bool> OneBotTurn(domain::Id conversation_id, const Subject& customer, std::string text);
   boost::asio::awaitable<store::Conversation> Current(store::Conversation fallback);
   void Forget(domain::Id conversation_id);
+  // What follows a committed close: the agent's load, handling time, the survey, the consoles.
+  boost::asio::awaitable<void> AfterClosed(const store::Conversation& before, const store::Conversation& after,
+                                           Millis at);
+  boost::asio::awaitable<Status> CsatReminder(store::Timer timer);
+  boost::asio::awaitable<Status> IdleCheck(store::Timer timer);
+  static store::NewTimer IdleTimer(domain::Id conversation_id, Millis due, std::string_view step);
+
+  static constexpr std::string_view kCsatReminder = "csat.reminder";
+  static constexpr std::string_view kIdleTimer = "conversation.idle";
+  static constexpr std::string_view kIdleNotice = "notice";
+  static constexpr std::string_view kIdleClose = "close";
   boost::asio::awaitable<Result<store::TransitionResult>> Apply(store::TransitionRequest request);
 
   Context& ctx_;
+  const WorkflowTiming timing_;
+  Scheduler* scheduler_ = nullptr;
   routing::Router router_;
   struct Told {
     int position = 0, eta = 0, online = -1;

@@ -26,8 +26,9 @@ def free_port():
 class Server:
     """One kefu process on a temporary database. Restartable on the same database."""
 
-    def __init__(self, env=None):
+    def __init__(self, env=None, args=()):
         self.dir = tempfile.mkdtemp(prefix="kefu-it-")
+        self.args = list(args)  # extra `kefu serve` flags (e.g. --test-clock); may change between restarts
         self.db = os.path.join(self.dir, "kefu.db")
         self.port = free_port()
         self.env = dict(os.environ, **(env or {}))
@@ -51,7 +52,7 @@ class Server:
     def start(self):
         self.proc = subprocess.Popen(
             [KEFU, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}", "--web-root",
-             os.path.join(ROOT, "web", "dist")],
+             os.path.join(ROOT, "web", "dist"), *self.args],
             stdout=subprocess.PIPE, stderr=self.log, env=self.env)
         line = self.proc.stdout.readline().decode()
         assert "listening on" in line, f"server did not start: {line!r}; see {self.dir}/server.log"

@@ -533,6 +533,8 @@ class SqliteStore final : public Store {
           }
           data += '}';
           KEFU_TRY(InsertEvent(db, csat.conversation_id, "csat", csat.at, std::nullopt, data));
+          // Answered: the survey's reminder must not go out.
+          KEFU_TRY(CancelTimerTx(db, "csat.reminder", csat.conversation_id, csat.at));
           return csat;
         },
         std::move(done));
