@@ -431,12 +431,20 @@ awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer
     rest.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
   }
   if (Trim(rest).empty()) co_return false;
-  bot::policy::Memory memory = bot_memory_[conversation_id];
+  bot::policy::Memory memory;
+  if (auto it = bot_memory_.find(conversation_id); it != bot_memory_.end()) {
+    memory = it->second;
+  } else {
+    memory = co_await RecallBotMemory(conversation_id);
+  }
   auto ask = [bot = std::move(bot), text = std::move(text), memory]() mutable {
     bot::BotAnswer a = bot->Ask(text, std::nullopt, memory);
     return std::pair{std::move(a), memory};
   };
   auto [answer, after] = co_await Blocking(ctx_, std::move(ask));
+  // The memory is a cache of what the stored bot messages say (RecallBotMemory), so bounding it
+  // loses nothing: conversations the bot still holds after a clear are recalled from history.
+  if (bot_memory_.size() >= kMaxRemembered) bot_memory_.clear();
   bot_memory_[conversation_id] = after;
   // The bot's own phrases follow the answer's script (traditional for askers who write it).
   const bool traditional = answer.traditional;
@@ -459,6 +467,30 @@ awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer
   co_return true;
 }
 
+awaitable<bot::policy::Memory> Workflow::RecallBotMemory(Id conversation_id) {
+  // Misses in a row are the bot's "please rephrase" messages (a 👎 counts as one too: its
+  // follow-up) since its last answer or handoff; other bot messages and the customer's own do
+  // not break the run.
+  auto load = [this, conversation_id]() -> Result<int> {
+    KEFU_ASSIGN(conv, ctx_.store.GetConversation(conversation_id));
+    KEFU_ASSIGN(page, ctx_.store.ListMessages(store::MessageQuery{conversation_id, conv.last_seq + 1, std::nullopt, 50}));
+    int misses = 0;
+    for (auto it = page.messages.rbegin(); it != page.messages.rend(); ++it) {
+      if (it->sender.type != domain::ActorType::bot) continue;
+      if (it->kind == "bot.rephrase" || it->kind == "bot.feedback_followup") {
+        ++misses;
+      } else if (it->kind == "bot.answer" || it->kind == "bot.handoff") {
+        break;
+      }
+    }
+    return misses;
+  };
+  auto misses = co_await Blocking(ctx_, std::move(load));
+  bot::policy::Memory memory;
+  if (misses.ok()) memory.consecutive_misses = *misses;
+  co_return memory;
+}
+
 awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation_id, Id message_id, bool helpful) {
   auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
   auto conv = co_await Blocking(ctx_, std::move(load));
@@ -469,9 +501,23 @@ awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation
   if (!message.ok() || message->conversation_id != conversation_id ||
       message->sender.type != domain::ActorType::bot)
     co_return MakeError(Code::invalid, "'message_id' must be one of the bot's messages in this conversation");
-  // One vote per answer: a repeated "no" must not stack misses or prompts.
+  // One vote per answer: a repeated "no" must not stack misses or prompts. The set catches votes
+  // racing each other; the stored events catch votes from before a restart.
+  if (feedback_given_.size() >= kMaxRemembered) feedback_given_.clear();
   if (!feedback_given_.insert(message_id).second)
     co_return MakeError(Code::conflict, "this answer has already been rated");
+  auto load_events = [this, conversation_id] { return ctx_.store.ListEvents(conversation_id); };
+  auto events = co_await Blocking(ctx_, std::move(load_events));
+  if (!events.ok()) {
+    feedback_given_.erase(message_id);
+    co_return std::move(events).error();
+  }
+  // Written below as {"message_id":N,"helpful":…}.
+  const std::string voted = "{\"message_id\":" + std::to_string(message_id) + ",";
+  for (const store::Event& past : *events) {
+    if (past.type == "bot.feedback" && past.data_json.starts_with(voted))
+      co_return MakeError(Code::conflict, "this answer has already been rated");
+  }
   store::Event e;
   e.conversation_id = conversation_id;
   e.type = "bot.feedback";
@@ -480,7 +526,10 @@ awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation
   e.data_json = "{\"message_id\":" + std::to_string(message_id) + ",\"helpful\":" + (helpful ? "true" : "false") + "}";
   auto record = [this, e = std::move(e)](store::Callback<Id> done) { ctx_.store.RecordEvent(e, std::move(done)); };
   auto recorded = co_await Write<Id>(std::move(record));
-  if (!recorded.ok()) co_return std::move(recorded).error();
+  if (!recorded.ok()) {
+    feedback_given_.erase(message_id);
+    co_return std::move(recorded).error();
+  }
   if (!helpful && conv->state == ConversationState::bot) {
     bot_memory_[conversation_id].consecutive_misses++;
     ctx_.hub.PostBotMessage(conversation_id, std::string(bot::Rephrase(conv->lang.empty() ? "zh" : conv->lang)),

@@ -89,8 +89,12 @@ class Workflow {
                                            Millis at);
   boost::asio::awaitable<Status> CsatReminder(store::Timer timer);
   boost::asio::awaitable<Status> IdleCheck(store::Timer timer);
+  // The bot's memory of a conversation it holds, from its stored messages (after a restart, or
+  // once the in-memory cache was cleared).
+  boost::asio::awaitable<bot::policy::Memory> RecallBotMemory(domain::Id conversation_id);
   static store::NewTimer IdleTimer(domain::Id conversation_id, Millis due, std::string_view step);
 
+  static constexpr size_t kMaxRemembered = 100'000;  // bot memories / rated answers cached
   static constexpr std::string_view kCsatReminder = "csat.reminder";
   static constexpr std::string_view kIdleTimer = "conversation.idle";
   static constexpr std::string_view kIdleNotice = "notice";

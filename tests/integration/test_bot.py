@@ -163,6 +163,28 @@ class BotInTheConversationTest(unittest.TestCase):
         position = ws.recv_until(lambda m: m["type"] == "queue.position")
         self.assertEqual(position["desk"], "L1")
 
+    def test_the_bot_remembers_misses_and_votes_across_a_restart(self):
+        s = self.server
+        c = s.widget_session()
+        cid = c["conversation_id"]
+        ws = s.ws(c["token"])
+        ws.send({"type": "message.send", "conversation_id": cid, "client_id": "a", "text": "绑卡失败怎么办"})
+        answer = ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["kind"] == "bot.answer")
+        path = f"/api/v1/conversations/{cid}/feedback"
+        self.assertEqual(s.request("POST", path, {"message_id": answer["message"]["id"], "helpful": False},
+                                   token=c["token"])[0], 200)
+        ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["kind"] == "bot.feedback_followup")
+        s.restart()
+        # The vote is remembered: no second vote on that answer.
+        self.assertEqual(s.request("POST", path, {"message_id": answer["message"]["id"], "helpful": False},
+                                   token=c["token"])[0], 409)
+        # The 👎 was one miss; after the restart one more miss still hands over.
+        ws = s.ws(c["token"])
+        ws.send({"type": "message.send", "conversation_id": cid, "client_id": "b", "text": "who won the football world cup"})
+        notice = ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["sender"]["type"] == "bot")
+        self.assertEqual(notice["message"]["kind"], "bot.handoff")
+        self.assertEqual(ws.recv_until(lambda m: m["type"] == "queue.position")["desk"], "L1")
+
     def test_secrets_get_the_safety_notice(self):
         s = self.server
         c = s.widget_session()
