@@ -9,7 +9,30 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 BotTrainer::BotTrainer(Context& ctx, std::chrono::milliseconds quiet)
-    : ctx_(ctx), quiet_(quiet), timer_(ctx.io) {}
+    : ctx_(ctx), quiet_(quiet), timer_(ctx.io), watch_timer_(ctx.io) {}
+
+void BotTrainer::Watch(std::chrono::milliseconds every) {
+  if (stopped_) return;
+  // A tiny read on the pool; the answer comes back to the network thread.
+  asio::post(ctx_.pool, [this, every] {
+    auto version = ctx_.store.KbVersion();
+    asio::post(ctx_.io, [this, every, version = std::move(version)] {
+      if (stopped_) return;
+      if (version.ok() && *version != seen_version_) {
+        if (seen_version_ >= 0 && !running_ && !pending_) {
+          // Another process (kefu kb import) changed the knowledge base.
+          log::Info("bot.kb_changed_elsewhere", {{"kb_version", *version}});
+          KbChanged();
+        }
+        if (seen_version_ < 0) seen_version_ = *version;
+      }
+      watch_timer_.expires_after(every);
+      watch_timer_.async_wait([this, every](const boost::system::error_code& ec) {
+        if (!ec) Watch(every);
+      });
+    });
+  });
+}
 
 void BotTrainer::KbChanged() {
   if (stopped_) return;
@@ -23,6 +46,7 @@ void BotTrainer::KbChanged() {
 void BotTrainer::Stop() {
   stopped_ = true;
   timer_.cancel();
+  watch_timer_.cancel();
 }
 
 void BotTrainer::Arm() {
@@ -41,17 +65,21 @@ void BotTrainer::Start() {
   // the network thread. The result comes back to the network thread.
   asio::post(ctx_.pool, [this] {
     Result<std::shared_ptr<const bot::Bot>> bot = MakeError(Code::internal, "retrain did not run");
+    // The version read before loading is one the new bot covers (it may cover later ones too).
+    auto read = ctx_.store.KbVersion();
+    const std::int64_t version = read.ok() ? *read : -1;
     try {
       bot = bot::Bot::Load(ctx_.store);
     } catch (const std::exception& e) {
       bot = MakeError(Code::internal, std::string("retrain crashed: ") + e.what());
     }
-    asio::post(ctx_.io, [this, bot = std::move(bot)]() mutable { Finished(std::move(bot)); });
+    asio::post(ctx_.io, [this, version, bot = std::move(bot)]() mutable { Finished(std::move(bot), version); });
   });
 }
 
-void BotTrainer::Finished(Result<std::shared_ptr<const bot::Bot>> bot) {
+void BotTrainer::Finished(Result<std::shared_ptr<const bot::Bot>> bot, std::int64_t version) {
   running_ = false;
+  if (version > seen_version_) seen_version_ = version;
   ++completed_;
   ctx_.metrics.bot_retrains++;
   if (stopped_) return;

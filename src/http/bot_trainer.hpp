@@ -25,6 +25,10 @@ class BotTrainer {
   // The published knowledge base changed (the store has committed it).
   void KbChanged();
 
+  // Also notices changes made by other processes (`kefu kb import` while the server runs): reads
+  // the knowledge base's version every `every` and retrains when it moved. Call once at start.
+  void Watch(std::chrono::milliseconds every);
+
   // No more retrains (server shutdown). One already running finishes but is not swapped in.
   void Stop();
 
@@ -34,11 +38,13 @@ class BotTrainer {
  private:
   void Arm();
   void Start();
-  void Finished(Result<std::shared_ptr<const bot::Bot>> bot);
+  void Finished(Result<std::shared_ptr<const bot::Bot>> bot, std::int64_t version);
 
   Context& ctx_;
   const std::chrono::milliseconds quiet_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer watch_timer_;
+  std::int64_t seen_version_ = -1;  // the knowledge-base version the bot covers; -1: not read yet
   bool pending_ = false;   // a change waits for its retrain
   bool running_ = false;   // a retrain is on the pool
   bool stopped_ = false;

@@ -228,6 +228,7 @@ Status Server::Run() {
   asio::co_spawn(s.io, s.Accept(), asio::detached);
   asio::co_spawn(s.io, s.workflow.AssignWaiting(), asio::detached);
   s.scheduler.Start();
+  s.trainer.Watch(std::chrono::seconds(2));
   s.ScheduleSweep();
   if (s.stop_requested) asio::post(s.io, [&s] { s.BeginDrain("stop"); });
   s.io.run();

@@ -343,6 +343,25 @@ class KbRestTest(unittest.TestCase):
         self.assertEqual(exported["import-gas-en"]["answer"], "The fee paid to the network.")
 
 
+class KbImportWhileServingTest(unittest.TestCase):
+    def test_a_running_server_follows_a_cli_import(self):
+        kb = KbServer()
+        try:
+            s = kb.server
+            question = "NFT 藏品怎么转出到别的钱包"
+            self.assertNotEqual(kb.ask(question)["faq_id"], "cli-nft-zh")
+            path = os.path.join(s.dir, "nft.jsonl")
+            with open(path, "w") as f:
+                f.write(json.dumps(NFT | {"id": "cli-nft-zh"}, ensure_ascii=False) + "\n")
+            r = s.cli("kb", "import", path, "--db", s.db)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # No REST call and no restart: the server notices the new knowledge-base version.
+            answer = wait_for(lambda: (a := kb.ask(question))["faq_id"] == "cli-nft-zh" and a)
+            self.assertIn("转出", answer["answer"])
+        finally:
+            kb.server.close()
+
+
 class KbRetrainDebounceTest(unittest.TestCase):
     def test_several_changes_in_a_row_retrain_once(self):
         kb = KbServer(env={"KEFU_BOT_RETRAIN_DELAY_MS": "1500"})
