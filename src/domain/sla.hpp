@@ -1,0 +1,94 @@
+// Service-level agreements on tickets: which policy applies, and what happens at each
+// checkpoint of its clocks. Pure rules, no I/O and no calendars: the caller turns a policy's
+// business-time targets into instants with the policy's calendar (calendar::Calendar) and
+// persists what Advance decides; a durable timer wakes it at NextCheckpoint.
+//
+// A ticket under a policy has two clocks, first response and resolution. Each clock has a due
+// instant and a warning instant (warn_percent of the way there, in business time); it is met
+// when the response or resolution happened before it was judged breached, and breached once its
+// due instant passed unmet. Breach escalates per policy: a higher priority, another desk, a
+// notice to supervisors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.hpp"
+#include "domain/conversation.hpp"
+#include "domain/staff.hpp"
+#include "domain/ticket.hpp"
+
+namespace kefu::domain {
+
+struct SlaPolicy {
+  Id id = 0;
+  std::string name;
+  // What it applies to; nullopt matches any. The most specific enabled match wins (MatchSlaPolicy).
+  std::optional<TicketType> type;
+  std::optional<TicketPriority> priority;
+  std::optional<Desk> desk;
+  // Targets in business time of `calendar`; 0: no such clock.
+  Millis first_response_ms = 0;
+  Millis resolution_ms = 0;
+  std::string calendar = "24x7";
+  int warn_percent = 80;  // warn when this share of a target has elapsed; 0: never warn
+  // On breach.
+  bool raise_priority = true;
+  std::optional<Desk> escalate_to;
+  bool enabled = true;
+  Millis created_at = 0;
+  Millis updated_at = 0;
+};
+
+// Checks a policy's fields; Code::invalid naming the first bad one.
+Status CheckSlaPolicy(const SlaPolicy& policy);
+
+// The enabled policy that matches a ticket with the most of type, priority and desk given
+// (ties: the lowest id); null when none matches.
+const SlaPolicy* MatchSlaPolicy(const std::vector<SlaPolicy>& policies, TicketType type, TicketPriority priority,
+                                const std::optional<Desk>& desk);
+
+enum class SlaTarget { first_response, resolution };
+std::string_view SlaTargetName(SlaTarget t);
+
+struct SlaClock {
+  Millis due = 0;      // 0: this clock is not running
+  Millis warn_at = 0;  // 0: no warning
+  Millis met_at = 0;   // when the response/resolution happened in time; 0: not (yet)
+  bool warned = false;
+  Millis breached_at = 0;  // when it was judged breached; 0: not breached
+  bool active() const { return due != 0 && met_at == 0 && breached_at == 0; }
+};
+
+struct TicketSla {
+  Id ticket_id = 0;
+  Id policy_id = 0;
+  std::string policy_name;
+  std::string calendar;
+  SlaClock first_response;
+  SlaClock resolution;
+};
+
+enum class SlaState { running, at_risk, met, breached };
+std::string_view SlaStateName(SlaState s);
+// A clock's state at `now` (a warning instant passed: at_risk; the due instant passed unmet:
+// breached even before the checkpoint ran).
+SlaState StateAt(const SlaClock& clock, Millis now);
+
+// The earliest warning or due instant still to be judged; 0 when nothing is left.
+Millis NextCheckpoint(const TicketSla& sla);
+
+struct SlaStep {
+  SlaTarget target = SlaTarget::first_response;
+  enum class Kind { met, warning, breach } kind = Kind::met;
+  Millis due = 0;
+};
+
+// Judges every checkpoint that has come by `now`, given when the first response and the
+// resolution happened (0: not yet), and updates `sla`. Answers what happened, in order.
+std::vector<SlaStep> Advance(TicketSla& sla, Millis now, Millis first_response_at, Millis resolved_at);
+
+}  // namespace kefu::domain
