@@ -231,10 +231,15 @@ Result<Calendar> Calendar::Make(const CalendarSpec& spec) {
   impl->zone_name = spec.time_zone;
   if (spec.time_zone.empty()) return fail("time_zone: missing (an IANA zone such as \"Asia/Shanghai\")");
   try {
-    impl->zone = date::locate_zone(spec.time_zone);
+    (void)date::get_tzdb();  // reads /usr/share/zoneinfo once per process
   } catch (const std::exception& e) {
-    return fail("time_zone: unknown time zone '" + spec.time_zone + "' (expected an IANA name such as "
-                "\"Asia/Shanghai\"; time-zone database: " + e.what() + ")");
+    return fail("time_zone: the OS time-zone database (tzdata) cannot be read: " + std::string(e.what()));
+  }
+  try {
+    impl->zone = date::locate_zone(spec.time_zone);
+  } catch (const std::exception&) {
+    return fail("time_zone: unknown time zone '" + spec.time_zone +
+                "' (expected an IANA name such as \"Asia/Shanghai\" or \"Europe/Madrid\")");
   }
 
   for (int d = 0; d < 7; ++d) {
