@@ -1,13 +1,13 @@
 #include "calendar/calendar.hpp"
 
+#include <date/date.h>
+#include <date/tz.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
 #include <limits>
 #include <utility>
-
-#include <date/date.h>
-#include <date/tz.h>
 
 namespace kefu::calendar {
 
@@ -62,7 +62,8 @@ std::optional<int> ParseClock(std::string_view s) {
 
 Result<MinuteRange> ParseRange(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return MakeError(Code::invalid, "bad interval '" + std::string(text) + "' (" + std::string(why) + ")");
+    return MakeError(Code::invalid,
+                     "bad interval '" + std::string(text) + "' (" + std::string(why) + ")");
   };
   if (text.size() != 11 || text[5] != '-') return bad("expected HH:MM-HH:MM");
   auto begin = ParseClock(text.substr(0, 5));
@@ -98,7 +99,8 @@ std::optional<date::local_days> ParseDate(std::string_view s) {
   int hi = 0;
   int lo = 0;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !TwoDigits(s.substr(0, 2), hi) ||
-      !TwoDigits(s.substr(2, 2), lo) || !TwoDigits(s.substr(5, 2), m) || !TwoDigits(s.substr(8, 2), d))
+      !TwoDigits(s.substr(2, 2), lo) || !TwoDigits(s.substr(5, 2), m) ||
+      !TwoDigits(s.substr(8, 2), d))
     return std::nullopt;
   y = hi * 100 + lo;
   date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
@@ -122,9 +124,9 @@ struct CalendarState {
   std::string zone_name;
   const date::time_zone* zone = nullptr;  // null: always open, UTC
   std::array<std::vector<MinuteRange>, 7> week;
-  std::vector<int> holidays;                                     // sorted day numbers
+  std::vector<int> holidays;                                       // sorted day numbers
   std::vector<std::pair<int, std::vector<MinuteRange>>> workdays;  // sorted by day number
-  bool any_hours = false;  // false: never opens
+  bool any_hours = false;                                          // false: never opens
 
   const std::vector<MinuteRange>& Ranges(date::local_days day) const {
     static const std::vector<MinuteRange> kClosed;
@@ -173,7 +175,11 @@ class SpanWalker {
  public:
   SpanWalker(const Impl& c, date::local_days first_day,
              date::local_days last_day = date::local_days::max())
-      : c_(c), day_(first_day), last_(last_day), last_found_(first_day), list_(&c.Ranges(first_day)) {}
+      : c_(c),
+        day_(first_day),
+        last_(last_day),
+        last_found_(first_day),
+        list_(&c.Ranges(first_day)) {}
 
   std::optional<Span> Next() {
     for (;;) {
@@ -224,16 +230,19 @@ Result<Calendar> Calendar::Make(const CalendarSpec& spec) {
   const std::string where = "calendars." + spec.name;
   auto fail = [&](const std::string& what) { return MakeError(Code::invalid, where + "." + what); };
   if (spec.name == kAlwaysOpenName)
-    return MakeError(Code::invalid, where + ": the name \"24x7\" is built in (always open) and reserved");
+    return MakeError(Code::invalid,
+                     where + ": the name \"24x7\" is built in (always open) and reserved");
 
   auto impl = std::make_shared<Impl>();
   impl->name = spec.name;
   impl->zone_name = spec.time_zone;
-  if (spec.time_zone.empty()) return fail("time_zone: missing (an IANA zone such as \"Asia/Shanghai\")");
+  if (spec.time_zone.empty())
+    return fail("time_zone: missing (an IANA zone such as \"Asia/Shanghai\")");
   try {
     (void)date::get_tzdb();  // reads /usr/share/zoneinfo once per process
   } catch (const std::exception& e) {
-    return fail("time_zone: the OS time-zone database (tzdata) cannot be read: " + std::string(e.what()));
+    return fail("time_zone: the OS time-zone database (tzdata) cannot be read: " +
+                std::string(e.what()));
   }
   try {
     impl->zone = date::locate_zone(spec.time_zone);
@@ -244,7 +253,8 @@ Result<Calendar> Calendar::Make(const CalendarSpec& spec) {
 
   for (int d = 0; d < 7; ++d) {
     auto day = ParseDay(spec.week[d]);
-    if (!day.ok()) return fail(std::string(WeekdayName(static_cast<Weekday>(d))) + ": " + day.error().message);
+    if (!day.ok())
+      return fail(std::string(WeekdayName(static_cast<Weekday>(d))) + ": " + day.error().message);
     impl->week[d] = std::move(day).value();
     if (!impl->week[d].empty()) impl->any_hours = true;
   }
@@ -255,8 +265,9 @@ Result<Calendar> Calendar::Make(const CalendarSpec& spec) {
     if (today.empty() || tomorrow.empty() || today.back().end <= kDayMinutes) continue;
     if (today.back().end - kDayMinutes > tomorrow.front().begin) {
       return fail(std::string(WeekdayName(static_cast<Weekday>(d))) + ": overnight interval " +
-                  RangeText(today.back()) + " overlaps " + std::string(WeekdayName(static_cast<Weekday>((d + 1) % 7))) +
-                  " " + RangeText(tomorrow.front()));
+                  RangeText(today.back()) + " overlaps " +
+                  std::string(WeekdayName(static_cast<Weekday>((d + 1) % 7))) + " " +
+                  RangeText(tomorrow.front()));
     }
   }
 
@@ -266,7 +277,8 @@ Result<Calendar> Calendar::Make(const CalendarSpec& spec) {
     impl->holidays.push_back(DayNumber(*day));
   }
   std::sort(impl->holidays.begin(), impl->holidays.end());
-  impl->holidays.erase(std::unique(impl->holidays.begin(), impl->holidays.end()), impl->holidays.end());
+  impl->holidays.erase(std::unique(impl->holidays.begin(), impl->holidays.end()),
+                       impl->holidays.end());
 
   for (const auto& w : spec.workdays) {
     auto day = ParseDate(w.date);
@@ -291,8 +303,9 @@ Result<Calendar> Calendar::Make(const CalendarSpec& spec) {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (size_t i = 1; i < impl->workdays.size(); ++i) {
     if (impl->workdays[i].first == impl->workdays[i - 1].first)
-      return fail("workdays: " + date::format("%F", date::local_days{date::days{impl->workdays[i].first}}) +
-                  " is listed twice");
+      return fail(
+          "workdays: " + date::format("%F", date::local_days{date::days{impl->workdays[i].first}}) +
+          " is listed twice");
   }
   return Calendar(std::move(impl));
 }
@@ -400,13 +413,20 @@ LocalDateTime Calendar::LocalTime(Millis t) const {
 
 std::string_view WeekdayName(Weekday day) {
   switch (day) {
-    case Weekday::mon: return "mon";
-    case Weekday::tue: return "tue";
-    case Weekday::wed: return "wed";
-    case Weekday::thu: return "thu";
-    case Weekday::fri: return "fri";
-    case Weekday::sat: return "sat";
-    case Weekday::sun: return "sun";
+    case Weekday::mon:
+      return "mon";
+    case Weekday::tue:
+      return "tue";
+    case Weekday::wed:
+      return "wed";
+    case Weekday::thu:
+      return "thu";
+    case Weekday::fri:
+      return "fri";
+    case Weekday::sat:
+      return "sat";
+    case Weekday::sun:
+      return "sun";
   }
   return "mon";
 }

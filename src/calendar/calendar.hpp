@@ -45,9 +45,9 @@ struct LocalDateTime {
   int month = 1;  // 1–12
   int day = 1;    // 1–31
   Weekday weekday = Weekday::thu;
-  int hour = 0;    // 0–23
-  int minute = 0;  // 0–59
-  int second = 0;  // 0–59
+  int hour = 0;                // 0–23
+  int minute = 0;              // 0–59
+  int second = 0;              // 0–59
   int utc_offset_minutes = 0;  // +480 in Asia/Shanghai; changes with daylight saving time
 };
 

@@ -121,8 +121,9 @@ Status SetChannels(ServerConfig& c, std::string_view where, const std::vector<st
     bool known = false;
     for (std::string_view k : kChannelNames) known = known || k == name;
     if (!known)
-      return Bad(where, "bot.channels",
-                 "unknown channel '" + name + "' (expected widget, wechat, telegram, email or phone)");
+      return Bad(
+          where, "bot.channels",
+          "unknown channel '" + name + "' (expected widget, wechat, telegram, email or phone)");
     for (const auto& seen : out)
       if (seen == name) return Bad(where, "bot.channels", "channel '" + name + "' is listed twice");
     out.push_back(name);
@@ -169,7 +170,8 @@ Status ParseCalendars(const toml::node& node, ServerConfig& config) {
     std::string where = "calendars." + name;
     if (!CalendarNameOk(name))
       return Bad("config", where, "a calendar name is letters, digits, '_' and '-'");
-    if (name == "24x7") return Bad("config", where, "\"24x7\" is built in (always open) and reserved");
+    if (name == "24x7")
+      return Bad("config", where, "\"24x7\" is built in (always open) and reserved");
     const auto* table = value.as_table();
     if (!table) return Bad("config", where, "expected a table [" + where + "]");
     CalendarSpec spec;
@@ -189,7 +191,8 @@ Status ParseCalendars(const toml::node& node, ServerConfig& config) {
       std::string full = where + "." + key;
       if (key == "weekdays" || key == "weekends") continue;
       if (key == "time_zone") {
-        if (!v.is_string()) return Bad("config", full, "expected a string such as \"Asia/Shanghai\"");
+        if (!v.is_string())
+          return Bad("config", full, "expected a string such as \"Asia/Shanghai\"");
         spec.time_zone = *v.value<std::string>();
         continue;
       }
@@ -224,7 +227,10 @@ Status ParseCalendars(const toml::node& node, ServerConfig& config) {
             w.date = *date->value<std::string>();
             for (const auto& [wk, wv] : *t) {
               if (wk.str() == "date") continue;
-              if (wk.str() != "hours") return Bad("config", full, "unknown key '" + std::string(wk.str()) + "' in a workday (expected date and hours)");
+              if (wk.str() != "hours")
+                return Bad("config", full,
+                           "unknown key '" + std::string(wk.str()) +
+                               "' in a workday (expected date and hours)");
               KEFU_ASSIGN(hours, StringArray(wv, full, kHours));
               if (hours.empty()) return Bad("config", full, w.date + ": hours must not be empty");
               w.hours = std::move(hours);
@@ -241,7 +247,8 @@ Status ParseCalendars(const toml::node& node, ServerConfig& config) {
                                           "holidays, workdays)");
     }
     if (spec.time_zone.empty())
-      return Bad("config", where + ".time_zone", "missing (an IANA zone such as \"Asia/Shanghai\")");
+      return Bad("config", where + ".time_zone",
+                 "missing (an IANA zone such as \"Asia/Shanghai\")");
     config.calendars.push_back(std::move(spec));
   }
   return Ok();
@@ -354,7 +361,8 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
     bool defined = false;
     for (const auto& c : config.calendars) defined = defined || c.name == config.bot_calendar;
     if (!defined) {
-      std::string where = std::getenv("KEFU_BOT_CALENDAR") ? "KEFU_BOT_CALENDAR" : "config: bot.calendar";
+      std::string where =
+          std::getenv("KEFU_BOT_CALENDAR") ? "KEFU_BOT_CALENDAR" : "config: bot.calendar";
       return MakeError(Code::invalid, where + ": no calendar named '" + config.bot_calendar +
                                           "' (define [calendars." + config.bot_calendar +
                                           "] or use \"24x7\")");

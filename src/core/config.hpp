@@ -86,7 +86,8 @@ struct ServerConfig {
 };
 
 // Every channel name kefu knows, in the order the configuration documents them.
-inline constexpr std::string_view kChannelNames[] = {"widget", "wechat", "telegram", "email", "phone"};
+inline constexpr std::string_view kChannelNames[] = {"widget", "wechat", "telegram", "email",
+                                                     "phone"};
 
 // Loads `path` (may be empty: no file) over the defaults, then applies KEFU_* variables from
 // `environ`. Errors name the file, key and what was expected.

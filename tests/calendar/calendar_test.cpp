@@ -20,7 +20,8 @@ Millis At(const char* rfc3339) {
   return t.value_or(0);
 }
 
-CalendarSpec Spec(std::string zone, std::vector<std::string> weekdays, std::vector<std::string> weekends = {}) {
+CalendarSpec Spec(std::string zone, std::vector<std::string> weekdays,
+                  std::vector<std::string> weekends = {}) {
   CalendarSpec s;
   s.name = "test";
   s.time_zone = std::move(zone);
@@ -101,11 +102,11 @@ TEST(Calendar, HolidaysAndTiaoxiuWorkdays) {
 
 TEST(Calendar, OvernightIntervalsRunIntoTheNextDay) {
   CalendarSpec s = Spec("Asia/Shanghai", {});
-  s.week[4] = {"22:00-06:00"};            // Friday night
-  s.week[5] = {"10:00-12:00"};            // Saturday morning
-  s.week[6] = {"18:00-24:00"};            // Sunday evening, touching Monday's night shift
+  s.week[4] = {"22:00-06:00"};  // Friday night
+  s.week[5] = {"10:00-12:00"};  // Saturday morning
+  s.week[6] = {"18:00-24:00"};  // Sunday evening, touching Monday's night shift
   s.week[0] = {"00:00-02:00"};
-  s.holidays = {"2026-11-28"};            // Saturday: drops its own hours, not Friday's night
+  s.holidays = {"2026-11-28"};  // Saturday: drops its own hours, not Friday's night
   Calendar c = MustMake(s);
   EXPECT_TRUE(c.IsOpen(At("2026-11-27T23:00:00+08:00")));
   EXPECT_TRUE(c.IsOpen(At("2026-11-28T05:59:00+08:00")));
@@ -127,8 +128,10 @@ TEST(Calendar, NewYorkDaylightSavingTransitions) {
   CalendarSpec s = Spec("America/New_York", {});
   s.week[6] = {"00:00-06:00"};
   Calendar c = MustMake(s);
-  EXPECT_EQ(c.BusinessTimeBetween(At("2026-03-07T00:00:00Z"), At("2026-03-09T00:00:00Z")), 5 * kHour);
-  EXPECT_EQ(c.BusinessTimeBetween(At("2026-10-31T00:00:00Z"), At("2026-11-03T00:00:00Z")), 7 * kHour);
+  EXPECT_EQ(c.BusinessTimeBetween(At("2026-03-07T00:00:00Z"), At("2026-03-09T00:00:00Z")),
+            5 * kHour);
+  EXPECT_EQ(c.BusinessTimeBetween(At("2026-10-31T00:00:00Z"), At("2026-11-03T00:00:00Z")),
+            7 * kHour);
   EXPECT_EQ(c.NextOpening(At("2026-03-07T12:00:00Z")), At("2026-03-08T00:00:00-05:00"));
   EXPECT_EQ(c.NextClosing(At("2026-03-08T00:00:00-05:00")), At("2026-03-08T06:00:00-04:00"));
   EXPECT_EQ(c.NextClosing(At("2026-11-01T00:00:00-04:00")), At("2026-11-01T06:00:00-05:00"));
@@ -141,7 +144,8 @@ TEST(Calendar, NewYorkDaylightSavingTransitions) {
   gap.week[6] = {"02:30-05:00"};
   Calendar g = MustMake(gap);
   EXPECT_EQ(g.NextOpening(At("2026-03-08T00:00:00-05:00")), At("2026-03-08T03:00:00-04:00"));
-  EXPECT_EQ(g.BusinessTimeBetween(At("2026-03-08T00:00:00Z"), At("2026-03-09T00:00:00Z")), 2 * kHour);
+  EXPECT_EQ(g.BusinessTimeBetween(At("2026-03-08T00:00:00Z"), At("2026-03-09T00:00:00Z")),
+            2 * kHour);
 
   LocalDateTime before = c.LocalTime(At("2026-03-08T06:59:00Z"));
   LocalDateTime after = c.LocalTime(At("2026-03-08T07:00:00Z"));
@@ -158,7 +162,8 @@ TEST(Calendar, MadridDaylightSavingAcrossAWeekend) {
   EXPECT_EQ(c.NextOpening(At("2026-03-27T18:00:00+01:00")), At("2026-03-30T07:00:00Z"));
   // 2 business hours from Friday 17:00 CET: 1 h on Friday, 1 h on Monday → 10:00 CEST.
   EXPECT_EQ(c.AddBusinessTime(At("2026-03-27T16:00:00Z"), 2 * kHour), At("2026-03-30T08:00:00Z"));
-  EXPECT_EQ(c.BusinessTimeBetween(At("2026-03-27T16:00:00Z"), At("2026-03-30T08:00:00Z")), 2 * kHour);
+  EXPECT_EQ(c.BusinessTimeBetween(At("2026-03-27T16:00:00Z"), At("2026-03-30T08:00:00Z")),
+            2 * kHour);
   // Autumn: Monday Oct 26 09:00 is back to CET (08:00 UTC).
   EXPECT_EQ(c.NextOpening(At("2026-10-23T18:00:00+02:00")), At("2026-10-26T08:00:00Z"));
   EXPECT_EQ(c.LocalTime(At("2026-10-26T08:00:00Z")).hour, 9);
@@ -197,17 +202,21 @@ TEST(Calendar, AgreesWithAMinuteByMinuteWalk) {
     Millis expected = 0;
     for (size_t m = a; m < b; ++m) expected += open[m] ? kMinute : 0;
     SCOPED_TRACE(FormatRfc3339(from + static_cast<Millis>(a) * kMinute));
-    EXPECT_EQ(c.BusinessTimeBetween(from + static_cast<Millis>(a) * kMinute, from + static_cast<Millis>(b) * kMinute), expected);
+    EXPECT_EQ(c.BusinessTimeBetween(from + static_cast<Millis>(a) * kMinute,
+                                    from + static_cast<Millis>(b) * kMinute),
+              expected);
     if (expected > 0) {
       auto deadline = c.AddBusinessTime(from + static_cast<Millis>(a) * kMinute, expected);
       ASSERT_TRUE(deadline.has_value());
-      EXPECT_EQ(c.BusinessTimeBetween(from + static_cast<Millis>(a) * kMinute, *deadline), expected);
+      EXPECT_EQ(c.BusinessTimeBetween(from + static_cast<Millis>(a) * kMinute, *deadline),
+                expected);
       EXPECT_LE(*deadline, from + static_cast<Millis>(b) * kMinute);
     }
     size_t next = a;
     while (next < open.size() && !open[next]) ++next;
     if (next + 1 < open.size() && next < b) {
-      EXPECT_EQ(c.NextOpening(from + static_cast<Millis>(a) * kMinute), from + static_cast<Millis>(next) * kMinute);
+      EXPECT_EQ(c.NextOpening(from + static_cast<Millis>(a) * kMinute),
+                from + static_cast<Millis>(next) * kMinute);
     }
   }
 }
@@ -279,7 +288,8 @@ TEST(Calendar, MakeRejectsBadSpecsNamingTheProblem) {
   std::vector<Case> cases = {
       {"unknown zone", with([](CalendarSpec& s) { s.time_zone = "Asia/Peking"; }),
        "calendars.cs.time_zone: unknown time zone 'Asia/Peking'"},
-      {"missing zone", with([](CalendarSpec& s) { s.time_zone.clear(); }), "calendars.cs.time_zone: missing"},
+      {"missing zone", with([](CalendarSpec& s) { s.time_zone.clear(); }),
+       "calendars.cs.time_zone: missing"},
       {"bad interval", with([](CalendarSpec& s) { s.week[1] = {"9-18"}; }),
        "calendars.cs.tue: bad interval '9-18' (expected HH:MM-HH:MM)"},
       {"bad minutes", with([](CalendarSpec& s) { s.week[2] = {"09:60-18:00"}; }),
@@ -288,23 +298,41 @@ TEST(Calendar, MakeRejectsBadSpecsNamingTheProblem) {
        "calendars.cs.wed: bad interval '24:00-06:00' (cannot start at 24:00)"},
       {"empty", with([](CalendarSpec& s) { s.week[3] = {"09:00-09:00"}; }),
        "calendars.cs.thu: bad interval '09:00-09:00' (empty"},
-      {"overlap", with([](CalendarSpec& s) { s.week[0] = {"13:00-18:00", "09:00-13:30"}; }),
+      {"overlap", with([](CalendarSpec& s) {
+         s.week[0] = {"13:00-18:00", "09:00-13:30"};
+       }),
        "calendars.cs.mon: intervals 09:00-13:30 and 13:00-18:00 overlap"},
-      {"overnight overlap", with([](CalendarSpec& s) { s.week[4] = {"20:00-10:00"}; s.week[5] = {"09:00-12:00"}; }),
+      {"overnight overlap", with([](CalendarSpec& s) {
+         s.week[4] = {"20:00-10:00"};
+         s.week[5] = {"09:00-12:00"};
+       }),
        "calendars.cs.fri: overnight interval 20:00-10:00 overlaps sat 09:00-12:00"},
       {"bad holiday", with([](CalendarSpec& s) { s.holidays = {"2026-02-30"}; }),
        "calendars.cs.holidays: bad date '2026-02-30' (expected YYYY-MM-DD)"},
-      {"bad workday", with([](CalendarSpec& s) { s.workdays = {{"2026/10/10", {}}}; }),
+      {"bad workday", with([](CalendarSpec& s) {
+         s.workdays = {{"2026/10/10", {}}};
+       }),
        "calendars.cs.workdays: bad date '2026/10/10'"},
-      {"workday hours", with([](CalendarSpec& s) { s.workdays = {{"2026-10-10", {"08:00-07:00", "06:00-09:00"}}}; }),
+      {"workday hours", with([](CalendarSpec& s) {
+         s.workdays = {{"2026-10-10", {"08:00-07:00", "06:00-09:00"}}};
+       }),
        "calendars.cs.workdays: 2026-10-10: intervals 06:00-09:00 and 08:00-07:00 overlap"},
-      {"both", with([](CalendarSpec& s) { s.holidays = {"2026-10-10"}; s.workdays = {{"2026-10-10", {}}}; }),
+      {"both", with([](CalendarSpec& s) {
+         s.holidays = {"2026-10-10"};
+         s.workdays = {{"2026-10-10", {}}};
+       }),
        "calendars.cs.workdays: 2026-10-10 is also listed in holidays"},
-      {"twice", with([](CalendarSpec& s) { s.workdays = {{"2026-10-10", {}}, {"2026-10-10", {}}}; }),
+      {"twice", with([](CalendarSpec& s) {
+         s.workdays = {{"2026-10-10", {}}, {"2026-10-10", {}}};
+       }),
        "calendars.cs.workdays: 2026-10-10 is listed twice"},
-      {"monday closed", with([](CalendarSpec& s) { s.week[0].clear(); s.workdays = {{"2026-10-10", {}}}; }),
+      {"monday closed", with([](CalendarSpec& s) {
+         s.week[0].clear();
+         s.workdays = {{"2026-10-10", {}}};
+       }),
        "calendars.cs.workdays: 2026-10-10 has no hours and Monday is closed"},
-      {"reserved", with([](CalendarSpec& s) { s.name = "24x7"; }), "calendars.24x7: the name \"24x7\" is built in"},
+      {"reserved", with([](CalendarSpec& s) { s.name = "24x7"; }),
+       "calendars.24x7: the name \"24x7\" is built in"},
   };
   for (const Case& k : cases) {
     SCOPED_TRACE(k.what);

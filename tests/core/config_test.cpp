@@ -1,11 +1,11 @@
 #include "core/config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace kefu {
 namespace {
@@ -112,14 +112,16 @@ TEST_F(ConfigTest, EnvironmentErrorsNameTheVariable) {
     const char* value;
     const char* message;
   };
-  for (Case k : {Case{"KEFU_BOT_CHANNELS", "widget,fax",
-                      "KEFU_BOT_CHANNELS: environment: bot.channels: unknown channel 'fax' (expected widget, "
-                      "wechat, telegram, email or phone)"},
-                 Case{"KEFU_BOT_CHANNELS", "email,email",
-                      "KEFU_BOT_CHANNELS: environment: bot.channels: channel 'email' is listed twice"},
-                 Case{"KEFU_BOT_CALENDAR", "office",
-                      "KEFU_BOT_CALENDAR: no calendar named 'office' (define [calendars.office] or use "
-                      "\"24x7\")"}}) {
+  for (Case k :
+       {Case{
+            "KEFU_BOT_CHANNELS", "widget,fax",
+            "KEFU_BOT_CHANNELS: environment: bot.channels: unknown channel 'fax' (expected widget, "
+            "wechat, telegram, email or phone)"},
+        Case{"KEFU_BOT_CHANNELS", "email,email",
+             "KEFU_BOT_CHANNELS: environment: bot.channels: channel 'email' is listed twice"},
+        Case{"KEFU_BOT_CALENDAR", "office",
+             "KEFU_BOT_CALENDAR: no calendar named 'office' (define [calendars.office] or use "
+             "\"24x7\")"}}) {
     SCOPED_TRACE(k.env + std::string("=") + k.value);
     ::setenv(k.env, k.value, 1);
     auto c = LoadConfig("");
@@ -138,13 +140,16 @@ TEST_F(ConfigTest, BadKeysAreNamedInTheError) {
   const std::string zone = "[calendars.cs]\ntime_zone = \"Asia/Shanghai\"\n";
   std::vector<Case> cases = {
       {"[bot]\ncalendar = \"office\"\n",
-       "config: bot.calendar: no calendar named 'office' (define [calendars.office] or use \"24x7\")"},
+       "config: bot.calendar: no calendar named 'office' (define [calendars.office] or use "
+       "\"24x7\")"},
       {"[bot]\ncalendar = 7\n", "config: bot.calendar: expected a string"},
       {"[bot]\nchannels = \"widget\"\n",
        "config: bot.channels: expected an array of strings such as [\"widget\", \"email\"]"},
       {"[bot]\nchannels = [\"widget\", \"sms\"]\n",
-       "config: bot.channels: unknown channel 'sms' (expected widget, wechat, telegram, email or phone)"},
-      {"[bot]\nchannels = [\"phone\", \"phone\"]\n", "config: bot.channels: channel 'phone' is listed twice"},
+       "config: bot.channels: unknown channel 'sms' (expected widget, wechat, telegram, email or "
+       "phone)"},
+      {"[bot]\nchannels = [\"phone\", \"phone\"]\n",
+       "config: bot.channels: channel 'phone' is listed twice"},
       {"calendars = 1\n", "config: calendars: expected tables [calendars.NAME]"},
       {"[calendars]\ncs = 1\n", "config: calendars.cs: expected a table [calendars.cs]"},
       {"[calendars.24x7]\ntime_zone = \"UTC\"\n",
@@ -160,7 +165,8 @@ TEST_F(ConfigTest, BadKeysAreNamedInTheError) {
       {zone + "weekdays = [9]\n",
        "config: calendars.cs.weekdays: expected an array of strings such as [\"09:00-18:00\"]"},
       {zone + "monday = [\"09:00-18:00\"]\n",
-       "config: unknown key 'calendars.cs.monday' (expected time_zone, weekdays, weekends, mon..sun, "
+       "config: unknown key 'calendars.cs.monday' (expected time_zone, weekdays, weekends, "
+       "mon..sun, "
        "holidays, workdays)"},
       {zone + "holidays = \"2026-10-01\"\n",
        "config: calendars.cs.holidays: expected an array of strings such as [\"2026-10-01\"]"},
