@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev libtomlplusplus-dev
   libicu-dev libopencc-dev opencc libstemmer-dev
+  libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev
   python3
   chromium fonts-noto-cjk

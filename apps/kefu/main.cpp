@@ -115,15 +115,16 @@ constexpr const char* kServeHelp = R"(Usage: kefu serve [options]
   --db URL          sqlite:PATH (default sqlite:var/kefu.db) or a bare PATH
   --listen H:P      address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --config FILE     a TOML file (keys: listen, db, web_root, key_file, log_level, [limits] …,
-                    [bot] retrain_delay_ms)
+                    [bot] retrain_delay_ms, calendar, channels, [calendars.NAME] …;
+                    see docs/config.example.toml)
   --web-root DIR    the built web UI (default web/dist)
   --log-level L     debug, info, warn or error
   --test-clock T    FOR TESTS ONLY: time stands still at T (RFC 3339) and moves only by
                     POST /api/v1/test/clock; every timer (SLA, reminders, auto-close) fires
                     as if that much time had passed
 
-Every config key can also be set with a KEFU_* environment variable (e.g. KEFU_LISTEN,
-KEFU_LIMITS_FRAME_BYTES). Precedence: flags > environment > file > defaults.
+Every config key except [calendars.NAME] can also be set with a KEFU_* environment variable
+(e.g. KEFU_LISTEN, KEFU_LIMITS_FRAME_BYTES). Precedence: flags > environment > file > defaults.
 
 The server prints "kefu: listening on http://HOST:PORT" when it is ready. SIGTERM or SIGINT
 drains: no new connections, pending writes are committed and acknowledged, WebSockets are

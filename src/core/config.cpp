@@ -115,6 +115,145 @@ std::vector<std::string> SplitList(std::string_view v) {
   return out;
 }
 
+Status SetChannels(ServerConfig& c, std::string_view where, const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    bool known = false;
+    for (std::string_view k : kChannelNames) known = known || k == name;
+    if (!known)
+      return Bad(
+          where, "bot.channels",
+          "unknown channel '" + name + "' (expected widget, wechat, telegram, email or phone)");
+    for (const auto& seen : out)
+      if (seen == name) return Bad(where, "bot.channels", "channel '" + name + "' is listed twice");
+    out.push_back(name);
+  }
+  c.bot_channels = std::move(out);
+  return Ok();
+}
+
+// A TOML array of strings, or an error naming `key`.
+Result<std::vector<std::string>> StringArray(const toml::node& n, const std::string& key,
+                                             std::string_view example) {
+  const auto* arr = n.as_array();
+  auto bad = [&] {
+    return Bad("config", key, "expected an array of strings such as " + std::string(example));
+  };
+  if (!arr) return bad().error();
+  std::vector<std::string> out;
+  for (const auto& item : *arr) {
+    if (!item.is_string()) return bad().error();
+    out.push_back(*item.value<std::string>());
+  }
+  return out;
+}
+
+bool CalendarNameOk(std::string_view name) {
+  if (name.empty()) return false;
+  for (char ch : name) {
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// [calendars.NAME] tables into plain specs. Only the shape is checked here (types, known keys,
+// names); the values are checked by calendar::Calendar::Make, which core must not depend on.
+Status ParseCalendars(const toml::node& node, ServerConfig& config) {
+  const auto* tables = node.as_table();
+  if (!tables) return Bad("config", "calendars", "expected tables [calendars.NAME]");
+  static constexpr std::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  constexpr std::string_view kHours = "[\"09:00-18:00\"]";
+  for (const auto& [name_key, value] : *tables) {
+    std::string name(name_key.str());
+    std::string where = "calendars." + name;
+    if (!CalendarNameOk(name))
+      return Bad("config", where, "a calendar name is letters, digits, '_' and '-'");
+    if (name == "24x7")
+      return Bad("config", where, "\"24x7\" is built in (always open) and reserved");
+    const auto* table = value.as_table();
+    if (!table) return Bad("config", where, "expected a table [" + where + "]");
+    CalendarSpec spec;
+    spec.name = name;
+    // The shorthands first, so that a named day overrides them whatever the order in the file.
+    for (std::string_view group : {"weekdays", "weekends"}) {
+      if (const toml::node* n = table->get(group)) {
+        KEFU_ASSIGN(hours, StringArray(*n, where + "." + std::string(group), kHours));
+        int first = group == "weekdays" ? 0 : 5;
+        int last = group == "weekdays" ? 5 : 7;
+        for (int d = first; d < last; ++d) spec.week[d] = hours;
+      }
+    }
+    std::string unknown;
+    for (const auto& [k, v] : *table) {
+      std::string key(k.str());
+      std::string full = where + "." + key;
+      if (key == "weekdays" || key == "weekends") continue;
+      if (key == "time_zone") {
+        if (!v.is_string())
+          return Bad("config", full, "expected a string such as \"Asia/Shanghai\"");
+        spec.time_zone = *v.value<std::string>();
+        continue;
+      }
+      bool day = false;
+      for (int d = 0; d < 7; ++d) {
+        if (key != kDays[d]) continue;
+        KEFU_ASSIGN(hours, StringArray(v, full, kHours));
+        spec.week[d] = std::move(hours);
+        day = true;
+      }
+      if (day) continue;
+      if (key == "holidays") {
+        KEFU_ASSIGN(dates, StringArray(v, full, "[\"2026-10-01\"]"));
+        spec.holidays = std::move(dates);
+        continue;
+      }
+      if (key == "workdays") {
+        const auto* arr = v.as_array();
+        auto bad = [&] {
+          return Bad("config", full,
+                     "expected an array of dates \"YYYY-MM-DD\" or tables {date = \"YYYY-MM-DD\", "
+                     "hours = [\"09:00-18:00\"]}");
+        };
+        if (!arr) return bad();
+        for (const auto& item : *arr) {
+          ExtraWorkday w;
+          if (item.is_string()) {
+            w.date = *item.value<std::string>();
+          } else if (const auto* t = item.as_table()) {
+            const toml::node* date = t->get("date");
+            if (!date || !date->is_string()) return bad();
+            w.date = *date->value<std::string>();
+            for (const auto& [wk, wv] : *t) {
+              if (wk.str() == "date") continue;
+              if (wk.str() != "hours")
+                return Bad("config", full,
+                           "unknown key '" + std::string(wk.str()) +
+                               "' in a workday (expected date and hours)");
+              KEFU_ASSIGN(hours, StringArray(wv, full, kHours));
+              if (hours.empty()) return Bad("config", full, w.date + ": hours must not be empty");
+              w.hours = std::move(hours);
+            }
+          } else {
+            return bad();
+          }
+          spec.workdays.push_back(std::move(w));
+        }
+        continue;
+      }
+      return MakeError(Code::invalid, "config: unknown key '" + full +
+                                          "' (expected time_zone, weekdays, weekends, mon..sun, "
+                                          "holidays, workdays)");
+    }
+    if (spec.time_zone.empty())
+      return Bad("config", where + ".time_zone",
+                 "missing (an IANA zone such as \"Asia/Shanghai\")");
+    config.calendars.push_back(std::move(spec));
+  }
+  return Ok();
+}
+
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = {
       StringKey("listen", &ServerConfig::listen),
@@ -135,6 +274,16 @@ const std::vector<Key>& Keys() {
       IntKey<std::int64_t>("bot.retrain_delay_ms", 0, 3'600'000,
                            [](ServerConfig& c, std::int64_t v) { c.bot_retrain_delay_ms = v; }),
       BoolKey("tickets.require_summary", &ServerConfig::tickets_require_summary),
+      StringKey("bot.calendar", &ServerConfig::bot_calendar),
+      Key{"bot.channels",
+          [](ServerConfig& c, std::string_view v) -> Status {
+            return SetChannels(c, "environment", SplitList(v));
+          },
+          [](ServerConfig& c, const toml::node& n) -> Status {
+            auto names = StringArray(n, "bot.channels", "[\"widget\", \"email\"]");
+            if (!names.ok()) return std::move(names).error();
+            return SetChannels(c, "config", *names);
+          }},
       Key{"proxy.trusted",
           [](ServerConfig& c, std::string_view v) -> Status {
             c.trusted_proxies = SplitList(v);
@@ -179,8 +328,12 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
         KEFU_TRY(key.from_toml(config, *node));
       }
     }
+    if (const toml::node* calendars = table.get("calendars")) {
+      KEFU_TRY(ParseCalendars(*calendars, config));
+    }
     std::string unknown;
     table.for_each([&](const toml::key& k, const toml::node& n) {
+      if (k.str() == "calendars") return;
       auto known = [&](std::string_view name) {
         for (const Key& key : Keys())
           if (key.name == name) return true;
@@ -202,6 +355,17 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
     if (const char* v = std::getenv(env.c_str())) {
       auto st = key.from_text(config, v);
       if (!st.ok()) return MakeError(Code::invalid, env + ": " + st.error().message);
+    }
+  }
+  if (config.bot_calendar != "24x7") {
+    bool defined = false;
+    for (const auto& c : config.calendars) defined = defined || c.name == config.bot_calendar;
+    if (!defined) {
+      std::string where =
+          std::getenv("KEFU_BOT_CALENDAR") ? "KEFU_BOT_CALENDAR" : "config: bot.calendar";
+      return MakeError(Code::invalid, where + ": no calendar named '" + config.bot_calendar +
+                                          "' (define [calendars." + config.bot_calendar +
+                                          "] or use \"24x7\")");
     }
   }
   return config;

@@ -14,14 +14,38 @@
 //   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated)
 //   [bot] retrain_delay_ms = 500         KEFU_BOT_RETRAIN_DELAY_MS (quiet time after a
 //                                        knowledge-base change before the bot retrains)
+//   [bot] calendar = "24x7"              KEFU_BOT_CALENDAR (the hours the bot tells customers and
+//                                        outside of which it offers to leave a message: the name
+//                                        of a [calendars.NAME] table, or the built-in "24x7")
+//   [bot] channels = ["widget", "wechat", "telegram", "email"]
+//                                        KEFU_BOT_CHANNELS (comma separated; the channels whose
+//                                        new conversations start with the bot, the others go
+//                                        straight to the L1 queue; of widget, wechat, telegram,
+//                                        email, phone)
 //   [tickets] require_summary = false    KEFU_TICKETS_REQUIRE_SUMMARY (true: closing a ticket
 //                                        needs a closing summary, 小结)
+//   [calendars.NAME]                     (file only: no environment names) a business calendar,
+//                                        see docs/config.example.toml; NAME is letters, digits,
+//                                        '_' and '-', not "24x7":
+//     time_zone = "Asia/Shanghai"        required, an IANA zone
+//     weekdays = ["09:00-18:00"]         shorthand for mon..fri
+//     weekends = ["10:00-16:00"]         shorthand for sat, sun
+//     mon = [...], tue … sun             one day's intervals "HH:MM-HH:MM" (overrides the
+//                                        shorthand; end "24:00" = midnight; an end before the
+//                                        start runs past midnight); a day not given is closed
+//     holidays = ["2026-10-01", ...]     local dates closed all day
+//     workdays = ["2026-10-10", {date = "2026-09-20", hours = ["09:00-12:00"]}, ...]
+//                                        local dates worked (调休): a plain date opens with
+//                                        Monday's hours, a table with its own hours
+//   Interval and date syntax, time zones and overlaps are checked by calendar::Calendar::Make.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/calendar_spec.hpp"
 #include "core/result.hpp"
 
 namespace kefu {
@@ -50,9 +74,20 @@ struct ServerConfig {
   // Knowledge-base edits in quick succession retrain the bot once, this long after the last one
   // (and at most 10× this long after the first).
   std::int64_t bot_retrain_delay_ms = 500;
+  // The calendar whose hours the bot tells customers: a name in `calendars` or "24x7".
+  std::string bot_calendar = "24x7";
+  // Channels whose new conversations start with the bot (each one of kChannelNames); the others
+  // go straight to the L1 queue.
+  std::vector<std::string> bot_channels = {"widget", "wechat", "telegram", "email"};
   // Closing a ticket needs a closing summary (小结), given then or before.
   bool tickets_require_summary = false;
+  // Named business calendars from [calendars.NAME] tables, sorted by name.
+  std::vector<CalendarSpec> calendars;
 };
+
+// Every channel name kefu knows, in the order the configuration documents them.
+inline constexpr std::string_view kChannelNames[] = {"widget", "wechat", "telegram", "email",
+                                                     "phone"};
 
 // Loads `path` (may be empty: no file) over the defaults, then applies KEFU_* variables from
 // `environ`. Errors name the file, key and what was expected.
