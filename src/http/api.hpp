@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "auth/token.hpp"
 #include "bot/bot.hpp"
+#include "calendar/calendar.hpp"
 #include "core/config.hpp"
 #include "core/result.hpp"
 #include "http/hub.hpp"
@@ -88,6 +90,9 @@ struct Context {
   BotSlot bot;
   class BotTrainer* trainer = nullptr;  // set once the server has built it
   class Scheduler* scheduler = nullptr;  // set once the server has built it
+  class SlaService* sla = nullptr;       // set once the server has built it
+  // The business calendars of the configuration, "24x7" included (built at Listen).
+  std::map<std::string, calendar::Calendar> calendars;
   // The server's test clock (serve --test-clock), installed as Clock::System(); null in
   // production. POST /api/v1/test/clock moves it.
   SettableClock* test_clock = nullptr;

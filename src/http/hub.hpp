@@ -91,6 +91,9 @@ class Hub final : public WsListener {
   // Fans a stored message out to the conversation's connections except `except` (may be null).
   void Publish(const store::Message& message, const WsConnection* except);
 
+  // A frame for every connected staff console (SLA warnings and breaches).
+  void NotifyStaff(const std::string& frame) { SendToStaffLobby(frame); }
+
   // A conversation changed state or assignee: refresh rights, tell the parties.
   void ConversationChanged(const store::Conversation& conversation);
 

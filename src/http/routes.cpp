@@ -13,6 +13,7 @@
 #include "http/kb_routes.hpp"
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
+#include "http/sla_routes.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -534,6 +535,11 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/kb/suggestions", KbSuggestions},
       {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
       {"POST", "/api/v1/test/clock", MoveTestClock},
+      {"GET", "/api/v1/sla-policies", ListSlaPolicies},
+      {"POST", "/api/v1/sla-policies", CreateSlaPolicy},
+      {"PUT", "/api/v1/sla-policies/{id}", ReplaceSlaPolicy},
+      {"GET", "/api/v1/tickets/{id}/sla", GetTicketSla},
+      {"GET", "/api/v1/sla/breaches", ListSlaBreaches},
   };
   return routes;
 }

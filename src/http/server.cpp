@@ -27,6 +27,7 @@
 #include "http/json_io.hpp"
 #include "http/static_files.hpp"
 #include "http/scheduler.hpp"
+#include "http/sla.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -138,13 +139,15 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr},
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
         workflow(ctx),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
-        scheduler(ctx) {
+        scheduler(ctx),
+        sla(ctx) {
     ctx.workflow = &workflow;
     ctx.trainer = &trainer;
     ctx.scheduler = &scheduler;
+    ctx.sla = &sla;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -176,6 +179,7 @@ struct Server::Impl {
   Workflow workflow;
   BotTrainer trainer;
   Scheduler scheduler;
+  SlaService sla;
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
@@ -208,8 +212,12 @@ Status Server::Listen() {
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return MakeError(Code::unavailable, "cannot listen on " + impl_->config.listen + ": " + ec.message());
   impl_->static_files.Load(impl_->config.web_root);
+  KEFU_ASSIGN(calendars, calendar::MakeCalendars(impl_->config.calendars));
+  impl_->ctx.calendars = std::move(calendars);
   KEFU_TRY(impl_->workflow.Load());
+  KEFU_TRY(impl_->sla.Load());
   impl_->workflow.RegisterTimers(impl_->scheduler);
+  impl_->sla.RegisterTimers(impl_->scheduler);
   return Ok();
 }
 

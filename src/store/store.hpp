@@ -28,6 +28,7 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "domain/conversation.hpp"
+#include "domain/sla.hpp"
 #include "domain/staff.hpp"
 
 namespace kefu::store {
@@ -195,6 +196,20 @@ struct TransitionResult {
   Event event;
 };
 
+// An SLA checkpoint's effect (timer "ticket.sla"): the ticket's clocks as now decided, events
+// for what happened (in TimerFiring::events), and on a breach the escalation.
+struct SlaFiring {
+  domain::TicketSla sla;
+  bool raise_priority = false;              // one step up, at most urgent
+  std::optional<domain::Desk> escalate_to;  // the ticket moves to this desk
+  Millis at = 0;
+};
+
+struct SlaBreachPage {
+  std::vector<domain::TicketSla> breaches;  // most recently breached first
+  std::string next_cursor;                  // empty: no more
+};
+
 // What firing a timer does, written in one transaction with marking it fired: the effect
 // happens once, or (if the timer already fired or was cancelled) not at all (Code::conflict).
 // Each part is optional; parts apply in this order: messages, transition, events, next.
@@ -205,6 +220,7 @@ struct TimerFiring {
   std::optional<TransitionRequest> transition;  // its failure (e.g. conflict) fails the firing
   std::vector<Event> events;                    // appended as given (conversation_id may be 0)
   std::vector<NewTimer> next;                   // scheduled (re-arming, the next step)
+  std::optional<SlaFiring> sla;                 // a ticket's SLA clocks and escalation
 };
 
 struct FiredTimer {
@@ -402,6 +418,15 @@ class Store {
   // Code::not_found for an unknown id.
   virtual Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version,
                                                       int limit) = 0;
+
+  // ---- SLA ----
+  // Creates (id 0) or replaces a policy; Code::not_found for an unknown id.
+  virtual void SaveSlaPolicy(domain::SlaPolicy policy, Callback<domain::SlaPolicy> done) = 0;
+  virtual Result<std::vector<domain::SlaPolicy>> ListSlaPolicies() = 0;
+  // A ticket's SLA clocks; Code::not_found when no policy applied to it.
+  virtual Result<domain::TicketSla> GetTicketSla(Id ticket_id) = 0;
+  // Tickets whose SLA was breached (either clock), most recent breach first; keyset-paged.
+  virtual Result<SlaBreachPage> ListSlaBreaches(int limit, std::string_view cursor) = 0;
 
   // Pending timers due at or before `now`, earliest first, at most `limit`.
   virtual Result<std::vector<Timer>> DueTimers(Millis now, int limit) = 0;

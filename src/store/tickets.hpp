@@ -71,6 +71,9 @@ struct NewTicket {
   TicketFields fields;
   domain::Actor actor;
   Millis at = 0;
+  // The SLA clocks to start (the policy's, computed by the caller; ticket_id is filled in), with
+  // a "ticket.sla" timer at their first checkpoint, in the same transaction.
+  std::optional<domain::TicketSla> sla;
 };
 
 // A change of fields: what is set is written, the rest stays. Appends "ticket.updated" with the

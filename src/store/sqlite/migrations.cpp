@@ -277,6 +277,42 @@ CREATE TABLE timers (
 CREATE INDEX timers_due ON timers(due_at, id) WHERE state = 'pending';
 CREATE UNIQUE INDEX timers_one_pending ON timers(kind, ref_id) WHERE state = 'pending';
 )sql"},
+    {9, "SLA policies and tickets' SLA clocks",
+     R"sql(
+-- SLA policies: targets in business time of a named calendar (config [calendars.NAME]) for the
+-- tickets they match (NULL matches any type, priority or desk; the most specific one applies).
+CREATE TABLE sla_policies (
+  id                 INTEGER PRIMARY KEY,
+  name               TEXT NOT NULL,
+  ticket_type        TEXT CHECK (ticket_type IN ('inquiry','incident','complaint','data_request')),
+  priority           INTEGER CHECK (priority BETWEEN 0 AND 3),
+  desk               TEXT CHECK (desk IN ('L1','L2','L3','security','complaints')),
+  first_response_ms  INTEGER NOT NULL,
+  resolution_ms      INTEGER NOT NULL,
+  calendar           TEXT NOT NULL,
+  warn_percent       INTEGER NOT NULL,
+  raise_priority     INTEGER NOT NULL,
+  escalate_to        TEXT CHECK (escalate_to IN ('L1','L2','L3','security','complaints')),
+  enabled            INTEGER NOT NULL,
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+
+-- One row per ticket under a policy: its two clocks (first response, resolution) as decided so
+-- far. breached_at is the first breach of either clock (the breach list's order).
+CREATE TABLE ticket_sla (
+  ticket_id          INTEGER PRIMARY KEY REFERENCES tickets(id),
+  policy_id          INTEGER NOT NULL REFERENCES sla_policies(id),
+  policy_name        TEXT NOT NULL,
+  calendar           TEXT NOT NULL,
+  fr_due INTEGER NOT NULL, fr_warn_at INTEGER NOT NULL, fr_met_at INTEGER NOT NULL,
+  fr_warned INTEGER NOT NULL, fr_breached_at INTEGER NOT NULL,
+  res_due INTEGER NOT NULL, res_warn_at INTEGER NOT NULL, res_met_at INTEGER NOT NULL,
+  res_warned INTEGER NOT NULL, res_breached_at INTEGER NOT NULL,
+  breached_at        INTEGER
+);
+CREATE INDEX ticket_sla_breaches ON ticket_sla(breached_at DESC, ticket_id DESC) WHERE breached_at IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sla.hpp"
 #include "store/sqlite/tickets.hpp"
 #include "store/sqlite/timers.hpp"
 
@@ -303,6 +304,7 @@ Result<FiredTimer> FireTimerTx(Db& db, const TimerFiring& f) {
   }
   for (const Event& e : f.events) KEFU_TRY(InsertEventTx(db, e));
   for (const NewTimer& t : f.next) KEFU_TRY(ScheduleTimerTx(db, t, f.at));
+  if (f.sla) KEFU_TRY(ApplySlaFiringTx(db, *f.sla));
   return out;
 }
 
@@ -693,6 +695,27 @@ class SqliteStore final : public Store {
   Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version, int limit) override {
     auto lease = readers_.Acquire();
     return ReadKbVersionPage(*lease, id, before_version, limit);
+  }
+
+  void SaveSlaPolicy(domain::SlaPolicy policy, Callback<domain::SlaPolicy> done) override {
+    Submit<domain::SlaPolicy>(
+        [policy = std::move(policy)](Db& db) { return SaveSlaPolicyTx(db, policy, Clock::System().Now()); },
+        std::move(done));
+  }
+
+  Result<std::vector<domain::SlaPolicy>> ListSlaPolicies() override {
+    auto lease = readers_.Acquire();
+    return ListSlaPoliciesTx(*lease);
+  }
+
+  Result<domain::TicketSla> GetTicketSla(Id ticket_id) override {
+    auto lease = readers_.Acquire();
+    return GetTicketSlaTx(*lease, ticket_id);
+  }
+
+  Result<SlaBreachPage> ListSlaBreaches(int limit, std::string_view cursor) override {
+    auto lease = readers_.Acquire();
+    return ListSlaBreachesTx(*lease, limit, cursor);
   }
 
   Result<std::vector<Timer>> DueTimers(Millis now, int limit) override {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/text.hpp"
+#include "store/sqlite/sla.hpp"
 
 namespace kefu::store::sqlite {
 namespace {
@@ -212,6 +213,11 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
   if (t.assignee_id) data += ",\"assignee_id\":" + std::to_string(t.assignee_id);
   if (t.customer_id) data += ",\"customer_id\":" + std::to_string(t.customer_id);
   KEFU_TRY(InsertTicketEvent(db, t, "ticket.created", n.at, n.actor, data));
+  if (n.sla) {
+    domain::TicketSla sla = *n.sla;
+    sla.ticket_id = t.id;
+    KEFU_TRY(StartTicketSlaTx(db, sla, n.at));
+  }
   return ReadTicket(db, t.id);
 }
 

@@ -1,0 +1,193 @@
+#include "http/sla.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "http/scheduler.hpp"
+
+namespace kefu::http {
+
+using boost::asio::awaitable;
+using domain::SlaStep;
+using domain::SlaTarget;
+
+namespace {
+
+constexpr std::string_view kSlaTimer = "ticket.sla";
+
+// One clock of a policy, started at `start`: due after `target` of business time, warned after
+// `warn_percent` of it. Not running when the target is 0 or the calendar never opens.
+domain::SlaClock StartClock(const calendar::Calendar& cal, Millis start, Millis target, int warn_percent) {
+  domain::SlaClock c;
+  if (target <= 0) return c;
+  auto due = cal.AddBusinessTime(start, target);
+  if (!due) return c;
+  c.due = *due;
+  if (warn_percent > 0) {
+    auto warn = cal.AddBusinessTime(start, target * warn_percent / 100);
+    if (warn && *warn < c.due) c.warn_at = *warn;
+  }
+  return c;
+}
+
+std::string StepEventType(SlaStep::Kind kind) {
+  switch (kind) {
+    case SlaStep::Kind::met: return "ticket.sla_met";
+    case SlaStep::Kind::warning: return "ticket.sla_warning";
+    case SlaStep::Kind::breach: return "ticket.sla_breached";
+  }
+  return "ticket.sla";
+}
+
+}  // namespace
+
+Status SlaService::Load() {
+  KEFU_ASSIGN(policies, ctx_.store.ListSlaPolicies());
+  policies_ = std::move(policies);
+  for (const auto& p : policies_) {
+    if (!ctx_.calendars.contains(p.calendar))
+      log::Warn("sla.unknown_calendar", {{"policy_id", p.id}, {"calendar", p.calendar}, {"using", "24x7"}});
+  }
+  return Ok();
+}
+
+void SlaService::RegisterTimers(Scheduler& scheduler) {
+  scheduler_ = &scheduler;
+  auto checkpoint = [this](store::Timer t) { return Checkpoint(std::move(t)); };
+  scheduler.On(std::string(kSlaTimer), std::move(checkpoint));
+}
+
+const calendar::Calendar& SlaService::CalendarFor(const std::string& name) const {
+  auto it = ctx_.calendars.find(name);
+  return it != ctx_.calendars.end() ? it->second : ctx_.calendars.at(std::string(calendar::kAlwaysOpenName));
+}
+
+awaitable<void> SlaService::Attach(store::NewTicket& t) {
+  if (policies_.empty()) co_return;
+  std::optional<domain::Desk> desk = t.desk;
+  if (!desk && t.conversation_id) {
+    auto load = [this, id = t.conversation_id] { return ctx_.store.GetConversation(id); };
+    auto conv = co_await Blocking(ctx_, std::move(load));
+    if (conv.ok()) desk = conv->desk;
+  }
+  const domain::SlaPolicy* p = domain::MatchSlaPolicy(policies_, t.type, t.priority, desk);
+  if (!p) co_return;
+  const calendar::Calendar& cal = CalendarFor(p->calendar);
+  domain::TicketSla sla;
+  sla.policy_id = p->id;
+  sla.policy_name = p->name;
+  sla.calendar = cal.name();
+  sla.first_response = StartClock(cal, t.at, p->first_response_ms, p->warn_percent);
+  sla.resolution = StartClock(cal, t.at, p->resolution_ms, p->warn_percent);
+  if (domain::NextCheckpoint(sla)) t.sla = std::move(sla);
+}
+
+void SlaService::Started(Millis first_checkpoint) {
+  if (scheduler_) scheduler_->Poke(first_checkpoint);
+}
+
+awaitable<Result<domain::SlaPolicy>> SlaService::Save(domain::SlaPolicy policy) {
+  if (!ctx_.calendars.contains(policy.calendar))
+    co_return MakeError(Code::invalid, "'calendar' must be \"24x7\" or a calendar of the configuration ([calendars." +
+                                           policy.calendar + "] is not defined)");
+  auto submit = [this, policy = std::move(policy)](store::Callback<domain::SlaPolicy> done) mutable {
+    ctx_.store.SaveSlaPolicy(std::move(policy), std::move(done));
+  };
+  auto saved = co_await Write<domain::SlaPolicy>(std::move(submit));
+  if (!saved.ok()) co_return saved;
+  auto it = std::find_if(policies_.begin(), policies_.end(), [&](const auto& p) { return p.id == saved->id; });
+  if (it != policies_.end()) {
+    *it = *saved;
+  } else {
+    policies_.push_back(*saved);
+  }
+  co_return saved;
+}
+
+awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
+  struct Facts {
+    store::Ticket ticket;
+    domain::TicketSla sla;
+    Millis first_response_at = 0;
+    Millis resolved_at = 0;
+  };
+  auto load = [this, id = timer.ref_id]() -> Result<Facts> {
+    Facts f;
+    KEFU_ASSIGN(ticket, ctx_.store.Tickets().GetTicket(id));
+    KEFU_ASSIGN(sla, ctx_.store.GetTicketSla(id));
+    KEFU_ASSIGN(events, ctx_.store.Tickets().ListTicketEvents(id));
+    f.ticket = std::move(ticket);
+    f.sla = std::move(sla);
+    auto first = [](Millis& slot, Millis at) {
+      if (!slot || at < slot) slot = at;
+    };
+    for (const store::Event& e : events) {
+      const bool by_staff = e.actor && e.actor->type == domain::ActorType::staff;
+      if (e.type == "ticket.resolved" || e.type == "ticket.closed" || e.type == "ticket.merged") first(f.resolved_at, e.at);
+      if (by_staff && (e.type == "ticket.pending" || e.type == "ticket.resolved")) first(f.first_response_at, e.at);
+    }
+    if (f.ticket.conversation_id) {
+      KEFU_ASSIGN(conv, ctx_.store.GetConversation(f.ticket.conversation_id));
+      KEFU_ASSIGN(page, ctx_.store.ListMessages(
+                            store::MessageQuery{conv.id, conv.last_seq + 1, std::nullopt, 200}));
+      for (const store::Message& m : page.messages) {
+        if (m.sender.type == domain::ActorType::staff && m.created_at >= f.ticket.created_at)
+          first(f.first_response_at, m.created_at);
+      }
+    }
+    return f;
+  };
+  auto facts = co_await Blocking(ctx_, std::move(load));
+  if (!facts.ok()) {
+    if (facts.error().code == Code::not_found) co_return co_await scheduler_->Discard(timer);
+    co_return std::move(facts).error();
+  }
+  const Millis now = Clock::System().Now();
+  domain::TicketSla sla = facts->sla;
+  const std::vector<SlaStep> steps = domain::Advance(sla, now, facts->first_response_at, facts->resolved_at);
+  const domain::SlaPolicy* policy = nullptr;
+  for (const auto& p : policies_)
+    if (p.id == sla.policy_id) policy = &p;
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  store::SlaFiring change;
+  change.at = now;
+  const store::Ticket& t = facts->ticket;
+  const domain::Actor system{domain::ActorType::system, 0};
+  bool breached = false;
+  for (const SlaStep& step : steps) {
+    std::string data = "{\"target\":\"" + std::string(domain::SlaTargetName(step.target)) + "\",\"due\":\"" +
+                       FormatRfc3339(step.due) + "\",\"policy_id\":" + std::to_string(sla.policy_id);
+    if (step.kind == SlaStep::Kind::breach && !breached && policy) {
+      breached = true;
+      change.raise_priority = policy->raise_priority && t.priority != domain::TicketPriority::urgent;
+      if (policy->escalate_to && t.desk != policy->escalate_to) change.escalate_to = policy->escalate_to;
+      if (change.raise_priority) data += ",\"raised_priority\":true";
+      if (change.escalate_to) data += ",\"escalated_to\":\"" + std::string(domain::DeskName(*change.escalate_to)) + "\"";
+    }
+    data += '}';
+    f.events.push_back(store::Event{0, t.conversation_id, t.id, StepEventType(step.kind), now, system, std::move(data)});
+  }
+  change.sla = sla;
+  f.sla = std::move(change);
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  for (const SlaStep& step : steps) {
+    if (step.kind == SlaStep::Kind::met) continue;
+    std::string frame = step.kind == SlaStep::Kind::breach ? "{\"type\":\"sla.breached\"" : "{\"type\":\"sla.warning\"";
+    frame += ",\"ticket_id\":" + std::to_string(t.id) + ",\"target\":\"" +
+             std::string(domain::SlaTargetName(step.target)) + "\",\"due\":\"" + FormatRfc3339(step.due) +
+             "\",\"subject\":";
+    AppendJsonString(frame, t.subject);
+    frame += '}';
+    ctx_.hub.NotifyStaff(frame);
+    log::Info(step.kind == SlaStep::Kind::breach ? "sla.breached" : "sla.warning",
+              {{"ticket_id", t.id}, {"target", domain::SlaTargetName(step.target)}});
+  }
+  if (const Millis next = domain::NextCheckpoint(sla)) scheduler_->Poke(next);
+  co_return Ok();
+}
+
+}  // namespace kefu::http

@@ -1,0 +1,55 @@
+// SLAs on tickets at run time: the policies (cached from the store, changed over REST), the
+// business calendars from the configuration, starting a new ticket's clocks, and judging each
+// checkpoint when its durable timer ("ticket.sla") fires — met, warning, or breach with its
+// escalation (priority up, another desk, a notice to supervisors' consoles).
+//
+// What counts: the first response is the first reply a customer can see — a staff message in
+// the ticket's conversation after the ticket was created, or the ticket moved to pending or
+// resolved by staff; the resolution is the ticket resolved or closed. Both are read from the
+// stored messages and events when a checkpoint fires, so replying costs no extra write.
+//
+// Runs on the network thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <vector>
+
+#include "calendar/calendar.hpp"
+#include "domain/sla.hpp"
+#include "http/api.hpp"
+#include "store/tickets.hpp"
+
+namespace kefu::http {
+
+class Scheduler;
+
+class SlaService {
+ public:
+  explicit SlaService(Context& ctx) : ctx_(ctx) {}
+
+  // Loads the policies (the calendars are Context::calendars). Before serving.
+  Status Load();
+  void RegisterTimers(Scheduler& scheduler);
+
+  // Starts the SLA clocks of a ticket about to be created (sets `ticket.sla`) when a policy
+  // matches it; a ticket from a conversation without a desk of its own takes the conversation's.
+  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
+  // A ticket with clocks was created: wake the scheduler if its first checkpoint is the earliest.
+  void Started(Millis first_checkpoint);
+
+  const std::vector<domain::SlaPolicy>& policies() const { return policies_; }
+  // Creates (id 0) or replaces a policy; Code::invalid for an unknown calendar.
+  boost::asio::awaitable<Result<domain::SlaPolicy>> Save(domain::SlaPolicy policy);
+
+ private:
+  boost::asio::awaitable<Status> Checkpoint(store::Timer timer);
+  const calendar::Calendar& CalendarFor(const std::string& name) const;
+
+  Context& ctx_;
+  std::vector<domain::SlaPolicy> policies_;
+  Scheduler* scheduler_ = nullptr;
+};
+
+}  // namespace kefu::http

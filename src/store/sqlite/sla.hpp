@@ -1,0 +1,26 @@
+// SLA policies and tickets' SLA clocks in the SQLite engine (tables sla_policies, ticket_sla;
+// migration 9). Internal to the SQLite engine.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
+
+namespace kefu::store::sqlite {
+
+inline constexpr std::string_view kSlaTimer = "ticket.sla";
+
+Result<domain::SlaPolicy> SaveSlaPolicyTx(Db& db, const domain::SlaPolicy& policy, Millis now);
+Result<std::vector<domain::SlaPolicy>> ListSlaPoliciesTx(Db& db);
+
+// Starts a ticket's clocks and schedules their first checkpoint.
+Status StartTicketSlaTx(Db& db, const domain::TicketSla& sla, Millis now);
+// Writes a checkpoint's decisions, escalates on a breach and schedules the next checkpoint.
+Status ApplySlaFiringTx(Db& db, const SlaFiring& firing);
+
+Result<domain::TicketSla> GetTicketSlaTx(Db& db, Id ticket_id);
+Result<SlaBreachPage> ListSlaBreachesTx(Db& db, int limit, std::string_view cursor);
+
+}  // namespace kefu::store::sqlite
