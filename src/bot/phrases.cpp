@@ -70,6 +70,16 @@ constexpr Phrase kPhrases[] = {
      "message to continue.",
      "Como no hemos recibido respuesta, hemos cerrado esta conversación. Si aún necesitas ayuda, envía un mensaje para "
      "continuar."},
+    {"outside_hours",
+     "现在是非人工服务时间，人工客服将于 {opens} 上线，届时会按排队顺序为您服务。您也可以现在留言，我们上线后会第一时间处理。",
+     "Our team is offline right now and will be back {opens}; you'll be served in turn then. You can also leave a "
+     "message now and we'll handle it first thing.",
+     "Nuestro equipo no está disponible ahora y volverá {opens}; entonces te atenderemos por orden. También puedes "
+     "dejarnos un mensaje ahora y lo atenderemos en cuanto volvamos."},
+    {"message_left",
+     "已收到您的留言，并为您创建了工单 #{ticket}。客服处理后会在此会话中回复您，请留意消息。",
+     "We've got your message and opened ticket #{ticket}. An agent will reply in this conversation.",
+     "Hemos recibido tu mensaje y abierto el caso #{ticket}. Un agente te responderá en esta conversación."},
     {"handoff",
      "正在为您转接人工客服，请稍候。",
      "I'm connecting you to a member of our team.",

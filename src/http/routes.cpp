@@ -141,7 +141,7 @@ awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
   auto session = co_await Write<store::Session>(std::move(create));
   if (!session.ok()) co_return Response::Fail(session.error());
   ctx.hub.ConversationChanged(session->conversation);
-  if (ctx.bot.Get()) {
+  if (ctx.bot.Get() && ctx.workflow->BotAnswers(session->conversation.channel)) {
     const std::string& l = session->customer.lang;
     const std::string_view greeting = bot::Greeting(l == "zh-TW" ? "zh" : l);
     ctx.hub.PostBotMessage(session->conversation.id,
@@ -461,6 +461,31 @@ awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
   co_return who;
 }
 
+awaitable<Response> LeaveMessageRoute(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  if (who->is_staff()) co_return Response::Fail(MakeError(Code::forbidden, "customers leave messages"));
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto text = json::OptString(*body, "text");
+  auto client_id = json::OptString(*body, "client_id");
+  if (!text.ok()) co_return Response::Fail(text.error());
+  if (!client_id.ok()) co_return Response::Fail(client_id.error());
+  if (!*text || Trim(**text).empty()) co_return Response::Fail(Invalid("'text' is required"));
+  if (CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
+    co_return Response::Fail(MakeError(
+        Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters"));
+  if (*client_id && (*client_id)->size() > 128) co_return Response::Fail(Invalid("'client_id' must be at most 128 bytes"));
+  auto left = co_await ctx.workflow->LeaveMessage(*who, *id, std::string(Trim(**text)), client_id->value_or(""));
+  if (!left.ok()) co_return Response::Fail(left.error());
+  std::string out = "{\"ticket_id\":" + std::to_string(left->ticket_id) + ",\"message\":";
+  json::AppendMessage(out, left->message);
+  out += '}';
+  co_return Response::Json(left->created ? 201 : 200, std::move(out));
+}
+
 // Moves the server's test clock (serve --test-clock) forward and fires every timer that fell
 // due, answering once they have. 404 unless the server runs on a test clock; only forward, so
 // that "fired once" stays meaningful.
@@ -534,6 +559,7 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/kb/search", SearchKb},
       {"GET", "/api/v1/kb/suggestions", KbSuggestions},
       {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
+      {"POST", "/api/v1/conversations/{id}/leave-message", LeaveMessageRoute},
       {"POST", "/api/v1/test/clock", MoveTestClock},
       {"GET", "/api/v1/sla-policies", ListSlaPolicies},
       {"POST", "/api/v1/sla-policies", CreateSlaPolicy},

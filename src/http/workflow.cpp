@@ -1,6 +1,7 @@
 #include "http/workflow.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "bot/phrases.hpp"
@@ -8,6 +9,8 @@
 #include "core/text.hpp"
 #include "http/json_io.hpp"
 #include "http/scheduler.hpp"
+#include "http/sla.hpp"
+#include "store/tickets.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -55,7 +58,7 @@ routing::Waiting WaitingFor(const store::Conversation& c) {
   w.desk = c.desk.value_or(domain::Desk::L1);
   w.priority = c.priority;
   w.queued_at = c.queued_at ? c.queued_at : c.updated_at;
-  w.lang = c.lang;
+  w.lang = c.lang == "zh-TW" ? "zh" : c.lang;  // agents' languages are zh, en, es
   w.category = c.category;
   return w;
 }
@@ -147,7 +150,7 @@ awaitable<Status> Workflow::CsatReminder(store::Timer timer) {
   f.timer_id = timer.id;
   f.at = now;
   f.messages.push_back(store::NewMessage{conv->id, {domain::ActorType::bot, 0}, "",
-                                         std::string(bot::Say("csat_reminder", lang)), now, "csat.reminder"});
+                                         Phrase("csat_reminder", lang), now, "csat.reminder"});
   f.events.push_back(store::Event{0, conv->id, 0, "csat.reminded", now, std::nullopt, "{}"});
   auto fired = co_await scheduler_->Fire(std::move(f));
   if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
@@ -185,7 +188,7 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
   if (closing_step && last && last->kind == "conversation.idle_notice") {
     // Nobody wrote since the notice: close, say so, and ask for a rating.
     f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "",
-                                           std::string(bot::Say("idle_closed", lang)), now, "conversation.idle_closed"});
+                                           Phrase("idle_closed", lang), now, "conversation.idle_closed"});
     store::TransitionRequest t;
     t.conversation_id = conv.id;
     t.action = ConversationAction::close;
@@ -198,7 +201,7 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
   } else if (!closing_step && !customer_spoke_last && quiet_since + timing_.idle_notice_ms <= now) {
     // The agent (or bot) had the last word long enough ago: ask whether the customer is there.
     f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "",
-                                           std::string(bot::Say("idle_notice", lang)), now, "conversation.idle_notice"});
+                                           Phrase("idle_notice", lang), now, "conversation.idle_notice"});
     f.events.push_back(store::Event{0, conv.id, 0, "idle.notice", now, system, "{}"});
     f.next.push_back(IdleTimer(conv.id, now + timing_.idle_close_ms, kIdleClose));
   } else {
@@ -281,7 +284,132 @@ awaitable<Result<store::Conversation>> Workflow::Handoff(Id conversation_id, dom
   customers_[c.id] = c.customer_id;
   ctx_.hub.ConversationChanged(c);
   co_await AssignWaiting();
-  co_return co_await Current(std::move(result->conversation));
+  auto now = co_await Current(std::move(result->conversation));
+  if (now.state == ConversationState::queued) TellIfClosed(now, desk);
+  co_return now;
+}
+
+std::string Workflow::Phrase(std::string_view key, std::string_view lang) {
+  // Customers who read traditional characters get them ("zh-TW"); the rest their language.
+  if (lang == "zh-TW") return bot::nlu::ToTraditional(bot::Say(key, "zh"));
+  return std::string(bot::Say(key, lang.empty() ? "zh" : lang));
+}
+
+namespace {
+
+// "11月30日（周一）09:00（UTC+8）", "on Mon 30 Nov at 09:00 (UTC+8)", "el lun 30 nov a las 09:00 (UTC+8)".
+std::string FormatOpening(const calendar::LocalDateTime& t, std::string_view lang) {
+  static constexpr const char* kZhDays[] = {"一", "二", "三", "四", "五", "六", "日"};
+  static constexpr const char* kEnDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  static constexpr const char* kEsDays[] = {"lun", "mar", "mié", "jue", "vie", "sáb", "dom"};
+  static constexpr const char* kEnMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr const char* kEsMonths[] = {"ene", "feb", "mar", "abr", "may", "jun",
+                                              "jul", "ago", "sep", "oct", "nov", "dic"};
+  const auto day = static_cast<size_t>(t.weekday);
+  const auto month = static_cast<size_t>(std::clamp(t.month, 1, 12) - 1);
+  char hm[8];
+  std::snprintf(hm, sizeof hm, "%02d:%02d", t.hour, t.minute);
+  const std::string zone = calendar::FormatUtcOffset(t.utc_offset_minutes);
+  if (lang == "en")
+    return std::string("on ") + kEnDays[day] + " " + std::to_string(t.day) + " " + kEnMonths[month] + " at " + hm +
+           " (" + zone + ")";
+  if (lang == "es")
+    return std::string("el ") + kEsDays[day] + " " + std::to_string(t.day) + " " + kEsMonths[month] + " a las " + hm +
+           " (" + zone + ")";
+  return std::to_string(t.month) + "月" + std::to_string(t.day) + "日（周" + kZhDays[day] + "）" + hm + "（" + zone + "）";
+}
+
+std::string Fill(std::string text, std::string_view slot, std::string_view value) {
+  if (const size_t at = text.find(slot); at != std::string::npos) text.replace(at, slot.size(), value);
+  return text;
+}
+
+}  // namespace
+
+void Workflow::TellIfClosed(const store::Conversation& c, domain::Desk desk) {
+  auto cal = ctx_.calendars.find(ctx_.config.bot_calendar);
+  if (cal == ctx_.calendars.end() || router_.OnlineAgents(desk) > 0) return;
+  const Millis now = Clock::System().Now();
+  if (cal->second.IsOpen(now)) return;  // open but nobody online: the widget offers to leave a message
+  auto opens = cal->second.NextOpening(now);
+  if (!opens) return;
+  const std::string lang = c.lang.empty() ? "zh" : c.lang;
+  std::string text = Fill(Phrase("outside_hours", lang), "{opens}",
+                          FormatOpening(cal->second.LocalTime(*opens), lang == "zh-TW" ? "zh" : lang));
+  if (lang == "zh-TW") text = bot::nlu::ToTraditional(text);
+  ctx_.hub.PostBotMessage(c.id, std::move(text), "bot.outside_hours");
+}
+
+bool Workflow::BotAnswers(std::string_view channel) const {
+  const auto& channels = ctx_.config.bot_channels;
+  return std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+awaitable<Result<Workflow::LeftMessage>> Workflow::LeaveMessage(const Subject& customer, Id conversation_id,
+                                                                std::string text, std::string client_id) {
+  auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
+  auto conv = co_await Blocking(ctx_, std::move(load));
+  if (!conv.ok() || customer.is_staff() || conv->customer_id != customer.id)
+    co_return MakeError(Code::not_found, "conversation " + std::to_string(conversation_id) + " not found");
+  if (conv->state != ConversationState::bot && conv->state != ConversationState::queued)
+    co_return MakeError(Code::conflict, "an agent is already with you: write in the conversation");
+  auto guarded = Hub::GuardText(customer, text);
+  if (!guarded.ok()) co_return std::move(guarded).error();
+  // Still with the bot: the message is for people, so the conversation joins the queue first
+  // (and the bot does not take the message for a question).
+  if (conv->state == ConversationState::bot) {
+    auto queued = co_await Handoff(conversation_id, customer.actor(), conv->desk.value_or(domain::Desk::L1),
+                                   "message_left", conv->priority, conv->category);
+    if (!queued.ok() && queued.error().code != Code::conflict) co_return std::move(queued).error();
+  }
+  const Millis now = Clock::System().Now();
+  store::NewMessage msg;
+  msg.conversation_id = conversation_id;
+  msg.sender = customer.actor();
+  msg.client_id = std::move(client_id);
+  msg.text = guarded->text;
+  msg.at = now;
+  auto append = [this, msg = std::move(msg)](store::Callback<store::AppendedMessage> done) mutable {
+    ctx_.store.AppendMessage(std::move(msg), std::move(done));
+  };
+  auto stored = co_await Write<store::AppendedMessage>(std::move(append));
+  if (!stored.ok()) co_return std::move(stored).error();
+  stored->message.sender_name = customer.name;
+  if (!stored->duplicate) ctx_.hub.Delivered(customer, stored->message, guarded->warnings, nullptr);
+  // One ticket per conversation's left messages: a second message joins the first one's ticket.
+  auto existing_fn = [this, conversation_id] { return ctx_.store.Tickets().FindTicketForConversation(conversation_id); };
+  auto existing = co_await Blocking(ctx_, std::move(existing_fn));
+  LeftMessage out{stored->message, 0, false};
+  if (existing.ok()) {
+    out.ticket_id = existing->id;
+  } else {
+    store::NewTicket t;
+    t.type = domain::TicketType::inquiry;
+    t.category = domain::ParseTicketCategory(conv->category).value_or(domain::TicketCategory::other);
+    t.priority = conv->priority > 0 ? domain::TicketPriority::high : domain::TicketPriority::normal;
+    t.subject = std::string(TruncateCodePoints(guarded->text, 80));
+    t.description = guarded->text;
+    t.conversation_id = conversation_id;
+    t.desk = conv->desk.value_or(domain::Desk::L1);
+    t.actor = customer.actor();
+    t.at = now;
+    if (ctx_.sla) co_await ctx_.sla->Attach(t);
+    const Millis checkpoint = t.sla ? domain::NextCheckpoint(*t.sla) : 0;
+    auto create = [this, t = std::move(t)](store::Callback<store::Ticket> done) mutable {
+      ctx_.store.Tickets().CreateTicket(std::move(t), std::move(done));
+    };
+    auto ticket = co_await Write<store::Ticket>(std::move(create));
+    if (!ticket.ok()) co_return std::move(ticket).error();
+    if (checkpoint) ctx_.sla->Started(checkpoint);
+    out.ticket_id = ticket->id;
+    out.created = true;
+    const std::string lang = conv->lang.empty() ? "zh" : conv->lang;
+    ctx_.hub.PostBotMessage(conversation_id, Fill(Phrase("message_left", lang), "{ticket}", std::to_string(ticket->id)),
+                            "bot.message_left");
+    log::Info("workflow.message_left", {{"conversation_id", conversation_id}, {"ticket_id", ticket->id}});
+  }
+  co_return out;
 }
 
 awaitable<Result<store::Conversation>> Workflow::Transfer(const Subject& staff, Id conversation_id,
@@ -417,6 +545,16 @@ awaitable<void> Workflow::BotTurn(Id conversation_id, Subject customer, std::str
 awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer, std::string text) {
   const domain::Actor bot_actor{domain::ActorType::bot, 0};
   auto bot = ctx_.bot.Get();
+  if (bot && ctx_.config.bot_channels.size() < std::size(kChannelNames)) {
+    // Some channels start with people, not the bot ([bot] channels).
+    auto load = [this, conversation_id] { return ctx_.store.GetConversation(conversation_id); };
+    auto conv = co_await Blocking(ctx_, std::move(load));
+    if (conv.ok() && !BotAnswers(conv->channel)) {
+      auto r = co_await Handoff(conversation_id, customer.actor(), domain::Desk::L1, "channel_without_bot", 0, "");
+      if (!r.ok()) log::Warn("workflow.handoff_failed", {{"conversation_id", conversation_id}, {"error", r.error().message}});
+      co_return true;
+    }
+  }
   if (!bot) {
     if (!AsksForHuman(text)) co_return false;
     auto r = co_await Handoff(conversation_id, customer.actor(), domain::Desk::L1, "explicit_human_request", 0, "");

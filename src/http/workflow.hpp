@@ -65,6 +65,21 @@ class Workflow {
   boost::asio::awaitable<Status> BotFeedback(const Subject& customer, domain::Id conversation_id,
                                              domain::Id message_id, bool helpful);
 
+  // The customer leaves a message (nobody online, or outside business hours): it is stored in the
+  // conversation (deduplicated by client_id like any message) and becomes a ticket — one per
+  // conversation — which the bot confirms with its number; a conversation still with the bot
+  // joins the queue. Code::conflict once an agent has the conversation.
+  struct LeftMessage {
+    store::Message message;
+    domain::Id ticket_id = 0;
+    bool created = false;  // false: it joined the conversation's open ticket
+  };
+  boost::asio::awaitable<Result<LeftMessage>> LeaveMessage(const Subject& customer, domain::Id conversation_id,
+                                                           std::string text, std::string client_id);
+
+  // Whether new conversations of `channel` start with the bot ([bot] channels).
+  bool BotAnswers(std::string_view channel) const;
+
   // resolved|closed → active when the customer writes again; back to the agent who had it.
   boost::asio::awaitable<Result<store::Conversation>> Reopen(domain::Id conversation_id, domain::Actor actor);
 
@@ -89,6 +104,11 @@ class Workflow {
                                            Millis at);
   boost::asio::awaitable<Status> CsatReminder(store::Timer timer);
   boost::asio::awaitable<Status> IdleCheck(store::Timer timer);
+  // Outside the bot calendar's hours with nobody of `desk` online, tells a queued customer when
+  // people are back (message kind "bot.outside_hours").
+  void TellIfClosed(const store::Conversation& conversation, domain::Desk desk);
+  // A workflow notice in the customer's language (traditional characters for "zh-TW").
+  static std::string Phrase(std::string_view key, std::string_view lang);
   // The bot's memory of a conversation it holds, from its stored messages (after a restart, or
   // once the in-memory cache was cleared).
   boost::asio::awaitable<bot::policy::Memory> RecallBotMemory(domain::Id conversation_id);

@@ -1,5 +1,6 @@
 """The service workflow end to end over HTTP and WebSocket: handoff, queue positions, presence,
 transfer with a reason, close, CSAT (DESIGN.md §2 Workflow)."""
+import time
 import unittest
 
 from kefu import Server
@@ -164,9 +165,10 @@ class WorkflowTest(unittest.TestCase):
             self.assertEqual(s.request("POST", path + "/messages", {"text": text}, token=c["token"])[0], 201)
         self.assertEqual(s.request("GET", path, token=c["token"])[1]["state"], "bot")
         self.assertEqual(s.request("POST", path + "/messages", {"text": "转人工"}, token=c["token"])[0], 201)
-        for _ in range(50):
-            if s.request("GET", path, token=c["token"])[1]["state"] == "queued":
-                break
+        # The handoff follows the stored message asynchronously: wait for it (bounded), then check.
+        deadline = time.time() + 10
+        while time.time() < deadline and s.request("GET", path, token=c["token"])[1]["state"] != "queued":
+            time.sleep(0.02)
         self.assertEqual(s.request("GET", path, token=c["token"])[1]["state"], "queued")
 
     def test_transfer_to_an_agent_and_bad_requests(self):

@@ -207,5 +207,18 @@ TEST_F(TimerStoreTest, ATransitionSchedulesItsTimersAtomically) {
   EXPECT_FALSE(store_->PendingTimer("other", s.conversation.id).ok());
 }
 
+// Regression: the conversation kept no language, so notices written by the server (survey
+// reminder, idle notice, closed hours) and language routing fell back to Chinese for everyone.
+TEST_F(TimerStoreTest, AConversationKeepsItsCustomersLanguage) {
+  auto r = Wait<Session>([&](Callback<Session> done) {
+    store_->CreateSession(NewSession{"Ana", "es", "widget", 1000}, std::move(done));
+  });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->conversation.lang, "es");
+  auto read = store_->GetConversation(r->conversation.id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->lang, "es");
+}
+
 }  // namespace
 }  // namespace kefu::store

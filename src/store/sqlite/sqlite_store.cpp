@@ -443,8 +443,8 @@ class SqliteStore final : public Store {
           {
             KEFU_ASSIGN(stmt, db.Prepare(
                                   "INSERT INTO conversations(customer_id, channel, state, "
-                                  "created_at, updated_at) VALUES (?1, ?2, 'bot', ?3, ?3)"));
-            stmt.Bind(1, out.customer.id).Bind(2, session.channel).Bind(3, session.at);
+                                  "created_at, updated_at, lang) VALUES (?1, ?2, 'bot', ?3, ?3, ?4)"));
+            stmt.Bind(1, out.customer.id).Bind(2, session.channel).Bind(3, session.at).Bind(4, session.lang);
             KEFU_TRY(stmt.Run());
           }
           Conversation& c = out.conversation;
@@ -452,6 +452,7 @@ class SqliteStore final : public Store {
           c.customer_id = out.customer.id;
           c.customer_name = session.name;
           c.channel = session.channel;
+          c.lang = session.lang;
           c.state = ConversationState::bot;
           c.created_at = c.updated_at = session.at;
           domain::Actor actor{ActorType::customer, out.customer.id};

@@ -126,6 +126,7 @@ const en: typeof zhCN = {
       submit: 'Leave message',
       keepWaiting: 'Keep waiting',
       done: 'Message received. An agent will reply here as soon as possible.',
+      doneTicket: 'Message received: ticket #{n}. An agent will reply here.',
     },
     again: {
       text: 'Anything else?',

@@ -126,6 +126,7 @@ const es: typeof zhCN = {
       submit: 'Dejar mensaje',
       keepWaiting: 'Seguir esperando',
       done: 'Mensaje recibido. Un agente te responderá aquí lo antes posible.',
+      doneTicket: 'Mensaje recibido: caso #{n}. Un agente te responderá aquí.',
     },
     again: {
       text: '¿Algo más?',

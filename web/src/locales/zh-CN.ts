@@ -126,6 +126,7 @@ export default {
       submit: '提交留言',
       keepWaiting: '继续等待',
       done: '留言已收到，客服上线后会尽快回复您，请留意本窗口。',
+      doneTicket: '留言已收到，工单号 #{n}。客服会在本窗口回复您，请留意消息。',
     },
     again: {
       text: '还有其他问题？',

@@ -8,6 +8,7 @@ import type {
   KbSuggestion,
   KbVersion,
   LoginAnswer,
+  Message,
   MessagePage,
   Presence,
   QueueInfo,
@@ -138,6 +139,11 @@ export const api = {
   queues: (token: string, signal?: AbortSignal) =>
     request<{ queues: QueueInfo[] }>('GET', '/api/v1/queues', { token, signal }),
   /** The customer's 👍/👎 on a bot answer; a 👎 while the bot holds it makes the bot offer help. */
+  leaveMessage: (token: string, id: Id, body: { text: string; client_id?: string }) =>
+    request<{ ticket_id: Id; message: Message }>('POST', `/api/v1/conversations/${enc(id)}/leave-message`, {
+      token,
+      body,
+    }),
   feedback: (token: string, id: Id, body: { message_id: Id; helpful: boolean }) =>
     request<{ recorded: boolean }>('POST', `/api/v1/conversations/${enc(id)}/feedback`, { token, body }),
 

@@ -67,7 +67,12 @@ export type MessageKind =
   | 'bot.rephrase'
   | 'bot.handoff'
   | 'bot.safety'
-  | 'bot.feedback_followup';
+  | 'bot.feedback_followup'
+  | 'bot.outside_hours'
+  | 'bot.message_left'
+  | 'csat.reminder'
+  | 'conversation.idle_notice'
+  | 'conversation.idle_closed';
 
 export interface Message {
   id: Id;

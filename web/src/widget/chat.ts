@@ -108,6 +108,8 @@ export class WidgetChat {
     queue: null as QueueState | null,
     /** The customer left a message while nobody was online (shown as confirmed). */
     leftMessage: false,
+    /** The ticket the left message became, once the server said. */
+    leftTicket: null as Id | null,
     /** The customer chose to keep waiting rather than leave a message. */
     leaveDismissed: false,
     csat: 'none' as CsatStatus,
@@ -214,6 +216,7 @@ export class WidgetChat {
     this.state.csat = 'none';
     this.state.csatError = null;
     this.state.leftMessage = false;
+    this.state.leftTicket = null;
     this.state.leaveDismissed = false;
     this.state.feedback = {};
     storageSet(localStorage, FEEDBACK_KEY, null);
@@ -463,12 +466,26 @@ export class WidgetChat {
     return this.start();
   }
 
-  /** Nobody online: a message left is a normal chat message, kept for the team. */
+  /**
+   * Nobody online (or outside business hours): the message goes into the conversation like any
+   * other (same client_id over the socket and REST, so it is stored once) and becomes a ticket
+   * whose number the bot confirms.
+   */
   leaveMessage(text: string): boolean {
     const body = text.trim();
-    if (!body || [...body].length > MAX_TEXT || !this.thread.value) return false;
-    this.send(body);
+    const thread = this.thread.value;
+    const s = this.session;
+    if (!body || [...body].length > MAX_TEXT || !thread || !s) return false;
+    this.typing.stop();
+    const it = thread.addPending(body, this.me());
+    this.transmit(it.client_id!, body);
     this.state.leftMessage = true;
+    api
+      .leaveMessage(s.token, s.conversation_id, { text: body, client_id: it.client_id! })
+      .then((r) => {
+        this.state.leftTicket = r.ticket_id;
+      })
+      .catch((e) => this.showNotice(e instanceof ApiError ? e.code : 'generic'));
     return true;
   }
 
