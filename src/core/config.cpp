@@ -274,6 +274,12 @@ const std::vector<Key>& Keys() {
       IntKey<std::int64_t>("bot.retrain_delay_ms", 0, 3'600'000,
                            [](ServerConfig& c, std::int64_t v) { c.bot_retrain_delay_ms = v; }),
       BoolKey("tickets.require_summary", &ServerConfig::tickets_require_summary),
+      IntKey<int>("workflow.csat_reminder_minutes", 0, 7 * 24 * 60,
+                  [](ServerConfig& c, int v) { c.csat_reminder_minutes = v; }),
+      IntKey<int>("workflow.idle_notice_minutes", 0, 24 * 60,
+                  [](ServerConfig& c, int v) { c.idle_notice_minutes = v; }),
+      IntKey<int>("workflow.idle_close_minutes", 1, 24 * 60,
+                  [](ServerConfig& c, int v) { c.idle_close_minutes = v; }),
       StringKey("bot.calendar", &ServerConfig::bot_calendar),
       Key{"bot.channels",
           [](ServerConfig& c, std::string_view v) -> Status {

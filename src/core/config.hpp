@@ -24,6 +24,13 @@
 //                                        email, phone)
 //   [tickets] require_summary = false    KEFU_TICKETS_REQUIRE_SUMMARY (true: closing a ticket
 //                                        needs a closing summary, 小结)
+//   [workflow] csat_reminder_minutes = 60   KEFU_WORKFLOW_CSAT_REMINDER_MINUTES (one reminder of an
+//                                        unanswered survey this long after close; 0: none)
+//   [workflow] idle_notice_minutes = 10  KEFU_WORKFLOW_IDLE_NOTICE_MINUTES (the customer silent
+//                                        this long after the agent's last word gets "are you still
+//                                        there?"; 0: conversations never close by themselves)
+//   [workflow] idle_close_minutes = 5    KEFU_WORKFLOW_IDLE_CLOSE_MINUTES (and this long after the
+//                                        notice, unanswered, the conversation closes)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
 //                                        '_' and '-', not "24x7":
@@ -81,6 +88,10 @@ struct ServerConfig {
   std::vector<std::string> bot_channels = {"widget", "wechat", "telegram", "email"};
   // Closing a ticket needs a closing summary (小结), given then or before.
   bool tickets_require_summary = false;
+  // The workflow's timers, in minutes (see the header comment); 0 switches the first two off.
+  int csat_reminder_minutes = 60;
+  int idle_notice_minutes = 10;
+  int idle_close_minutes = 5;
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
 };

@@ -140,7 +140,7 @@ struct Server::Impl {
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
         ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
-        workflow(ctx),
+        workflow(ctx, WorkflowTiming::From(c)),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
         scheduler(ctx),
         sla(ctx) {

@@ -101,12 +101,13 @@ awaitable<Result<store::TransitionResult>> Workflow::Apply(store::TransitionRequ
     case ConversationAction::transfer_to_agent:
     case ConversationAction::resume:
     case ConversationAction::reopen:
-      request.timers.push_back(IdleTimer(request.conversation_id, request.at + timing_.idle_notice_ms, kIdleNotice));
+      if (timing_.idle_notice_ms > 0)
+        request.timers.push_back(IdleTimer(request.conversation_id, request.at + timing_.idle_notice_ms, kIdleNotice));
       break;
     case ConversationAction::close:
-      request.timers.push_back(
-          store::NewTimer{std::string(kCsatReminder), request.conversation_id, request.at + timing_.csat_reminder_ms,
-                          "{}", /*replace=*/false});
+      if (timing_.csat_reminder_ms > 0)
+        request.timers.push_back(store::NewTimer{std::string(kCsatReminder), request.conversation_id,
+                                                 request.at + timing_.csat_reminder_ms, "{}", /*replace=*/false});
       break;
     default:
       break;
@@ -174,7 +175,8 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
   if (!loaded.ok()) co_return co_await scheduler_->Discard(timer);
   auto& [conv, last] = *loaded;
   // Only a conversation with an agent goes idle; it is watched again at its next assignment.
-  if (conv.state != ConversationState::active && conv.state != ConversationState::pending)
+  if (timing_.idle_notice_ms <= 0 ||
+      (conv.state != ConversationState::active && conv.state != ConversationState::pending))
     co_return co_await scheduler_->Discard(timer);
   const Millis now = Clock::System().Now();
   const bool closing_step = timer.data_json.find(kIdleClose) != std::string::npos;
@@ -195,8 +197,9 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
     t.actor = system;
     t.at = now;
     t.reason = "idle";
-    t.timers.push_back(store::NewTimer{std::string(kCsatReminder), conv.id, now + timing_.csat_reminder_ms, "{}",
-                                       /*replace=*/false});
+    if (timing_.csat_reminder_ms > 0)
+      t.timers.push_back(store::NewTimer{std::string(kCsatReminder), conv.id, now + timing_.csat_reminder_ms, "{}",
+                                         /*replace=*/false});
     f.transition = std::move(t);
   } else if (!closing_step && !customer_spoke_last && quiet_since + timing_.idle_notice_ms <= now) {
     // The agent (or bot) had the last word long enough ago: ask whether the customer is there.

@@ -22,11 +22,16 @@ namespace kefu::http {
 
 class Scheduler;
 
-// How long the workflow's timers wait (configurable; see core/config.hpp).
+// How long the workflow's timers wait (config [workflow]); 0 switches the first two off.
 struct WorkflowTiming {
   Millis csat_reminder_ms = 3'600'000;  // after close, one reminder if the survey is unanswered
   Millis idle_notice_ms = 600'000;      // the customer silent this long after the agent's last word: a notice
   Millis idle_close_ms = 300'000;       // and after the notice this long: closed
+
+  static WorkflowTiming From(const ServerConfig& c) {
+    constexpr Millis kMinute = 60'000;
+    return {c.csat_reminder_minutes * kMinute, c.idle_notice_minutes * kMinute, c.idle_close_minutes * kMinute};
+  }
 };
 
 class Workflow {

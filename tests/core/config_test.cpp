@@ -106,6 +106,17 @@ time_zone = "UTC"
   EXPECT_TRUE(c->bot_channels.empty());
 }
 
+TEST_F(ConfigTest, WorkflowTimersAreMinutesWithZeroForOff) {
+  auto c = LoadConfig(Write("[workflow]\ncsat_reminder_minutes = 0\nidle_notice_minutes = 30\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->csat_reminder_minutes, 0);
+  EXPECT_EQ(c->idle_notice_minutes, 30);
+  EXPECT_EQ(c->idle_close_minutes, 5);
+  auto bad = LoadConfig(Write("[workflow]\nidle_close_minutes = 0\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("workflow.idle_close_minutes"), std::string::npos) << bad.error().message;
+}
+
 TEST_F(ConfigTest, EnvironmentErrorsNameTheVariable) {
   struct Case {
     const char* env;

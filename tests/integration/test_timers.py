@@ -165,5 +165,30 @@ class TimersTest(unittest.TestCase):
         self.assertEqual(len(self.messages(second, "csat.reminder")), 1)
 
 
+class ConfiguredTimersTest(unittest.TestCase):
+    def test_the_workflow_timers_follow_the_configuration(self):
+        s = Server(env={"KEFU_WORKFLOW_CSAT_REMINDER_MINUTES": "5", "KEFU_WORKFLOW_IDLE_NOTICE_MINUTES": "0"},
+                   args=["--test-clock", T0])
+        try:
+            s.add_staff(AGENT)
+            s.start()
+            agent = s.login(AGENT)
+            session = s.widget_session()
+            cid = session["conversation_id"]
+            self.assertEqual(s.request("POST", f"/api/v1/conversations/{cid}/accept", {}, token=agent)[0], 200)
+            s.request("POST", f"/api/v1/conversations/{cid}/messages", {"text": "还有其他问题吗？"}, token=agent)
+            s.request("POST", "/api/v1/test/clock", {"advance_ms": 3 * HOUR})
+            code, conv = s.request("GET", f"/api/v1/conversations/{cid}", token=agent)
+            self.assertEqual(conv["state"], "active")  # idle notices switched off: never closed by itself
+            self.assertEqual(s.request("POST", f"/api/v1/conversations/{cid}/close", {}, token=agent)[0], 200)
+            s.request("POST", "/api/v1/test/clock", {"advance_ms": 5 * MIN})
+            code, body = s.request("GET", f"/api/v1/conversations/{cid}/messages", token=agent)
+            kinds = [m["kind"] for m in body["messages"]]
+            self.assertEqual(kinds.count("csat.reminder"), 1)
+            self.assertNotIn("conversation.idle_notice", kinds)
+        finally:
+            s.close()
+
+
 if __name__ == "__main__":
     unittest.main()
