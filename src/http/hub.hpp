@@ -93,6 +93,10 @@ class Hub final : public WsListener {
 
   // A frame for every connected staff console (SLA warnings and breaches).
   void NotifyStaff(const std::string& frame) { SendToStaffLobby(frame); }
+  // A frame for one staff member's connected consoles (a follow-up task fell due).
+  void NotifyStaffMember(domain::Id staff_id, const std::string& frame) {
+    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent}.key(), frame, nullptr);
+  }
 
   // A conversation changed state or assignee: refresh rights, tell the parties.
   void ConversationChanged(const store::Conversation& conversation);

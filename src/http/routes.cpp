@@ -14,6 +14,7 @@
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
 #include "http/sla_routes.hpp"
+#include "http/tasks.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -348,6 +349,10 @@ awaitable<Response> Transfer(Request& req, Context& ctx) {
   auto agent = json::OptInt(*body, "agent_id");
   auto reason = json::OptString(*body, "reason");
   auto note = json::OptString(*body, "note");
+  auto follow_up = json::OptInt(*body, "follow_up_minutes");
+  if (!follow_up.ok()) co_return Response::Fail(follow_up.error());
+  if (*follow_up && (**follow_up < 1 || **follow_up > 30 * 24 * 60))
+    co_return Response::Fail(Invalid("'follow_up_minutes' must be between 1 and 43200 (30 days)"));
   if (!desk_name.ok()) co_return Response::Fail(desk_name.error());
   if (!agent.ok()) co_return Response::Fail(agent.error());
   if (!reason.ok()) co_return Response::Fail(reason.error());
@@ -360,6 +365,18 @@ awaitable<Response> Transfer(Request& req, Context& ctx) {
   auto result = co_await ctx.workflow->Transfer(*who, *id, desk, agent->value_or(0), reason->value_or(""),
                                                 note->value_or(""));
   if (!result.ok()) co_return Response::Fail(result.error());
+  if (*follow_up) {
+    // The transferring agent checks the outcome later: a task of their own, due then.
+    store::NewTask task;
+    task.owner_id = who->id;
+    task.conversation_id = *id;
+    task.note = reason->value_or("");
+    task.at = Clock::System().Now();
+    task.due_at = task.at + **follow_up * 60'000;
+    task.created_by = who->id;
+    auto created = co_await CreateTask(ctx, std::move(task));
+    if (!created.ok()) log::Warn("transfer.follow_up_failed", {{"conversation_id", *id}, {"error", created.error().message}});
+  }
   co_return Response::Json(200, ConversationJson(*result));
 }
 
@@ -566,6 +583,9 @@ const std::vector<Route>& RouteTable() {
       {"PUT", "/api/v1/sla-policies/{id}", ReplaceSlaPolicy},
       {"GET", "/api/v1/tickets/{id}/sla", GetTicketSla},
       {"GET", "/api/v1/sla/breaches", ListSlaBreaches},
+      {"GET", "/api/v1/tasks", ListTasksRoute},
+      {"POST", "/api/v1/tasks", CreateTaskRoute},
+      {"POST", "/api/v1/tasks/{id}/done", CompleteTaskRoute},
   };
   return routes;
 }

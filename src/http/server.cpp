@@ -28,6 +28,7 @@
 #include "http/static_files.hpp"
 #include "http/scheduler.hpp"
 #include "http/sla.hpp"
+#include "http/tasks.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -218,6 +219,7 @@ Status Server::Listen() {
   KEFU_TRY(impl_->sla.Load());
   impl_->workflow.RegisterTimers(impl_->scheduler);
   impl_->sla.RegisterTimers(impl_->scheduler);
+  RegisterTaskTimers(impl_->ctx, impl_->scheduler);
   return Ok();
 }
 

@@ -221,11 +221,38 @@ struct TimerFiring {
   std::vector<Event> events;                    // appended as given (conversation_id may be 0)
   std::vector<NewTimer> next;                   // scheduled (re-arming, the next step)
   std::optional<SlaFiring> sla;                 // a ticket's SLA clocks and escalation
+  Id task_fired = 0;                            // a follow-up task that fell due (fired_at set)
 };
 
 struct FiredTimer {
   std::vector<Message> messages;                // as stored, in order
   std::optional<TransitionResult> transition;
+};
+
+// A follow-up task (回访, "check again in 24 hours") for a staff member, about a conversation or a
+// ticket (or neither), due at a time.
+struct Task {
+  Id id = 0;
+  Id owner_id = 0;
+  Id conversation_id = 0;  // 0: none
+  Id ticket_id = 0;        // 0: none
+  std::string note;
+  Millis due_at = 0;
+  std::string state = "open";  // open, done, cancelled
+  Id created_by = 0;
+  Millis created_at = 0;
+  Millis fired_at = 0;  // when it fell due and the owner was told; 0: not yet
+  Millis done_at = 0;
+};
+
+struct NewTask {
+  Id owner_id = 0;
+  Id conversation_id = 0;
+  Id ticket_id = 0;
+  std::string note;
+  Millis due_at = 0;
+  Id created_by = 0;
+  Millis at = 0;
 };
 
 struct ConversationQuery {
@@ -418,6 +445,16 @@ class Store {
   // Code::not_found for an unknown id.
   virtual Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version,
                                                       int limit) = 0;
+
+  // ---- follow-up tasks ----
+  // Creates a task with its "task.due" timer and a "task.created" event on its conversation or
+  // ticket. Code::not_found for an unknown owner, conversation or ticket.
+  virtual void CreateTask(NewTask task, Callback<Task> done) = 0;
+  // open → done ("task.done" event; its timer is cancelled). Code::conflict when not open.
+  virtual void CompleteTask(Id task_id, domain::Actor actor, Millis at, Callback<Task> done) = 0;
+  virtual Result<Task> GetTask(Id task_id) = 0;
+  // A staff member's tasks in a state, soonest due first, at most `limit`.
+  virtual Result<std::vector<Task>> ListTasks(Id owner_id, std::string_view state, int limit) = 0;
 
   // ---- SLA ----
   // Creates (id 0) or replaces a policy; Code::not_found for an unknown id.

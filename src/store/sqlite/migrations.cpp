@@ -313,6 +313,25 @@ CREATE TABLE ticket_sla (
 );
 CREATE INDEX ticket_sla_breaches ON ticket_sla(breached_at DESC, ticket_id DESC) WHERE breached_at IS NOT NULL;
 )sql"},
+    {10, "follow-up tasks",
+     R"sql(
+-- Follow-ups (回访, "check again in 24 hours"): a staff member's task about a conversation or a
+-- ticket, due at a time; a durable timer ("task.due") tells the owner when it falls due.
+CREATE TABLE tasks (
+  id               INTEGER PRIMARY KEY,
+  owner_id         INTEGER NOT NULL REFERENCES staff(id),
+  conversation_id  INTEGER REFERENCES conversations(id),
+  ticket_id        INTEGER REFERENCES tickets(id),
+  note             TEXT NOT NULL,
+  due_at           INTEGER NOT NULL,
+  state            TEXT NOT NULL CHECK (state IN ('open','done','cancelled')),
+  created_by       INTEGER REFERENCES staff(id),
+  created_at       INTEGER NOT NULL,
+  fired_at         INTEGER,
+  done_at          INTEGER
+);
+CREATE INDEX tasks_by_owner ON tasks(owner_id, state, due_at, id);
+)sql"},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sla.hpp"
+#include "store/sqlite/tasks.hpp"
 #include "store/sqlite/tickets.hpp"
 #include "store/sqlite/timers.hpp"
 
@@ -305,6 +306,7 @@ Result<FiredTimer> FireTimerTx(Db& db, const TimerFiring& f) {
   for (const Event& e : f.events) KEFU_TRY(InsertEventTx(db, e));
   for (const NewTimer& t : f.next) KEFU_TRY(ScheduleTimerTx(db, t, f.at));
   if (f.sla) KEFU_TRY(ApplySlaFiringTx(db, *f.sla));
+  if (f.task_fired) KEFU_TRY(TaskFiredTx(db, f.task_fired, f.at));
   return out;
 }
 
@@ -696,6 +698,24 @@ class SqliteStore final : public Store {
   Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version, int limit) override {
     auto lease = readers_.Acquire();
     return ReadKbVersionPage(*lease, id, before_version, limit);
+  }
+
+  void CreateTask(NewTask task, Callback<Task> done) override {
+    Submit<Task>([task = std::move(task)](Db& db) { return CreateTaskTx(db, task); }, std::move(done));
+  }
+
+  void CompleteTask(Id task_id, domain::Actor actor, Millis at, Callback<Task> done) override {
+    Submit<Task>([=](Db& db) { return CompleteTaskTx(db, task_id, actor, at); }, std::move(done));
+  }
+
+  Result<Task> GetTask(Id task_id) override {
+    auto lease = readers_.Acquire();
+    return GetTaskTx(*lease, task_id);
+  }
+
+  Result<std::vector<Task>> ListTasks(Id owner_id, std::string_view state, int limit) override {
+    auto lease = readers_.Acquire();
+    return ListTasksTx(*lease, owner_id, state, limit);
   }
 
   void SaveSlaPolicy(domain::SlaPolicy policy, Callback<domain::SlaPolicy> done) override {
