@@ -10,6 +10,7 @@
 #include "core/text.hpp"
 #include "http/api.hpp"
 #include "http/json_io.hpp"
+#include "http/audit_routes.hpp"
 #include "http/kb_routes.hpp"
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
@@ -566,6 +567,7 @@ const std::vector<Route>& RouteTable() {
       {"PUT", "/api/v1/sla-policies/{id}", ReplaceSlaPolicy},
       {"GET", "/api/v1/tickets/{id}/sla", GetTicketSla},
       {"GET", "/api/v1/sla/breaches", ListSlaBreaches},
+      {"GET", "/api/v1/audit", ListAudit},
   };
   return routes;
 }
