@@ -5,16 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "apps/kefu/cli.hpp"
+#include "core/config.hpp"
 #include "core/text.hpp"
 #include "store/backup.hpp"
-
-extern char** environ;
 
 namespace kefu::cli {
 namespace {
@@ -51,14 +51,11 @@ std::string KeyPathFor(const std::string& db_value, const std::string& key_file)
 store::AuditKey AuditKey(const auth::MasterKey& key) { return auth::DeriveKey(key.key, "audit001"); }
 
 Status RecordConfigChange(store::Store& store, const std::string& config_path) {
-  // Names of the KEFU_* variables in effect (values only hashed: they may hold secrets).
+  // The configuration variables in effect, by name (values only hashed: they may hold secrets).
   std::vector<std::string> vars;
   std::string values;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view kv(*e);
-    if (!kv.starts_with("KEFU_")) continue;
-    vars.emplace_back(kv);
-  }
+  for (const std::string& name : ConfigEnvNames())
+    if (const char* v = std::getenv(name.c_str())) vars.push_back(name + "=" + v);
   std::sort(vars.begin(), vars.end());
   std::string details = "{";
   if (!config_path.empty()) {
