@@ -44,7 +44,7 @@ struct Opened {
 };
 Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file);
 
-// The audit log's key: a subkey of the master key (store/audit.hpp, docs/adr/0005).
+// The audit log's key: a subkey of the master key (store/audit.hpp, docs/adr/0008).
 store::AuditKey AuditKey(const auth::MasterKey& key);
 
 // Records `config.change` when the server starts with a configuration file or KEFU_*

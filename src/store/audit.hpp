@@ -7,7 +7,7 @@
 // the database): someone who can write the database but not read the key file cannot recompute
 // the chain. The chain's head (last seq and hash) is kept with its own MAC and updated in the
 // same transaction as each append, so that removing entries from the end is detected too —
-// unless an attacker replays a head from an older copy of the database. docs/adr/0005.
+// unless an attacker replays a head from an older copy of the database. docs/adr/0008.
 //
 // Engine-neutral: the hashing and the verifier live here; engines store the rows and call them.
 #pragma once

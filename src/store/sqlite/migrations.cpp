@@ -315,7 +315,7 @@ CREATE INDEX ticket_sla_breaches ON ticket_sla(breached_at DESC, ticket_id DESC)
 )sql"},
     {10, "the audit log, hash-chained",
      R"sql(
--- Who did what to what (store/audit.hpp, docs/adr/0005). Each entry holds the keyed hash of the
+-- Who did what to what (store/audit.hpp, docs/adr/0008). Each entry holds the keyed hash of the
 -- one before it; audit_head holds the last seq and hash with a MAC so that removing entries
 -- from the end is detected. The triggers stop accidents, not attackers (who are stopped by the
 -- key they do not have).
