@@ -1,4 +1,4 @@
-// The audit log in the SQLite engine (audit_log, audit_head; migration 9). Internal to the
+// The audit log in the SQLite engine (audit_log, audit_head; see migrations.cpp). Internal to the
 // SQLite engine; follows the contracts of store/audit.hpp and the matching Store methods.
 #pragma once
 
