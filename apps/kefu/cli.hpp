@@ -44,6 +44,21 @@ struct Opened {
 };
 Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file);
 
+// The audit log's key: a subkey of the master key (store/audit.hpp, docs/adr/0008).
+store::AuditKey AuditKey(const auth::MasterKey& key);
+
+// Records `config.change` when the server starts with a configuration file or KEFU_*
+// variables that differ from the last recorded ones (the file's SHA-256; variables' names,
+// their values only hashed). admin.cpp.
+Status RecordConfigChange(store::Store& store, const std::string& config_path);
+// Records an `export` of `count` items of `what` to `destination` ("-": stdout).
+Status RecordExport(store::Store& store, const std::string& what, size_t count, const std::string& destination);
+
+// `kefu backup`, `kefu restore`, `kefu audit verify` (admin.cpp); return the exit status.
+int BackupCommand(int argc, char** argv);
+int RestoreCommand(int argc, char** argv);
+int AuditVerifyCommand(int argc, char** argv);
+
 // Seeds demo staff (printing their passwords once) and the demo knowledge base.
 int SeedDemo(store::Store& store, const std::string& credentials_file);
 

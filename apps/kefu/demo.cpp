@@ -39,7 +39,7 @@ int SeedDemo(store::Store& store, const std::string& credentials_file) {
     std::string password = auth::GeneratePassword();
     auto hash = auth::HashPassword(password);
     if (!hash.ok()) return 1;
-    store::NewStaff s{d.email, d.name, d.role, d.desk, 5, *hash, Clock::System().Now(), {}, {}};
+    store::NewStaff s{d.email, d.name, d.role, d.desk, 5, *hash, Clock::System().Now(), {}, {}, {}};
     auto created = store::Wait<store::Staff>(
         [&](store::Callback<store::Staff> done) { store.AddStaff(std::move(s), std::move(done)); });
     if (!created.ok()) {

@@ -61,11 +61,13 @@ Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_
       return MakeError(Code::invalid, "set key_file (KEFU_KEY_FILE) when the database is not SQLite");
     key_path = auth::DefaultKeyPath(db.sqlite_path);
   }
-  KEFU_ASSIGN(store, store::Store::Open(db.url));
   KEFU_ASSIGN(key, auth::LoadOrCreateMasterKey(key_path));
   if (key.created)
-    std::fprintf(stderr, "kefu: created a new key file at %s (mode 0600) — back it up with the database\n",
+    std::fprintf(stderr, "kefu: created a new key file at %s (mode 0600) — keep a copy apart from the database's backups\n",
                  key.path.c_str());
+  store::StoreOptions options;
+  options.audit_key = AuditKey(key);  // the audit log is chained under a subkey (admin.cpp)
+  KEFU_ASSIGN(store, store::Store::Open(db.url, options));
   return Opened{std::move(store), key};
 }
 
@@ -103,6 +105,13 @@ Commands:
                import a demo knowledge base:
                  kefu demo seed --db PATH [--kb FILE.jsonl] [--credentials FILE]
   migrate      Create the database or bring its schema up to date: kefu migrate --db PATH
+  backup       Copy a database while the server runs (a consistent snapshot, fsync'd):
+                 kefu backup --db PATH --out FILE
+               The key file (PATH.key) is not in the backup: keep a copy of it apart.
+  restore      Check a backup and put it in place (atomically; stop the server first):
+                 kefu restore --in FILE --db PATH [--force]
+  audit verify Walk the hash-chained audit log; names the first entry altered, removed or
+               reordered (exit 1): kefu audit verify --db PATH [--key-file F]
 
 Options for every command that takes --db: "--db PATH" means "--db sqlite:PATH"; the database
 and its key file (PATH.key, mode 0600) are created when missing.
@@ -163,6 +172,8 @@ int Serve(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   auto opened = cli::OpenDatabase(config->db, config->key_file);
   if (!opened.ok()) return Fail(opened.error());
+  if (auto st = cli::RecordConfigChange(*opened->store, args->Get("config").value_or("")); !st.ok())
+    return Fail(st.error());
   auth::TokenSigner signer(auth::DeriveKey(opened->key.key, "tokens01"));
   int code = 0;
   // The bot answers once a knowledge base exists; without one the server still serves.
@@ -353,8 +364,11 @@ int KbExport(int argc, char** argv) {
   auto opened = cli::OpenDatabase(*db, "");
   if (!opened.ok()) return Fail(opened.error());
   auto entries = opened->store->ListKbEntries();
+  Status audited = entries.ok() ? cli::RecordExport(*opened->store, "kb", entries->size(), args->Get("out").value_or("-"))
+                                : Ok();
   opened->store->Close();
   if (!entries.ok()) return Fail(entries.error());
+  if (!audited.ok()) return Fail(audited.error());  // no export that the audit log does not show
   if (auto out_path = args->Get("out")) {
     std::ofstream out(*out_path);
     if (!out) return Fail(MakeError(Code::invalid, "cannot write " + *out_path));
@@ -448,6 +462,9 @@ int main(int argc, char** argv) {
     if (cmd == "kb" && sub == "import") return KbImport(argc, argv);
     if (cmd == "kb" && sub == "export") return KbExport(argc, argv);
     if (cmd == "bot" && sub == "ask") return BotAsk(argc, argv);
+    if (cmd == "backup") return cli::BackupCommand(argc, argv);
+    if (cmd == "restore") return cli::RestoreCommand(argc, argv);
+    if (cmd == "audit" && sub == "verify") return cli::AuditVerifyCommand(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kefu: internal error: %s\n", e.what());
     return 70;

@@ -317,6 +317,12 @@ std::string EnvName(std::string_view key) {
 
 }  // namespace
 
+std::vector<std::string> ConfigEnvNames() {
+  std::vector<std::string> out;
+  for (const Key& key : Keys()) out.push_back(EnvName(key.name));
+  return out;
+}
+
 Result<ServerConfig> LoadConfig(const std::string& path) {
   ServerConfig config;
   if (!path.empty()) {

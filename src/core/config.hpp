@@ -104,6 +104,9 @@ inline constexpr std::string_view kChannelNames[] = {"widget", "wechat", "telegr
 // `environ`. Errors name the file, key and what was expected.
 Result<ServerConfig> LoadConfig(const std::string& path);
 
+// The names of the environment variables LoadConfig reads (KEFU_LISTEN, …).
+std::vector<std::string> ConfigEnvNames();
+
 // Splits "host:port" / "[v6]:port". Errors on a missing or out-of-range port.
 struct HostPort {
   std::string host;

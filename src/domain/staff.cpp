@@ -33,4 +33,6 @@ bool CanEditKb(Role r) { return r == Role::kb_editor || r == Role::admin; }
 
 bool CanReadKbDrafts(Role r) { return CanEditKb(r) || r == Role::supervisor; }
 
+bool CanReadAudit(Role r) { return r == Role::auditor || r == Role::admin; }
+
 }  // namespace kefu::domain

@@ -22,4 +22,7 @@ bool CanHandleConversations(Role r);
 bool CanEditKb(Role r);
 bool CanReadKbDrafts(Role r);
 
+// The audit log (GET /api/v1/audit): auditors and admins only.
+bool CanReadAudit(Role r);
+
 }  // namespace kefu::domain

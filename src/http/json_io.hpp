@@ -17,6 +17,9 @@ void AppendConversation(std::string& out, const store::Conversation& c);
 void AppendMessage(std::string& out, const store::Message& m);
 void AppendStaff(std::string& out, const store::Staff& s);
 void AppendEvent(std::string& out, const store::Event& e);
+// An audit entry: seq, at, actor, action, target, details (the stored JSON object), prev_hash
+// and hash (hex).
+void AppendAuditEntry(std::string& out, const store::AuditEntry& e);
 void AppendActorRef(std::string& out, const domain::Actor& a, std::string_view name);
 // A knowledge-base article (its latest version); `variants` only when `with_variants`.
 void AppendKbArticle(std::string& out, const store::KbArticle& a, bool with_variants);

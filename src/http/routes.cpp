@@ -10,6 +10,7 @@
 #include "core/text.hpp"
 #include "http/api.hpp"
 #include "http/json_io.hpp"
+#include "http/audit_routes.hpp"
 #include "http/kb_routes.hpp"
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
@@ -586,6 +587,7 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/tasks", ListTasksRoute},
       {"POST", "/api/v1/tasks", CreateTaskRoute},
       {"POST", "/api/v1/tasks/{id}/done", CompleteTaskRoute},
+      {"GET", "/api/v1/audit", ListAudit},
   };
   return routes;
 }

@@ -30,6 +30,7 @@
 #include "domain/conversation.hpp"
 #include "domain/sla.hpp"
 #include "domain/staff.hpp"
+#include "store/audit.hpp"
 
 namespace kefu::store {
 
@@ -117,6 +118,7 @@ struct NewStaff {
   Millis at = 0;
   std::vector<std::string> languages;  // zh, en, es; empty: any
   std::vector<std::string> skills;     // knowledge-base categories; empty: generalist
+  domain::Actor created_by;            // recorded in the audit log (staff.create); default: system
 };
 
 struct NewSession {
@@ -180,6 +182,9 @@ struct TransitionRequest {
   std::optional<int> priority;       // handoff, transfer_to_desk: set the priority
   std::string category;              // handoff: what it is about
   std::vector<NewTimer> timers;      // scheduled in the same transaction (e.g. a CSAT reminder)
+  // When set, appended to the audit log in the same transaction, only if the transition is
+  // applied (e.g. action "conversation.transfer"). An empty target becomes "conversation:<id>".
+  std::optional<AuditRecord> audit;
 };
 
 struct Csat {
@@ -353,6 +358,10 @@ class TicketStore;  // store/tickets.hpp
 struct StoreOptions {
   int read_connections = 2;
   int max_batch = 512;  // writes per group commit
+  // The key that chains the audit log (auth::DeriveKey(master, "audit001")). Every command and
+  // the server pass it; without one (unit tests) the chain uses an all-zero key, which
+  // `kefu audit verify` with the installation's key reports as altered.
+  std::optional<AuditKey> audit_key;
 };
 
 class Store {
@@ -403,6 +412,15 @@ class Store {
                                 Callback<KbArticleChange> done) = 0;
   // Takes the article out of the bot's knowledge (its versions are kept).
   virtual void UnpublishKbArticle(std::string id, Id staff_id, Millis at, Callback<KbArticleChange> done) = 0;
+
+  // ---- the audit log (store/audit.hpp) ----
+  //
+  // Writes record themselves where the store knows what they are (AddStaff: staff.create;
+  // knowledge-base writes: kb.create, kb.update, kb.publish, kb.rollback, kb.unpublish;
+  // UpsertKbEntries: one kb.import), in the same transaction as the change. ApplyTransition
+  // records TransitionRequest::audit. Anything else (sign-ins, PII reveals, exports, config
+  // changes) calls AppendAudit, which commits in the next group commit like any other write.
+  virtual void AppendAudit(AuditRecord record, Callback<AuditEntry> done) = 0;
 
   // Appends an event that goes with no state change (e.g. "bot.feedback"); returns its id.
   virtual void RecordEvent(Event event, Callback<Id> done) = 0;
@@ -487,6 +505,11 @@ class Store {
   virtual Result<std::vector<std::pair<Id, int>>> ActiveCounts() = 0;
   // Finished conversations' handling times (assigned → closed), newest first, per desk.
   virtual Result<std::vector<std::pair<domain::Desk, Millis>>> RecentHandlingTimes(int per_desk) = 0;
+
+  // The audit log, newest first, filtered (AuditQuery); Code::invalid for a bad cursor.
+  virtual Result<AuditPage> ListAudit(const AuditQuery& query) = 0;
+  // Walks the whole audit chain with `key` and says where it first breaks.
+  virtual Result<AuditVerdict> VerifyAudit(const AuditKey& key) = 0;
 
   // Tickets (工单), their notes, merges and canned replies (store/tickets.hpp); lives as long as
   // the Store.

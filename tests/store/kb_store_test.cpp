@@ -34,7 +34,7 @@ class KbStoreTest : public ::testing::Test {
     store_ = std::move(s).value();
   }
   Id AddEditor() {
-    NewStaff s{"kb@x.io", "编辑 Editor", domain::Role::kb_editor, std::nullopt, 5, "x", 1000, {}, {}};
+    NewStaff s{"kb@x.io", "编辑 Editor", domain::Role::kb_editor, std::nullopt, 5, "x", 1000, {}, {}, {}};
     auto r = Wait<Staff>([&](Callback<Staff> done) { store_->AddStaff(s, std::move(done)); });
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->id : 0;

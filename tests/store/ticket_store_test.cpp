@@ -25,7 +25,7 @@ class TicketStoreTest : public ::testing::Test {
     auto s = Store::Open("sqlite:" + (dir_ / "kefu.db").string());
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
-    NewStaff st{"agent@x.io", "小王", domain::Role::agent, domain::Desk::L2, 5, "x", 1000, {}, {}};
+    NewStaff st{"agent@x.io", "小王", domain::Role::agent, domain::Desk::L2, 5, "x", 1000, {}, {}, {}};
     auto staff = Wait<Staff>([&](Callback<Staff> done) { store_->AddStaff(st, std::move(done)); });
     ASSERT_TRUE(staff.ok());
     staff_ = staff->id;

@@ -174,7 +174,7 @@ TEST_F(TimerStoreTest, PendingTimersSurviveAReopenAndFiredOnesStayFired) {
 TEST_F(TimerStoreTest, ATransitionSchedulesItsTimersAtomically) {
   Session s = NewConversation();
   auto agent = Wait<Staff>([&](Callback<Staff> done) {
-    store_->AddStaff(NewStaff{"a@x.io", "小A", domain::Role::agent, domain::Desk::L1, 5, "x", 1000, {}, {}},
+    store_->AddStaff(NewStaff{"a@x.io", "小A", domain::Role::agent, domain::Desk::L1, 5, "x", 1000, {}, {}, {}},
                      std::move(done));
   });
   ASSERT_TRUE(agent.ok());

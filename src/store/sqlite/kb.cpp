@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/text.hpp"
+#include "store/sqlite/audit.hpp"
 
 namespace kefu::store::sqlite {
 namespace {
@@ -116,6 +117,18 @@ Status InsertKbEvent(Db& db, std::string_view type, Millis at, Id staff_id, cons
   return stmt.Run();
 }
 
+// Records a change made through the REST API (actor: the staff member) in the audit log.
+Status AuditKb(Db& db, const AuditKey& key, std::string_view action, Millis at, Id staff_id, const std::string& id,
+               std::int64_t version, std::int64_t from_version) {
+  AuditRecord r{at, domain::Actor{domain::ActorType::staff, staff_id}, std::string(action), "kb:" + id, ""};
+  r.details_json = "{\"version\":" + std::to_string(version);
+  if (from_version) r.details_json += ",\"from_version\":" + std::to_string(from_version);
+  r.details_json += '}';
+  KEFU_ASSIGN(entry, AppendAuditTx(db, key, r));
+  (void)entry;
+  return Ok();
+}
+
 Result<std::vector<std::string>> ReadVariants(Db& db, std::string_view id) {
   KEFU_ASSIGN(stmt, db.Prepare("SELECT j.value FROM kb_entries k, json_each(k.variants) j "
                                "WHERE k.id = ?1 ORDER BY j.key"));
@@ -138,8 +151,9 @@ std::string NotFound(const std::string& id) { return "knowledge-base article '" 
 
 }  // namespace
 
-Result<int> UpsertKbEntriesTx(Db& db, const std::vector<KbEntry>& entries) {
+Result<int> UpsertKbEntriesTx(Db& db, const AuditKey& key, const std::vector<KbEntry>& entries) {
   bool changed = false;
+  int created = 0, updated = 0;
   for (const KbEntry& e : entries) {
     const std::string variants = VariantsJson(e.variants);
     KEFU_ASSIGN(current, LoadCurrent(db, e.id));
@@ -154,6 +168,7 @@ Result<int> UpsertKbEntriesTx(Db& db, const std::vector<KbEntry>& entries) {
       KEFU_TRY(InsertKbEvent(db, "kb.created", e.updated_at, 0, e.id, 1, 0, true));
       KEFU_TRY(InsertKbEvent(db, "kb.published", e.updated_at, 0, e.id, 1, 0, true));
       changed = true;
+      ++created;
       continue;
     }
     std::int64_t version = current->version;
@@ -162,6 +177,7 @@ Result<int> UpsertKbEntriesTx(Db& db, const std::vector<KbEntry>& entries) {
       KEFU_TRY(InsertVersion(db, e, variants, version, 0, e.updated_at));
       KEFU_TRY(SetLatest(db, e, variants, version, e.updated_at));
       KEFU_TRY(InsertKbEvent(db, "kb.updated", e.updated_at, 0, e.id, version, current->version, true));
+      ++updated;
     }
     if (current->published_version != version) {
       KEFU_TRY(SetPublished(db, e.id, version));
@@ -170,10 +186,19 @@ Result<int> UpsertKbEntriesTx(Db& db, const std::vector<KbEntry>& entries) {
     }
   }
   if (changed) KEFU_TRY(BumpKbVersion(db));
+  // One entry for the whole import (an import may hold thousands of entries).
+  if (!entries.empty()) {
+    AuditRecord r{entries.front().updated_at, domain::Actor{}, "kb.import", "kb", ""};
+    r.details_json = "{\"entries\":" + std::to_string(entries.size()) + ",\"created\":" + std::to_string(created) +
+                     ",\"updated\":" + std::to_string(updated) + ",\"unchanged\":" +
+                     std::to_string(static_cast<int>(entries.size()) - created - updated) + "}";
+    KEFU_ASSIGN(entry, AppendAuditTx(db, key, r));
+    (void)entry;
+  }
   return static_cast<int>(entries.size());
 }
 
-Result<KbArticleChange> CreateKbArticleTx(Db& db, const KbArticleWrite& w) {
+Result<KbArticleChange> CreateKbArticleTx(Db& db, const AuditKey& key, const KbArticleWrite& w) {
   const KbEntry& e = w.entry;
   const std::string variants = VariantsJson(e.variants);
   {
@@ -191,10 +216,11 @@ Result<KbArticleChange> CreateKbArticleTx(Db& db, const KbArticleWrite& w) {
   }
   KEFU_TRY(InsertVersion(db, e, variants, 1, w.staff_id, w.at));
   KEFU_TRY(InsertKbEvent(db, "kb.created", w.at, w.staff_id, e.id, 1, 0, false));
+  KEFU_TRY(AuditKb(db, key, "kb.create", w.at, w.staff_id, e.id, 1, 0));
   return Changed(db, e.id, true, false);
 }
 
-Result<KbArticleChange> UpdateKbArticleTx(Db& db, const KbArticleWrite& w) {
+Result<KbArticleChange> UpdateKbArticleTx(Db& db, const AuditKey& key, const KbArticleWrite& w) {
   const KbEntry& e = w.entry;
   const std::string variants = VariantsJson(e.variants);
   KEFU_ASSIGN(current, LoadCurrent(db, e.id));
@@ -208,11 +234,12 @@ Result<KbArticleChange> UpdateKbArticleTx(Db& db, const KbArticleWrite& w) {
   KEFU_TRY(InsertVersion(db, e, variants, version, w.staff_id, w.at));
   KEFU_TRY(SetLatest(db, e, variants, version, w.at));
   KEFU_TRY(InsertKbEvent(db, "kb.updated", w.at, w.staff_id, e.id, version, current->version, false));
+  KEFU_TRY(AuditKb(db, key, "kb.update", w.at, w.staff_id, e.id, version, current->version));
   return Changed(db, e.id, true, false);
 }
 
-Result<KbArticleChange> PublishKbArticleTx(Db& db, const std::string& id, std::int64_t version, Id staff_id,
-                                           Millis at) {
+Result<KbArticleChange> PublishKbArticleTx(Db& db, const AuditKey& key, const std::string& id, std::int64_t version,
+                                           Id staff_id, Millis at) {
   KEFU_ASSIGN(current, LoadCurrent(db, id));
   if (!current) return MakeError(Code::not_found, NotFound(id));
   const std::int64_t target = version ? version : current->version;
@@ -221,16 +248,21 @@ Result<KbArticleChange> PublishKbArticleTx(Db& db, const std::string& id, std::i
   if (current->published_version == target) return Changed(db, id, false, false);
   KEFU_TRY(SetPublished(db, id, target));
   KEFU_TRY(InsertKbEvent(db, "kb.published", at, staff_id, id, target, current->published_version, false));
+  // Publishing an older version than the latest takes the bot's answer back: a rollback.
+  KEFU_TRY(AuditKb(db, key, target < current->version ? "kb.rollback" : "kb.publish", at, staff_id, id, target,
+                   current->published_version));
   KEFU_TRY(BumpKbVersion(db));
   return Changed(db, id, true, true);
 }
 
-Result<KbArticleChange> UnpublishKbArticleTx(Db& db, const std::string& id, Id staff_id, Millis at) {
+Result<KbArticleChange> UnpublishKbArticleTx(Db& db, const AuditKey& key, const std::string& id, Id staff_id,
+                                             Millis at) {
   KEFU_ASSIGN(current, LoadCurrent(db, id));
   if (!current) return MakeError(Code::not_found, NotFound(id));
   if (current->published_version == 0) return Changed(db, id, false, false);
   KEFU_TRY(SetPublished(db, id, 0));
   KEFU_TRY(InsertKbEvent(db, "kb.unpublished", at, staff_id, id, current->published_version, 0, false));
+  KEFU_TRY(AuditKb(db, key, "kb.unpublish", at, staff_id, id, current->published_version, 0));
   KEFU_TRY(BumpKbVersion(db));
   return Changed(db, id, true, true);
 }

@@ -16,12 +16,14 @@
 
 namespace kefu::store::sqlite {
 
-Result<int> UpsertKbEntriesTx(Db& db, const std::vector<KbEntry>& entries);
-Result<KbArticleChange> CreateKbArticleTx(Db& db, const KbArticleWrite& write);
-Result<KbArticleChange> UpdateKbArticleTx(Db& db, const KbArticleWrite& write);
-Result<KbArticleChange> PublishKbArticleTx(Db& db, const std::string& id, std::int64_t version, Id staff_id,
-                                           Millis at);
-Result<KbArticleChange> UnpublishKbArticleTx(Db& db, const std::string& id, Id staff_id, Millis at);
+// Each change is also recorded in the audit log under `key` (store/audit.hpp).
+Result<int> UpsertKbEntriesTx(Db& db, const AuditKey& key, const std::vector<KbEntry>& entries);
+Result<KbArticleChange> CreateKbArticleTx(Db& db, const AuditKey& key, const KbArticleWrite& write);
+Result<KbArticleChange> UpdateKbArticleTx(Db& db, const AuditKey& key, const KbArticleWrite& write);
+Result<KbArticleChange> PublishKbArticleTx(Db& db, const AuditKey& key, const std::string& id, std::int64_t version,
+                                           Id staff_id, Millis at);
+Result<KbArticleChange> UnpublishKbArticleTx(Db& db, const AuditKey& key, const std::string& id, Id staff_id,
+                                             Millis at);
 
 Result<std::vector<KbEntry>> ReadPublishedKbEntries(Db& db);
 Result<std::vector<KbEntry>> ReadPublishedKbEntries(Db& db, const std::vector<std::string>& ids);

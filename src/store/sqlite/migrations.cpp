@@ -332,6 +332,39 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_by_owner ON tasks(owner_id, state, due_at, id);
 )sql"},
+    {11, "the audit log, hash-chained",
+     R"sql(
+-- Who did what to what (store/audit.hpp, docs/adr/0008). Each entry holds the keyed hash of the
+-- one before it; audit_head holds the last seq and hash with a MAC so that removing entries
+-- from the end is detected. The triggers stop accidents, not attackers (who are stopped by the
+-- key they do not have).
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  actor_type  TEXT NOT NULL,
+  actor_id    INTEGER NOT NULL DEFAULT 0,
+  action      TEXT NOT NULL,
+  target      TEXT NOT NULL DEFAULT '',
+  details     TEXT NOT NULL DEFAULT '{}',
+  prev_hash   BLOB NOT NULL,
+  hash        BLOB NOT NULL
+);
+CREATE INDEX audit_by_action ON audit_log(action, seq);
+CREATE INDEX audit_by_actor ON audit_log(actor_type, actor_id, seq);
+CREATE INDEX audit_by_time ON audit_log(at);
+CREATE TABLE audit_head (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  seq   INTEGER NOT NULL,
+  hash  BLOB NOT NULL,
+  mac   BLOB NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "store/sqlite/audit.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -205,7 +206,8 @@ Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
 
 // Applies a conversation transition with its event and timers (ApplyTransition; also a
 // timer's effect).
-Result<TransitionResult> TransitionTx(Db& db, const TransitionRequest& req) {
+// Applies a transition and, when it carries one, its audit entry (store.hpp: TransitionRequest).
+Result<TransitionResult> TransitionTx(Db& db, const AuditKey& audit_key, const TransitionRequest& req) {
   KEFU_ASSIGN(before, LoadConversation(db, req.conversation_id));
   KEFU_ASSIGN(after_state, domain::Transition(before.state, req.action));
   Id assignee = before.assigned_staff_id;
@@ -286,13 +288,18 @@ Result<TransitionResult> TransitionTx(Db& db, const TransitionRequest& req) {
   out.event.actor = req.actor;
   out.event.data_json = std::move(data);
   for (const NewTimer& timer : req.timers) KEFU_TRY(ScheduleTimerTx(db, timer, req.at));
+  if (req.audit) {
+    AuditRecord audit = *req.audit;
+    if (audit.target.empty()) audit.target = "conversation:" + std::to_string(req.conversation_id);
+    KEFU_TRY(AppendAuditTx(db, audit_key, audit));
+  }
   KEFU_ASSIGN(after, LoadConversation(db, req.conversation_id));
   out.conversation = std::move(after);
   return out;
 }
 
 // Fires a timer: claims it, then applies its effect, all in the caller's transaction.
-Result<FiredTimer> FireTimerTx(Db& db, const TimerFiring& f) {
+Result<FiredTimer> FireTimerTx(Db& db, const AuditKey& key, const TimerFiring& f) {
   KEFU_TRY(ClaimTimerTx(db, f.timer_id, f.at));
   FiredTimer out;
   for (const NewMessage& m : f.messages) {
@@ -300,7 +307,7 @@ Result<FiredTimer> FireTimerTx(Db& db, const TimerFiring& f) {
     out.messages.push_back(std::move(appended.message));
   }
   if (f.transition) {
-    KEFU_ASSIGN(result, TransitionTx(db, *f.transition));
+    KEFU_ASSIGN(result, TransitionTx(db, key, *f.transition));
     out.transition = std::move(result);
   }
   for (const Event& e : f.events) KEFU_TRY(InsertEventTx(db, e));
@@ -360,7 +367,8 @@ class SqliteStore final : public Store {
       : writer_db_(std::move(writer)),
         checkpoint_db_(std::move(checkpointer)),
         version_(version),
-        max_batch_(options.max_batch) {
+        max_batch_(options.max_batch),
+        audit_key_(options.audit_key.value_or(AuditKey{})) {
     // Checkpoints run on their own thread so that copying the WAL into the database (and its
     // fsync) never delays an acknowledgement.
     sqlite3_wal_autocheckpoint(writer_db_.raw(), 0);
@@ -386,7 +394,7 @@ class SqliteStore final : public Store {
 
   void AddStaff(NewStaff staff, Callback<Staff> done) override {
     Submit<Staff>(
-        [staff = std::move(staff)](Db& db) -> Result<Staff> {
+        [staff = std::move(staff), key = audit_key_](Db& db) -> Result<Staff> {
           KEFU_ASSIGN(stmt, db.Prepare(
                                 "INSERT INTO staff(email, name, role, desk, max_chats, "
                                 "password_hash, created_at, languages, skills) "
@@ -426,6 +434,13 @@ class SqliteStore final : public Store {
           std::string data = "{\"staff_id\":" + std::to_string(out.id) + ",\"role\":\"" +
                              std::string(domain::RoleName(out.role)) + "\"}";
           KEFU_TRY(InsertEvent(db, 0, "staff.created", staff.at, std::nullopt, data));
+          AuditRecord audit{staff.at, staff.created_by, "staff.create", "staff:" + std::to_string(out.id), ""};
+          audit.details_json = "{\"email\":";
+          AppendJsonString(audit.details_json, email);
+          audit.details_json += ",\"role\":\"" + std::string(domain::RoleName(out.role)) + "\"";
+          if (out.desk) audit.details_json += ",\"desk\":\"" + std::string(domain::DeskName(*out.desk)) + "\"";
+          audit.details_json += '}';
+          KEFU_TRY(AppendAuditTx(db, key, audit));
           return out;
         },
         std::move(done));
@@ -475,7 +490,8 @@ class SqliteStore final : public Store {
   }
 
   void ApplyTransition(TransitionRequest req, Callback<TransitionResult> done) override {
-    Submit<TransitionResult>([req = std::move(req)](Db& db) { return TransitionTx(db, req); }, std::move(done));
+    Submit<TransitionResult>(
+        [req = std::move(req), key = audit_key_](Db& db) { return TransitionTx(db, key, req); }, std::move(done));
   }
 
   void SetStaffStatus(Id staff_id, std::string status, Millis at, Callback<Staff> done) override {
@@ -545,6 +561,13 @@ class SqliteStore final : public Store {
         std::move(done));
   }
 
+  void AppendAudit(AuditRecord record, Callback<AuditEntry> done) override {
+    // Atomic: a failure can only be I/O, which dooms the batch anyway.
+    Submit<AuditEntry>(
+        [record = std::move(record), key = audit_key_](Db& db) { return AppendAuditTx(db, key, record); },
+        std::move(done), /*atomic=*/true);
+  }
+
   void RecordEvent(Event event, Callback<Id> done) override {
     Submit<Id>(
         [event = std::move(event)](Db& db) -> Result<Id> {
@@ -565,7 +588,7 @@ class SqliteStore final : public Store {
   }
 
   void FireTimer(TimerFiring firing, Callback<FiredTimer> done) override {
-    Submit<FiredTimer>([firing = std::move(firing)](Db& db) { return FireTimerTx(db, firing); }, std::move(done));
+    Submit<FiredTimer>([firing = std::move(firing), key = audit_key_](Db& db) { return FireTimerTx(db, key, firing); }, std::move(done));
   }
 
   void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) override {
@@ -583,29 +606,33 @@ class SqliteStore final : public Store {
   }
 
   void UpsertKbEntries(std::vector<KbEntry> entries, Callback<int> done) override {
-    Submit<int>([entries = std::move(entries)](Db& db) { return UpsertKbEntriesTx(db, entries); }, std::move(done));
+    Submit<int>([entries = std::move(entries), key = audit_key_](Db& db) { return UpsertKbEntriesTx(db, key, entries); }, std::move(done));
   }
 
   void CreateKbArticle(KbArticleWrite write, Callback<KbArticleChange> done) override {
-    Submit<KbArticleChange>([write = std::move(write)](Db& db) { return CreateKbArticleTx(db, write); },
+    Submit<KbArticleChange>([write = std::move(write), key = audit_key_](Db& db) { return CreateKbArticleTx(db, key, write); },
                             std::move(done));
   }
 
   void UpdateKbArticle(KbArticleWrite write, Callback<KbArticleChange> done) override {
-    Submit<KbArticleChange>([write = std::move(write)](Db& db) { return UpdateKbArticleTx(db, write); },
+    Submit<KbArticleChange>([write = std::move(write), key = audit_key_](Db& db) { return UpdateKbArticleTx(db, key, write); },
                             std::move(done));
   }
 
   void PublishKbArticle(std::string id, std::int64_t version, Id staff_id, Millis at,
                         Callback<KbArticleChange> done) override {
     Submit<KbArticleChange>(
-        [id = std::move(id), version, staff_id, at](Db& db) { return PublishKbArticleTx(db, id, version, staff_id, at); },
+        [id = std::move(id), version, staff_id, at, key = audit_key_](Db& db) {
+          return PublishKbArticleTx(db, key, id, version, staff_id, at);
+        },
         std::move(done));
   }
 
   void UnpublishKbArticle(std::string id, Id staff_id, Millis at, Callback<KbArticleChange> done) override {
     Submit<KbArticleChange>(
-        [id = std::move(id), staff_id, at](Db& db) { return UnpublishKbArticleTx(db, id, staff_id, at); },
+        [id = std::move(id), staff_id, at, key = audit_key_](Db& db) {
+          return UnpublishKbArticleTx(db, key, id, staff_id, at);
+        },
         std::move(done));
   }
 
@@ -752,6 +779,16 @@ class SqliteStore final : public Store {
   Result<Timer> PendingTimer(std::string_view kind, Id ref_id) override {
     auto lease = readers_.Acquire();
     return PendingTimerTx(*lease, kind, ref_id);
+  }
+
+  Result<AuditPage> ListAudit(const AuditQuery& query) override {
+    auto lease = readers_.Acquire();
+    return ReadAuditPage(*lease, query);
+  }
+
+  Result<AuditVerdict> VerifyAudit(const AuditKey& key) override {
+    auto lease = readers_.Acquire();
+    return VerifyAuditChain(*lease, key);
   }
 
   Result<Staff> GetStaff(Id id) override {
@@ -1070,6 +1107,7 @@ class SqliteStore final : public Store {
   bool checkpoint_stop_ = false;
   int version_;
   int max_batch_;
+  const AuditKey audit_key_;  // copied into the writer's jobs; never changes
   ReadPool readers_;
   std::mutex m_;
   std::condition_variable cv_;
