@@ -104,6 +104,10 @@ inline constexpr std::string_view kChannelNames[] = {"widget", "wechat", "telegr
 // `environ`. Errors name the file, key and what was expected.
 Result<ServerConfig> LoadConfig(const std::string& path);
 
+// The file part of LoadConfig on text already in memory (no environment); `where` names it in
+// errors. For tests and the fuzz target tests/fuzz/config_toml.cpp.
+Result<ServerConfig> ParseConfig(std::string_view toml_text, const std::string& where);
+
 // Splits "host:port" / "[v6]:port". Errors on a missing or out-of-range port.
 struct HostPort {
   std::string host;

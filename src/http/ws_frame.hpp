@@ -64,6 +64,13 @@ bool ParseClientFrames(std::string_view data, std::size_t max_message_bytes, std
       len = 0;
       for (int i = 0; i < 8; ++i) len = (len << 8) | p[pos + 2 + i];
       header = 10;
+      // RFC 6455 §5.2: the most significant bit must be 0. Without this check a length near
+      // 2^64 wrapped `len + message.size()` below the limit and the unmasking wrote past the
+      // message (found by tests/fuzz/ws_frame).
+      if (len >> 63) {
+        handler.Fail(1002, "bad frame length");
+        return false;
+      }
     }
     const bool control = opcode & 0x8;
     if (control && (len > 125 || !fin)) {
