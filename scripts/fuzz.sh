@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh [--merge] [TARGET...]     (default: every target)
 #
 # Environment:
-#   FUZZ_SECONDS   total fuzzing time for all selected targets together (default 96: with
+#   FUZZ_SECONDS   total fuzzing time for all selected targets together (default 80: with
 #                  start-up, `make test` spends under 2 minutes here); split evenly
 #   FUZZ_BUILD     the clang build directory (default build-fuzz)
 #   FUZZ_JOBS      build parallelism (default 2)
@@ -31,7 +31,7 @@ done
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd tests/fuzz/corpus && ls)
 
 build=${FUZZ_BUILD:-build-fuzz}
-total=${FUZZ_SECONDS:-96}
+total=${FUZZ_SECONDS:-80}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=1
 
 if [ ! -f "$build/build.ninja" ]; then

@@ -25,7 +25,7 @@ suite() {  # suite NAME COMMAND...
 
 suite "unit (ctest)" ctest --test-dir build --output-on-failure -j 2
 suite "integration" python3 -m unittest discover -s tests/integration -t tests/integration -v
-if [ "${FUZZ_SECONDS:-96}" != 0 ]; then
+if [ "${FUZZ_SECONDS:-80}" != 0 ]; then
   suite "fuzz" scripts/fuzz.sh
 fi
 
