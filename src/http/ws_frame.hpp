@@ -1,7 +1,7 @@
 // The pure part of kefu's RFC 6455 server: parsing client frames (header, lengths, masking,
 // fragmentation, control frames, UTF-8 validation of text messages). No I/O and no Asio, so the
 // WebSocket connection (websocket.cpp) and the fuzz target (tests/fuzz/ws_frame.cpp) run the very
-// same code; see docs/adr/0006-pure-frame-parsers.md.
+// same code; see docs/adr/0007-pure-frame-parsers.md.
 //
 // A template over the handler so that the connection's callbacks inline exactly as they did
 // before the split (the chat benchmark runs through here for every frame).

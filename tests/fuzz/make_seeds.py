@@ -158,6 +158,9 @@ for t in [
     '[limits]\nframe_bytes = 65536\ntext_chars = 4000\nws_burst = 200\n[proxy]\ntrusted = ["127.0.0.0/8", "::1"]\n',
     '[bot]\nretrain_delay_ms = 500\n[tickets]\nrequire_summary = true\n',
     'threads = -1\n', 'threads = "two"\n', 'unknown = 1\n', '[limits]\nbody_bytes = 9223372036854775807\n',
-    'listen = """multi\nline"""\n', 'a.b.c = 1\n[[x]]\ny = 1979-05-27T07:32:00Z\n', '= broken',
+    'listen = """multi\nline"""\n',
+    '[bot]\ncalendar = "cn"\n[calendars.cn]\ntime_zone = "Asia/Shanghai"\nweekdays = ["09:00-18:00"]\n'
+    'sat = ["22:00-02:00"]\nholidays = ["2026-10-01"]\nworkdays = ["2026-10-10", {date = "2026-09-20", hours = ["09:00-12:00"]}]\n',
+    '[calendars.24x7]\ntime_zone = 1\n[calendars."bad name"]\nmon = "09:00"\n', 'a.b.c = 1\n[[x]]\ny = 1979-05-27T07:32:00Z\n', '= broken',
 ]:
     put("config_toml", t)
