@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 DB ?= var/kefu.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: deps build web run test test-unit test-integration test-e2e bench eval clean
+.PHONY: deps build web run test test-unit test-integration test-e2e fuzz bench eval clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,6 +26,12 @@ run: build
 test: build
 	@scripts/test.sh
 
+# Longer local fuzzing (FUZZ_SECONDS in total, default 20 minutes); `scripts/fuzz.sh --merge` keeps
+# the new interesting inputs in tests/fuzz/corpus/. See tests/fuzz/README.md.
+FUZZ_SECONDS ?= 1200
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 bench: build
 	@bench/run.sh
 
@@ -33,4 +39,4 @@ eval: build
 	@tools/eval/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-fuzz

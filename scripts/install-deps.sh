@@ -10,6 +10,7 @@ packages=(
   libicu-dev libopencc-dev opencc libstemmer-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
   python3
   chromium fonts-noto-cjk
 )

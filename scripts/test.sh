@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite against the build in ./build: unit (gtest via ctest), integration (a real
-# kefu server over HTTP/WebSocket), the OpenAPI lint, and the browser end-to-end test.
+# kefu server over HTTP/WebSocket), the fuzz targets for a bounded time (scripts/fuzz.sh, their own
+# clang build in ./build-fuzz; FUZZ_SECONDS sets the total, 0 skips), the OpenAPI lint, and the
+# browser end-to-end test.
 # Prints one summary line "N passed, N failed" and exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,9 @@ suite() {  # suite NAME COMMAND...
 
 suite "unit (ctest)" ctest --test-dir build --output-on-failure -j 2
 suite "integration" python3 -m unittest discover -s tests/integration -t tests/integration -v
+if [ "${FUZZ_SECONDS:-80}" != 0 ]; then
+  suite "fuzz" scripts/fuzz.sh
+fi
 
 if [ -f tools/openapi/package.json ]; then
   openapi_lint() {

@@ -323,6 +323,47 @@ std::vector<std::string> ConfigEnvNames() {
   return out;
 }
 
+namespace {
+
+// Applies a parsed file's keys over `config`. Unknown keys are errors: a typo must not silently
+// fall back to a default.
+Status ApplyTable(ServerConfig& config, const toml::table& table, const std::string& where) {
+  for (const Key& key : Keys()) {
+    if (const toml::node* node = table.at_path(key.name).node()) {
+      KEFU_TRY(key.from_toml(config, *node));
+    }
+  }
+  if (const toml::node* calendars = table.get("calendars")) {
+    KEFU_TRY(ParseCalendars(*calendars, config));
+  }
+  std::string unknown;
+  table.for_each([&](const toml::key& k, const toml::node& n) {
+    if (k.str() == "calendars") return;
+    auto known = [&](std::string_view name) {
+      for (const Key& key : Keys())
+        if (key.name == name) return true;
+      return false;
+    };
+    if (n.is_table()) {
+      n.as_table()->for_each([&](const toml::key& sub, const toml::node&) {
+        std::string full = std::string(k.str()) + "." + std::string(sub.str());
+        if (!known(full) && unknown.empty()) unknown = full;
+      });
+    } else if (!known(k.str()) && unknown.empty()) {
+      unknown = std::string(k.str());
+    }
+  });
+  if (!unknown.empty()) return MakeError(Code::invalid, where + ": unknown key '" + unknown + "'");
+  return {};
+}
+
+Error ParseError(const std::string& where, const toml::parse_error& e) {
+  return MakeError(Code::invalid, where + ": " + std::string(e.description()) + " at line " +
+                                      std::to_string(e.source().begin.line));
+}
+
+}  // namespace
+
 Result<ServerConfig> LoadConfig(const std::string& path) {
   ServerConfig config;
   if (!path.empty()) {
@@ -330,37 +371,9 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
     try {
       table = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
-      return MakeError(Code::invalid, path + ": " + std::string(e.description()) + " at line " +
-                                          std::to_string(e.source().begin.line));
+      return ParseError(path, e);
     }
-    // Unknown keys are errors: a typo must not silently fall back to a default.
-    std::vector<std::string> seen;
-    for (const Key& key : Keys()) {
-      if (const toml::node* node = table.at_path(key.name).node()) {
-        KEFU_TRY(key.from_toml(config, *node));
-      }
-    }
-    if (const toml::node* calendars = table.get("calendars")) {
-      KEFU_TRY(ParseCalendars(*calendars, config));
-    }
-    std::string unknown;
-    table.for_each([&](const toml::key& k, const toml::node& n) {
-      if (k.str() == "calendars") return;
-      auto known = [&](std::string_view name) {
-        for (const Key& key : Keys())
-          if (key.name == name) return true;
-        return false;
-      };
-      if (n.is_table()) {
-        n.as_table()->for_each([&](const toml::key& sub, const toml::node&) {
-          std::string full = std::string(k.str()) + "." + std::string(sub.str());
-          if (!known(full) && unknown.empty()) unknown = full;
-        });
-      } else if (!known(k.str()) && unknown.empty()) {
-        unknown = std::string(k.str());
-      }
-    });
-    if (!unknown.empty()) return MakeError(Code::invalid, path + ": unknown key '" + unknown + "'");
+    KEFU_TRY(ApplyTable(config, table, path));
   }
   for (const Key& key : Keys()) {
     std::string env = EnvName(key.name);
@@ -380,6 +393,18 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
                                           "] or use \"24x7\")");
     }
   }
+  return config;
+}
+
+Result<ServerConfig> ParseConfig(std::string_view toml_text, const std::string& where) {
+  ServerConfig config;
+  toml::table table;
+  try {
+    table = toml::parse(toml_text, where);
+  } catch (const toml::parse_error& e) {
+    return ParseError(where, e);
+  }
+  KEFU_TRY(ApplyTable(config, table, where));
   return config;
 }
 

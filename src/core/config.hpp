@@ -106,6 +106,9 @@ Result<ServerConfig> LoadConfig(const std::string& path);
 
 // The names of the environment variables LoadConfig reads (KEFU_LISTEN, …).
 std::vector<std::string> ConfigEnvNames();
+// The file part of LoadConfig on text already in memory (no environment); `where` names it in
+// errors. For tests and the fuzz target tests/fuzz/config_toml.cpp.
+Result<ServerConfig> ParseConfig(std::string_view toml_text, const std::string& where);
 
 // Splits "host:port" / "[v6]:port". Errors on a missing or out-of-range port.
 struct HostPort {

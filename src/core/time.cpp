@@ -118,7 +118,13 @@ std::optional<Millis> ParseRfc3339(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return ((days * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + ms - offset;
+  const Millis t = ((days * 24 + h) * 60 + mi) * 60000LL + se * 1000LL + ms - offset;
+  // Only instants FormatRfc3339 can write back (years 0000–9999): a leap second or an offset at
+  // either end must not move the year out of four digits (found by tests/fuzz/rfc3339).
+  constexpr Millis kFirst = -62167219200000LL;  // 0000-01-01T00:00:00.000Z
+  constexpr Millis kLast = 253402300799999LL;   // 9999-12-31T23:59:59.999Z
+  if (t < kFirst || t > kLast) return std::nullopt;
+  return t;
 }
 
 }  // namespace kefu

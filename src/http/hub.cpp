@@ -3,15 +3,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <climits>
 
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "bot/guard/guard.hpp"
 #include "bot/nlu/nlu.hpp"
+#include "http/client_frame.hpp"
 #include "http/json_io.hpp"
 #include "http/workflow.hpp"
 
@@ -22,7 +22,6 @@ using domain::Id;
 
 namespace {
 
-constexpr std::size_t kMaxClientIdBytes = 128;
 constexpr std::size_t kMaxSync = 1000;  // messages per sync request
 
 // The ack; when secrets were redacted it also carries what was stored, so the sender's screen
@@ -180,70 +179,29 @@ void Hub::OnText(WsConnection& conn, std::string_view text) {
     SendError(conn, Code::rate_limited, "too many frames; slow down");
     return;
   }
-  // Frames are small: parse into a stack arena, no heap traffic for the common case.
-  unsigned char arena[4096];
-  boost::json::monotonic_resource mr(arena, sizeof arena);
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec, &mr);
-  if (ec || !v.is_object()) {
-    SendError(conn, Code::invalid, ec ? "malformed JSON" : "a frame must be a JSON object");
-    return;
-  }
-  const auto& o = v.as_object();
-  auto type_it = o.find("type");
-  if (type_it == o.end() || !type_it->value().is_string()) {
-    SendError(conn, Code::invalid, "'type' is required");
-    return;
-  }
-  std::string_view type = type_it->value().as_string();
-  std::string client_id;
-  if (auto cid = o.find("client_id"); cid != o.end()) {
-    if (!cid->value().is_string() || cid->value().as_string().size() > kMaxClientIdBytes) {
-      SendError(conn, Code::invalid, "'client_id' must be a string of at most 128 bytes");
-      return;
+  ClientFrameParser parser;  // a stack arena: no heap traffic for the common frame
+  ClientFrame f;
+  ClientFrameError error;
+  if (!parser.Parse(text, static_cast<std::size_t>(limits_.text_chars), f, error))
+    return SendError(conn, error.code, error.message, error.client_id);
+  switch (f.type) {
+    case ClientFrame::Type::message_send: {
+      auto guarded = GuardText(peer->subject, f.text);
+      if (!guarded.ok()) return SendError(conn, guarded.error().code, guarded.error().message, f.client_id);
+      return HandleSend(peer->conn, peer->subject, f.conversation_id, std::move(f.client_id),
+                        std::move(guarded).value());
     }
-    client_id = cid->value().as_string();
-  }
-  auto conv = json::RequiredId(o, "conversation_id");
-  if (type == "message.send") {
-    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message, client_id);
-    auto t = o.find("text");
-    if (t == o.end() || !t->value().is_string())
-      return SendError(conn, Code::invalid, "'text' must be a string", client_id);
-    std::string_view body = t->value().as_string();
-    if (Trim(body).empty()) return SendError(conn, Code::invalid, "'text' is empty", client_id);
-    if (CountCodePoints(body) > static_cast<std::size_t>(limits_.text_chars))
-      return SendError(conn, Code::too_large,
-                       "text longer than " + std::to_string(limits_.text_chars) + " characters", client_id);
-    auto guarded = GuardText(peer->subject, body);
-    if (!guarded.ok()) return SendError(conn, guarded.error().code, guarded.error().message, client_id);
-    HandleSend(peer->conn, peer->subject, *conv, std::move(client_id), std::move(guarded).value());
-  } else if (type == "sync") {
-    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
-    auto after = json::OptInt(o, "after_seq");
-    if (!after.ok() || (*after && **after < 0))
-      return SendError(conn, Code::invalid, "'after_seq' must be a non-negative integer");
-    HandleSync(peer->conn, peer->subject, *conv, after->value_or(0));
-  } else if (type == "typing") {
-    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
-    bool typing = true;
-    if (auto t = o.find("typing"); t != o.end()) {
-      if (!t->value().is_bool()) return SendError(conn, Code::invalid, "'typing' must be a boolean");
-      typing = t->value().as_bool();
+    case ClientFrame::Type::sync:
+      return HandleSync(peer->conn, peer->subject, f.conversation_id, f.after_seq);
+    case ClientFrame::Type::typing:
+      return HandleTyping(conn, peer->subject, f.conversation_id, f.typing);
+    case ClientFrame::Type::csat_submit: {
+      // Out of int's range is out of 1..5 too: clamp instead of wrapping into it.
+      const int score = static_cast<int>(std::clamp<std::int64_t>(f.score, INT_MIN, INT_MAX));
+      return HandleCsat(peer->conn, peer->subject, f.conversation_id, score, std::move(f.comment));
     }
-    HandleTyping(conn, peer->subject, *conv, typing);
-  } else if (type == "csat.submit") {
-    if (!conv.ok()) return SendError(conn, Code::invalid, conv.error().message);
-    auto score = json::OptInt(o, "score");
-    auto comment = json::OptString(o, "comment");
-    if (!score.ok() || !*score) return SendError(conn, Code::invalid, "'score' must be an integer from 1 to 5");
-    if (!comment.ok()) return SendError(conn, Code::invalid, comment.error().message);
-    HandleCsat(peer->conn, peer->subject, *conv, static_cast<int>(**score), comment->value_or(""));
-  } else {
-    SendError(conn, "unknown_type", "unknown frame type '" + std::string(TruncateCodePoints(type, 40)) + "'");
   }
 }
-
 
 template <typename Then>
 void Hub::WithParticipants(Id conversation_id, Then then) {

@@ -240,7 +240,8 @@ Result<std::optional<std::int64_t>> OptInt(const boost::json::object& o, std::st
     return std::optional<std::int64_t>(static_cast<std::int64_t>(v.as_uint64()));
   if (v.is_double()) {
     double d = v.as_double();
-    if (d == static_cast<double>(static_cast<std::int64_t>(d)))
+    // Casting a double outside int64's range (or NaN) is undefined: check the range first.
+    if (d >= -0x1p63 && d < 0x1p63 && d == static_cast<double>(static_cast<std::int64_t>(d)))
       return std::optional<std::int64_t>(static_cast<std::int64_t>(d));
   }
   return MakeError(Code::invalid, "'" + std::string(key) + "' must be an integer");
@@ -257,6 +258,8 @@ Result<domain::Id> RequiredId(const boost::json::object& o, std::string_view key
       if (c < '0' || c > '9') return MakeError(Code::invalid, "'" + std::string(key) + "' is not a valid id");
       id = id * 10 + (c - '0');
     }
+    // The same range as a number: "0" is no id, and ids stay below 2^53.
+    if (id <= 0 || id >= (1LL << 53)) return MakeError(Code::invalid, "'" + std::string(key) + "' is not a valid id");
     return id;
   }
   KEFU_ASSIGN(v, OptInt(o, key));

@@ -4,15 +4,12 @@
 
 #include <chrono>
 
-#include "core/text.hpp"
+#include "http/ws_frame.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr std::uint8_t kContinuation = 0x0, kText = 0x1, kBinary = 0x2, kClose = 0x8,
-                       kPing = 0x9, kPong = 0xA;
 
 std::int64_t NowMs() {
   using namespace std::chrono;
@@ -101,120 +98,37 @@ void WsConnection::OnReadable() {
   WaitReadable();
 }
 
-bool WsConnection::Consume(std::string_view data, std::size_t& consumed) {
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-  std::size_t pos = 0;
-  while (state_ != State::closed) {
-    std::size_t avail = data.size() - pos;
-    if (avail < 2) break;
-    const unsigned char b0 = p[pos], b1 = p[pos + 1];
-    const bool fin = b0 & 0x80;
-    const std::uint8_t opcode = b0 & 0x0F;
-    std::uint64_t len = b1 & 0x7F;
-    std::size_t header = 2;
-    if ((b0 & 0x70) != 0) {  // RSV bits without a negotiated extension
-      Close(1002, "reserved bits set");
-      return false;
-    }
-    if (!(b1 & 0x80)) {  // clients must mask every frame
-      Close(1002, "unmasked client frame");
-      return false;
-    }
-    if (len == 126) {
-      if (avail < 4) break;
-      len = (std::uint64_t{p[pos + 2]} << 8) | p[pos + 3];
-      header = 4;
-    } else if (len == 127) {
-      if (avail < 10) break;
-      len = 0;
-      for (int i = 0; i < 8; ++i) len = (len << 8) | p[pos + 2 + i];
-      header = 10;
-    }
-    const bool control = opcode & 0x8;
-    if (control && (len > 125 || !fin)) {
-      Close(1002, "bad control frame");
-      return false;
-    }
-    if (!control && len + message_.size() > limits_.max_message_bytes) {
-      listener_->OnTooLarge(*this);
-      Close(1009, "message too large");
-      return false;
-    }
-    header += 4;  // the mask
-    if (avail < header + len) break;
-    const unsigned char* mask = p + pos + header - 4;
-    // Data frames unmask into the message being assembled, control frames into a small local.
-    std::string control_payload;
-    std::string* target = control ? &control_payload : &message_;
-    const std::size_t base = target->size();
-    target->resize(base + len);
-    for (std::uint64_t i = 0; i < len; ++i)
-      (*target)[base + i] = static_cast<char>(p[pos + header + i] ^ mask[i & 3]);
-    pos += header + len;
-
-    switch (opcode) {
-      case kText:
-      case kBinary:
-        if (message_opcode_ != 0) {
-          Close(1002, "expected a continuation frame");
-          return false;
-        }
-        message_opcode_ = opcode;
-        break;
-      case kContinuation:
-        if (message_opcode_ == 0) {
-          Close(1002, "unexpected continuation frame");
-          return false;
-        }
-        break;
-      case kClose: {
-        if (state_ == State::open) {
-          std::uint16_t code = 1000;
-          if (control_payload.size() >= 2)
-            code = static_cast<std::uint16_t>((static_cast<unsigned char>(control_payload[0]) << 8) |
-                                              static_cast<unsigned char>(control_payload[1]));
-          Close(code == 1005 || code == 1006 || code < 1000 ? 1000 : code, "");
-        }
-        Shutdown();
-        consumed = pos;
-        return false;
-      }
-      case kPing:
-        SendFrame(kPong, control_payload);
-        continue;
-      case kPong:
-        continue;
-      default:
-        Close(1002, "unknown opcode");
-        return false;
-    }
-    if (!fin) continue;
-    if (message_opcode_ == kBinary) {
-      message_.clear();
-      message_opcode_ = 0;
-      Close(1003, "binary messages are not accepted");
-      return false;
-    }
-    message_opcode_ = 0;
-    std::string message;
-    message.swap(message_);
-    if (!IsValidUtf8(message)) {
-      Close(1007, "invalid UTF-8");
-      return false;
-    }
-    if (state_ == State::open) listener_->OnText(*this, message);
+// The frame parser's callbacks (ws_frame.hpp), inlined into Consume.
+struct WsConnection::FrameEvents {
+  WsConnection& c;
+  bool Closed() const { return c.state_ == State::closed; }
+  void OnText(std::string_view text) {
+    if (c.state_ == State::open) c.listener_->OnText(c, text);
   }
-  consumed = pos;
-  return true;
+  void OnPing(std::string_view payload) { c.SendFrame(ws::kPong, payload); }
+  void OnTooLarge() {
+    c.listener_->OnTooLarge(c);
+    c.Close(1009, "message too large");
+  }
+  void Fail(std::uint16_t code, const char* reason) { c.Close(code, reason); }
+  void OnClose(std::uint16_t code) {
+    if (c.state_ == State::open) c.Close(code, "");
+    c.Shutdown();
+  }
+};
+
+bool WsConnection::Consume(std::string_view data, std::size_t& consumed) {
+  FrameEvents events{*this};
+  return ws::ParseClientFrames(data, limits_.max_message_bytes, message_, message_opcode_, events, consumed);
 }
 
 void WsConnection::SendText(std::string_view text) {
   if (state_ != State::open) return;
-  SendFrame(kText, text);
+  SendFrame(ws::kText, text);
 }
 
 void WsConnection::Ping() {
-  if (state_ == State::open) SendFrame(kPing, {});
+  if (state_ == State::open) SendFrame(ws::kPing, {});
 }
 
 void WsConnection::Close(std::uint16_t code, std::string_view reason) {
@@ -223,7 +137,7 @@ void WsConnection::Close(std::uint16_t code, std::string_view reason) {
   payload += static_cast<char>(code >> 8);
   payload += static_cast<char>(code & 0xFF);
   payload += reason.substr(0, 123);
-  SendFrame(kClose, payload);
+  SendFrame(ws::kClose, payload);
   close_sent_ = true;
   state_ = State::closing;
   if (pending_.size() == pending_offset_) {

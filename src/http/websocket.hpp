@@ -82,11 +82,13 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
 
  private:
   friend class WsCork;
+  struct FrameEvents;  // the frame parser's callbacks (ws_frame.hpp)
   enum class State : std::uint8_t { open, closing, closed };
 
   void WaitReadable();
   void OnReadable();
-  // Consumes complete frames from `data`; returns bytes consumed, or false on a fatal error.
+  // Consumes complete frames from `data` (ws::ParseClientFrames); returns bytes consumed, or
+  // false on a fatal error.
   bool Consume(std::string_view data, std::size_t& consumed);
   void SendFrame(std::uint8_t opcode, std::string_view payload);
   void Flush();

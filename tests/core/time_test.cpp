@@ -11,6 +11,19 @@ TEST(Rfc3339, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(FormatRfc3339(951782400000), "2000-02-29T00:00:00.000Z");  // leap day
 }
 
+// Found by tests/fuzz/rfc3339: a leap second or an offset at either end of the four-digit years
+// parsed to an instant that FormatRfc3339 writes as "10000-…" or "-001-…", which no longer parses.
+TEST(Rfc3339, ParsesOnlyInstantsItCanFormatBack) {
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:60z").has_value());
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:59-00:01").has_value());
+  EXPECT_FALSE(ParseRfc3339("0000-01-01T00:00:00+00:01").has_value());
+  for (const char* edge : {"9999-12-31T23:59:59.999Z", "0000-01-01T00:00:00.000Z"}) {
+    auto t = ParseRfc3339(edge);
+    ASSERT_TRUE(t.has_value()) << edge;
+    EXPECT_EQ(FormatRfc3339(*t), edge);
+  }
+}
+
 TEST(Rfc3339, ParsesZonesAndRejectsGarbage) {
   EXPECT_EQ(ParseRfc3339("2026-11-26T19:51:55.123Z"), 1795722715123);
   EXPECT_EQ(ParseRfc3339("2026-11-27T03:51:55.123+08:00"), 1795722715123);

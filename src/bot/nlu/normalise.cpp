@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bot/nlu/internal/text.hpp"
+#include "core/text.hpp"
 #include "bot/nlu/nlu.hpp"
 
 namespace kefu::bot::nlu {
@@ -79,7 +80,9 @@ class OpenccConverter {
   OpenccConverter& operator=(const OpenccConverter&) = delete;
 
   std::string Convert(std::string_view text) const {
-    if (handle_ == nullptr || text.empty()) return std::string(text);
+    // OpenCC trusts UTF-8 lead bytes: a truncated sequence at the end makes it read past the
+    // buffer (found by tests/fuzz/normalise). Invalid UTF-8 is left as it is.
+    if (handle_ == nullptr || text.empty() || !IsValidUtf8(text)) return std::string(text);
     char* out = opencc_convert_utf8(handle_, text.data(), text.size());
     if (out == nullptr) return std::string(text);
     std::string result(out);
@@ -169,7 +172,10 @@ std::string NormaliseText(std::string_view text) {
     if (IsApostrophe(c)) {
       // Inside a word ("didn't", "l'argent") the apostrophe disappears; elsewhere it separates.
       UChar32 next = i < n ? folded.char32At(i) : 0;
-      if (IsWordChar(prev) && IsWordChar(next) && !IsHan(prev)) continue;
+      // Not before a combining mark: it would then join the letter before the apostrophe, and
+      // the result would no longer be NFKC (found by tests/fuzz/normalise: "n'\u0301").
+      if (IsWordChar(prev) && IsWordChar(next) && !IsHan(prev) && (U_GET_GC_MASK(next) & U_GC_M_MASK) == 0)
+        continue;
       pending_space = true;
       prev = 0;
       continue;

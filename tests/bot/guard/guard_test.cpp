@@ -345,6 +345,18 @@ TEST(SecretGuardApi, SafetyMessagesByLanguage) {
 
 // --- Scan: the table ---------------------------------------------------------------------------
 
+// Found by tests/fuzz/guard: a quoted code running to the end of the text made the closing-quote
+// check read the byte after the text, so the answer depended on memory that is not the message.
+TEST(SecretGuardScan, QuotedCodeAtTheEndReadsNothingBeyondTheText) {
+  const std::string buffer = "card 4111 1111 1111 1111 cvv\"104\"";
+  const std::string_view cut(buffer.data(), buffer.size() - 1);  // the closing quote is not in it
+  const GuardResult r = Guard().Scan(cut);
+  const GuardResult copy = Guard().Scan(std::string(cut));
+  EXPECT_EQ(r.redacted_text, copy.redacted_text) << Show(r);
+  EXPECT_EQ(Codes(r.warnings), Codes(copy.warnings));
+  EXPECT_EQ(r.redacted_text.find("4111"), std::string::npos) << Show(r);
+}
+
 TEST(SecretGuardScan, Cases) {
   const auto rows = Table("tests/bot/guard/scan_cases.tsv");
   ASSERT_GT(rows.size(), 100u);

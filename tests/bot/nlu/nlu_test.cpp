@@ -15,6 +15,25 @@
 namespace kefu::bot::nlu {
 namespace {
 
+// Found by tests/fuzz/normalise: OpenCC trusts UTF-8 lead bytes and read past a sequence cut off
+// at the end of the text. Invalid UTF-8 is not given to OpenCC any more; it comes back as it was.
+TEST(NormaliseFuzzRegression, TruncatedUtf8IsNotConverted) {
+  const std::string cut = "\xc3\x89v5\xc7St\xca\xca\xca\xcara\xc3\x9f\xe9\x8c\xa2" "eVVV\xca";  // 錢 then a cut lead byte
+  EXPECT_FALSE(IsTraditional(cut));
+  EXPECT_EQ(ToTraditional(cut), cut);
+  EXPECT_TRUE(IsTraditional("我的錢包"));  // valid text is still converted
+}
+
+// Found by tests/fuzz/normalise: an apostrophe dropped before a combining mark joined the mark to
+// the letter before it, so the output was not NFKC and normalising it again changed it.
+TEST(NormaliseFuzzRegression, ApostropheBeforeACombiningMarkSeparates) {
+  for (const char* text : {"thci\xc3\xb3n'\xcc\x81:nu{`!!!", "n'\xcc\x81x", "didn't"}) {
+    const std::string once = Normalise(text);
+    EXPECT_EQ(Normalise(once), once) << text;
+  }
+  EXPECT_EQ(Normalise("didn't"), "didnt");
+}
+
 TEST(Normalise, FoldsWidthCaseScriptPunctuationAndEmoji) {
   struct Case {
     const char* in;

@@ -332,7 +332,7 @@ size_t ParseCode(std::string_view text, size_t p, size_t* digits) {
 }
 
 bool IsQuoteClose(std::string_view text, size_t p, char32_t close) {
-  return DecodeAt(text, p).cp == close;
+  return p < text.size() && DecodeAt(text, p).cp == close;  // the value may end the text
 }
 
 // "inactive", "expired", "incorrecta": a plain word that describes the password rather than
