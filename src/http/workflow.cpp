@@ -441,6 +441,15 @@ awaitable<Result<store::Conversation>> Workflow::Transfer(const Subject& staff, 
     const routing::Agent* target = router_.FindAgent(agent_id);
     if (!target) co_return MakeError(Code::not_found, "agent " + std::to_string(agent_id) + " cannot take conversations");
   }
+  // Audited with the transfer itself (same transaction); the reason is the staff's own words to
+  // the customer, the note stays in the event only.
+  std::string details = desk ? "{\"desk\":\"" + std::string(domain::DeskName(*desk)) + "\""
+                             : "{\"agent_id\":" + std::to_string(agent_id);
+  if (before->assigned_staff_id) details += ",\"from_agent_id\":" + std::to_string(before->assigned_staff_id);
+  details += ",\"reason\":";
+  AppendJsonString(details, reason);
+  details += '}';
+  t.audit = store::AuditRecord{t.at, staff.actor(), "conversation.transfer", "", std::move(details)};
   auto result = co_await Apply(std::move(t));
   if (!result.ok()) co_return std::move(result).error();
   const store::Conversation& c = result->conversation;

@@ -180,6 +180,13 @@ class WorkflowTest(unittest.TestCase):
         code, conv = s.request("POST", f"/api/v1/conversations/{c['conversation_id']}/transfer",
                                {"agent_id": me["id"], "reason": "shift change"}, token=l1)
         self.assertEqual((code, conv["assigned_agent"]["id"]), (200, me["id"]))
+        # The transfer is in the audit log, by whom, to whom and why; refused ones are not.
+        s.add_staff("audit@it.kefu", role="auditor")
+        code, audit = s.request("GET", "/api/v1/audit?action=conversation.transfer", token=s.login("audit@it.kefu"))
+        self.assertEqual(code, 200, audit)
+        [entry] = audit["entries"]
+        self.assertEqual(entry["target"], f"conversation:{c['conversation_id']}")
+        self.assertEqual((entry["details"]["agent_id"], entry["details"]["reason"]), (me["id"], "shift change"))
         for body, expect in [({"desk": "L9", "reason": "x"}, 400), ({"reason": "x"}, 400),
                              ({"desk": "L2", "agent_id": me["id"], "reason": "x"}, 400)]:
             with self.subTest(body=body):
