@@ -45,6 +45,7 @@
 //                                        local dates worked (调休): a plain date opens with
 //                                        Monday's hours, a table with its own hours
 //   Interval and date syntax, time zones and overlaps are checked by calendar::Calendar::Make.
+//   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 #pragma once
 
 #include <cstdint>
@@ -94,6 +95,8 @@ struct ServerConfig {
   int idle_close_minutes = 5;
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
+  // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).
+  std::int64_t staff_session_ttl_ms = 12LL * 3600 * 1000;
 };
 
 // Every channel name kefu knows, in the order the configuration documents them.
