@@ -44,10 +44,18 @@ struct StaffSession {
   std::string user_agent;
 };
 
-// What a successful check answers.
+// What a successful check answers: who it is (kept small: this runs on every staff request).
 struct SessionCheck {
-  StaffSession session;     // a copy, as of the check
-  bool needs_touch = false;  // last use should be written back (see kSessionTouchInterval)
+  domain::Id staff_id = 0;
+  std::string name;
+  domain::Role role = domain::Role::agent;
+  std::optional<domain::Desk> desk;
+  Millis expires_at = 0;
+  // Last use should be written back (see kSessionTouchInterval); then `token_hash` and `ip`
+  // (the address stored so far) are filled, otherwise they are empty.
+  bool needs_touch = false;
+  std::string token_hash;
+  std::string ip;
 };
 
 // Thread-safe: every member takes one mutex for a hash lookup or a short scan, so the network

@@ -114,12 +114,12 @@ awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, st
     auto found = ctx.staff_auth->sessions().Check(token, now);
     if (!found) co_return MakeError(Code::unauthorized, "invalid or expired session");
     s.type = auth::SubjectType::staff;
-    s.id = found->session.staff_id;
-    s.name = found->session.name;
-    s.role = found->session.role;
+    s.id = found->staff_id;
+    s.name = std::move(found->name);
+    s.role = found->role;
     if (found->needs_touch) {
       auto ignore = [](Result<int>) {};  // last use is best effort; the session stays valid
-      ctx.store.TouchStaffSession(found->session.token_hash, now, std::string(ip.empty() ? found->session.ip : ip),
+      ctx.store.TouchStaffSession(std::move(found->token_hash), now, ip.empty() ? std::move(found->ip) : std::string(ip),
                                   std::move(ignore));
     }
     co_return s;

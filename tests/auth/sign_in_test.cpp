@@ -200,12 +200,17 @@ TEST(SessionTable, ChecksTokensByHashAndRefusesUnknownExpiredAndRevoked) {
   EXPECT_TRUE(IsSessionToken(a));
   EXPECT_NE(a, b);
   EXPECT_EQ(HashSessionToken(a).size(), 32u);
+  // SHA-256("abc"), FIPS 180-2.
+  EXPECT_EQ(HashSessionToken("abc").substr(0, 4), std::string("\xba\x78\x16\xbf"));
   SessionTable table;
   table.Load({MakeSession(a, 1, 0, 10'000), MakeSession(b, 1, 0, 20'000), MakeSession(c, 2, 0, 20'000)});
   auto found = table.Check(a, 5'000);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->session.staff_id, 1);
-  EXPECT_EQ(found->session.desk, domain::Desk::L1);
+  EXPECT_EQ(found->staff_id, 1);
+  EXPECT_EQ(found->name, "staff 1");
+  EXPECT_EQ(found->desk, domain::Desk::L1);
+  EXPECT_EQ(found->role, domain::Role::agent);
+  EXPECT_EQ(found->expires_at, 10'000);
   EXPECT_FALSE(table.Check(NewSessionToken(), 5'000));  // unknown
   EXPECT_FALSE(table.Check("kf1.not-a-session", 5'000));
   EXPECT_FALSE(table.Check(a, 10'000));  // expired at 10'000 exactly
@@ -231,10 +236,12 @@ TEST(SessionTable, RemoveStaffKeepsTheCurrentSessionAndTouchesAtMostOncePerInter
   auto first = table.Check(a, kSessionTouchInterval);
   ASSERT_TRUE(first);
   EXPECT_TRUE(first->needs_touch);
+  EXPECT_EQ(first->token_hash, HashSessionToken(a));
   auto soon = table.Check(a, kSessionTouchInterval + 1'000);
   ASSERT_TRUE(soon);
   EXPECT_FALSE(soon->needs_touch);
-  EXPECT_EQ(soon->session.last_used_at, kSessionTouchInterval + 1'000);
+  EXPECT_TRUE(soon->token_hash.empty());
+  EXPECT_EQ(table.ListStaff(7, 10).at(0).last_used_at, kSessionTouchInterval + 1'000);
   EXPECT_EQ(table.Sweep(2'000'000), 1);
   EXPECT_EQ(table.size(), 0u);
 }
