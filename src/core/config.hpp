@@ -31,6 +31,7 @@
 //                                        there?"; 0: conversations never close by themselves)
 //   [workflow] idle_close_minutes = 5    KEFU_WORKFLOW_IDLE_CLOSE_MINUTES (and this long after the
 //                                        notice, unanswered, the conversation closes)
+//   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
 //                                        '_' and '-', not "24x7":
@@ -45,7 +46,6 @@
 //                                        local dates worked (调休): a plain date opens with
 //                                        Monday's hours, a table with its own hours
 //   Interval and date syntax, time zones and overlaps are checked by calendar::Calendar::Make.
-//   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 #pragma once
 
 #include <cstdint>
