@@ -123,6 +123,9 @@ awaitable<Result<int>> RevokeAll(Context& ctx, Id staff_id, std::string keep_has
   auto revoked = co_await Write<int>(std::move(submit));
   if (!revoked.ok()) co_return revoked;
   int in_memory = ctx.staff_auth->sessions().RemoveStaff(staff_id, keep_hash);
+  // Open WebSockets were authenticated by the revoked sessions: end them too (a client with a
+  // session that was kept reconnects).
+  ctx.hub.CloseStaff(staff_id, "signed out");
   co_return std::max(*revoked, in_memory);
 }
 
@@ -326,6 +329,7 @@ awaitable<Response> ChangePassword(Request& req, Context& ctx) {
   auto revoked = co_await Write<int>(std::move(submit));
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
   int in_memory = ctx.staff_auth->sessions().RemoveStaff(who->id, keep);
+  ctx.hub.CloseStaff(who->id, "password changed");
   // Audit hook: password changed; the other sessions were revoked.
   log::Info("auth.password_changed", {{"rid", req.rid}, {"staff_id", who->id}, {"revoked", *revoked}});
   co_return Response::Json(200, "{\"revoked\":" + std::to_string(std::max(*revoked, in_memory)) + "}");

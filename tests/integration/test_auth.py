@@ -162,8 +162,12 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(ws.hello["subject"]["type"], "staff")
         status, body = s.request("POST", "/api/v1/auth/logout-all", token=t2)
         self.assertEqual((status, body), (200, {"revoked": 3}))
+        # The open WebSocket is closed with 1008 (policy) ...
+        self.assertIsNone(ws.recv(timeout=5))
+        self.assertEqual(ws.close_code, 1008)
         for t in (t1, t2, t3):
             self.assertEqual(s.request("GET", "/api/v1/staff/me", token=t)[0], 401)
+        # ... and its next handshake is refused.
         with self.assertRaises(HandshakeError) as refused:
             s.ws(t1)
         self.assertEqual(refused.exception.status, 401)
@@ -201,8 +205,11 @@ class AuthTest(unittest.TestCase):
         status, body = s.request("POST", f"/api/v1/staff/{me['id']}/sessions/revoke", token=agent)
         self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
         admin = s.login("boss@auth.kefu")
+        ws = s.ws(victim)
         status, body = s.request("POST", f"/api/v1/staff/{me['id']}/sessions/revoke", token=admin)
         self.assertEqual((status, body), (200, {"revoked": 1}))
+        self.assertIsNone(ws.recv(timeout=5))
+        self.assertEqual(ws.close_code, 1008)
         self.assertEqual(s.request("GET", "/api/v1/staff/me", token=victim)[0], 401)
         self.assertEqual(s.request("GET", "/api/v1/staff/me", token=admin)[0], 200)
         self.assertEqual(s.request("POST", "/api/v1/staff/999999/sessions/revoke", token=admin)[0], 404)
