@@ -41,8 +41,8 @@ std::string LockoutKey(const Key& key, std::string_view email) {
   InitCrypto();
   const std::string normal = AsciiLower(Trim(email));
   unsigned char out[16];
-  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(normal.data()), normal.size(),
-                     key.data(), key.size());
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(normal.data()),
+                     normal.size(), key.data(), key.size());
   return HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 

@@ -18,8 +18,8 @@ namespace kefu::auth {
 
 struct LockoutPolicy {
   int threshold = 5;
-  Millis base = 60'000;            // the first lock: 1 minute
-  Millis cap = 3'600'000;          // never longer than 1 hour
+  Millis base = 60'000;              // the first lock: 1 minute
+  Millis cap = 3'600'000;            // never longer than 1 hour
   Millis forget_after = 86'400'000;  // a day without failures starts the count afresh
 };
 

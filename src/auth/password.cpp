@@ -39,19 +39,22 @@ bool IsDigitOrPunct(char c) {
 }
 
 size_t CountCodePointsLoose(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xc0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 }  // namespace
 
 std::string_view PasswordProblemCode(PasswordProblem problem) {
   switch (problem) {
-    case PasswordProblem::too_short: return "password_too_short";
-    case PasswordProblem::too_long: return "password_too_long";
-    case PasswordProblem::common: return "password_common";
-    case PasswordProblem::contains_email: return "password_contains_email";
+    case PasswordProblem::too_short:
+      return "password_too_short";
+    case PasswordProblem::too_long:
+      return "password_too_long";
+    case PasswordProblem::common:
+      return "password_common";
+    case PasswordProblem::contains_email:
+      return "password_contains_email";
   }
   return "password_invalid";
 }
@@ -59,7 +62,8 @@ std::string_view PasswordProblemCode(PasswordProblem problem) {
 std::string PasswordProblemMessage(PasswordProblem problem) {
   switch (problem) {
     case PasswordProblem::too_short:
-      return "the password must have at least " + std::to_string(kMinPasswordLength) + " characters";
+      return "the password must have at least " + std::to_string(kMinPasswordLength) +
+             " characters";
     case PasswordProblem::too_long:
       return "the password must have at most " + std::to_string(kMaxPasswordBytes) + " bytes";
     case PasswordProblem::common:
@@ -70,7 +74,8 @@ std::string PasswordProblemMessage(PasswordProblem problem) {
   return "the password is not allowed";
 }
 
-std::optional<PasswordProblem> CheckPasswordPolicy(std::string_view password, std::string_view email) {
+std::optional<PasswordProblem> CheckPasswordPolicy(std::string_view password,
+                                                   std::string_view email) {
   if (password.size() > kMaxPasswordBytes) return PasswordProblem::too_long;
   if (CountCodePointsLoose(password) < kMinPasswordLength) return PasswordProblem::too_short;
   const std::string lower = AsciiLower(password);
@@ -82,16 +87,19 @@ std::optional<PasswordProblem> CheckPasswordPolicy(std::string_view password, st
   while (!core.empty() && IsDigitOrPunct(core.front())) core.remove_prefix(1);
   if (core.empty() || common.count(std::string(core))) return PasswordProblem::common;
   // One character repeated, however long, is no password either.
-  if (std::all_of(lower.begin(), lower.end(), [&](char c) { return c == lower[0]; })) return PasswordProblem::common;
+  if (std::all_of(lower.begin(), lower.end(), [&](char c) { return c == lower[0]; }))
+    return PasswordProblem::common;
   const std::string local = AsciiLower(email.substr(0, email.find('@')));
-  if (local.size() >= 3 && lower.find(local) != std::string::npos) return PasswordProblem::contains_email;
+  if (local.size() >= 3 && lower.find(local) != std::string::npos)
+    return PasswordProblem::contains_email;
   return std::nullopt;
 }
 
 Result<std::string> HashPassword(std::string_view password) {
   InitCrypto();
   if (password.empty()) return MakeError(Code::invalid, "the password is empty");
-  if (password.size() > kMaxPasswordBytes) return MakeError(Code::invalid, PasswordProblemMessage(PasswordProblem::too_long));
+  if (password.size() > kMaxPasswordBytes)
+    return MakeError(Code::invalid, PasswordProblemMessage(PasswordProblem::too_long));
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), kOpsLimit, kMemLimit,
                             crypto_pwhash_ALG_ARGON2ID13) != 0)

@@ -31,7 +31,8 @@ std::string PasswordProblemMessage(PasswordProblem problem);
 
 // The password policy for a new password of the account with `email`; nullopt when it passes.
 // Cheap (no hashing): check before HashPassword.
-std::optional<PasswordProblem> CheckPasswordPolicy(std::string_view password, std::string_view email);
+std::optional<PasswordProblem> CheckPasswordPolicy(std::string_view password,
+                                                   std::string_view email);
 
 // Hashes `password` (only the length limits are checked here: apply CheckPasswordPolicy to
 // new passwords first). Slow on purpose (tens of milliseconds): call it off the network threads.

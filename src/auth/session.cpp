@@ -24,7 +24,8 @@ std::string NewSessionToken() {
 }
 
 bool IsSessionToken(std::string_view token) {
-  return token.size() == kPrefix.size() + kEncodedChars && token.substr(0, kPrefix.size()) == kPrefix;
+  return token.size() == kPrefix.size() + kEncodedChars &&
+         token.substr(0, kPrefix.size()) == kPrefix;
 }
 
 std::string HashSessionToken(std::string_view token) {
@@ -32,8 +33,8 @@ std::string HashSessionToken(std::string_view token) {
   // measured ≈2× slower here for a 48-byte input.
   InitCrypto();
   std::string out(crypto_hash_sha256_BYTES, '\0');
-  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(token.data()),
-                     token.size());
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()),
+                     reinterpret_cast<const unsigned char*>(token.data()), token.size());
   return out;
 }
 
@@ -106,7 +107,8 @@ int SessionTable::RemoveStaff(domain::Id staff_id, std::string_view keep_hash) {
 
 int SessionTable::Sweep(Millis now) {
   std::lock_guard lock(m_);
-  return static_cast<int>(std::erase_if(by_hash_, [now](const auto& kv) { return kv.second.session.expires_at <= now; }));
+  return static_cast<int>(std::erase_if(
+      by_hash_, [now](const auto& kv) { return kv.second.session.expires_at <= now; }));
 }
 
 std::vector<StaffSession> SessionTable::ListStaff(domain::Id staff_id, Millis now) const {

@@ -71,7 +71,8 @@ std::optional<std::string> Base32Decode(std::string_view text) {
   return out;
 }
 
-std::string HotpCode(std::string_view secret, std::uint64_t counter, int digits, TotpAlgorithm algorithm) {
+std::string HotpCode(std::string_view secret, std::uint64_t counter, int digits,
+                     TotpAlgorithm algorithm) {
   unsigned char msg[8];
   for (int i = 7; i >= 0; --i) {
     msg[i] = static_cast<unsigned char>(counter & 0xff);
@@ -111,7 +112,8 @@ std::optional<std::int64_t> VerifyTotp(std::string_view secret, std::string_view
   for (std::int64_t step = current - kTotpWindow; step <= current + kTotpWindow; ++step) {
     if (step < 0) continue;
     const std::string expected = HotpCode(secret, static_cast<std::uint64_t>(step));
-    if (sodium_memcmp(expected.data(), code.data(), expected.size()) == 0 && step > last_used_step) match = step;
+    if (sodium_memcmp(expected.data(), code.data(), expected.size()) == 0 && step > last_used_step)
+      match = step;
   }
   return match;
 }

@@ -1,7 +1,6 @@
 #include "http/auth_routes.hpp"
 
 #include <boost/json/object.hpp>
-
 #include <cstdio>
 
 #include "auth/password.hpp"
@@ -43,10 +42,12 @@ Response PasswordRefused(auth::PasswordProblem problem) {
 }
 
 // "totp" may come as a string or, by clients that forget leading zeros, as a number.
-Result<std::optional<std::string>> TotpField(const boost::json::object& body, std::string_view key) {
+Result<std::optional<std::string>> TotpField(const boost::json::object& body,
+                                             std::string_view key) {
   auto it = body.find(key);
   if (it == body.end() || it->value().is_null()) return std::optional<std::string>();
-  if (it->value().is_string()) return std::optional<std::string>(std::string(Trim(it->value().as_string())));
+  if (it->value().is_string())
+    return std::optional<std::string>(std::string(Trim(it->value().as_string())));
   if (it->value().is_int64() && it->value().as_int64() >= 0 && it->value().as_int64() < 1'000'000) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(it->value().as_int64()));
@@ -55,7 +56,9 @@ Result<std::optional<std::string>> TotpField(const boost::json::object& body, st
   return MakeError(Code::invalid, "'" + std::string(key) + "' must be a string of 6 digits");
 }
 
-std::string SessionHash(const Request& req) { return auth::HashSessionToken(BearerToken(req.authorization)); }
+std::string SessionHash(const Request& req) {
+  return auth::HashSessionToken(BearerToken(req.authorization));
+}
 
 void AppendSession(std::string& out, const auth::StaffSession& s, bool current) {
   out += "{\"id\":";
@@ -82,7 +85,8 @@ awaitable<Millis> CountFailure(Context& ctx, std::string key, Millis now) {
     auth::LockoutState after = auth::AfterFailure(s, now, policy);
     return store::LoginLockout{after.failures, after.locked_until, after.last_failure_at};
   };
-  auto submit = [&ctx, key = std::move(key), change](store::Callback<store::LoginLockout> done) mutable {
+  auto submit = [&ctx, key = std::move(key),
+                 change](store::Callback<store::LoginLockout> done) mutable {
     ctx.store.UpdateLoginLockout(std::move(key), std::move(change), std::move(done));
   };
   auto state = co_await Write<store::LoginLockout>(std::move(submit));
@@ -91,7 +95,8 @@ awaitable<Millis> CountFailure(Context& ctx, std::string key, Millis now) {
 }
 
 // Opens a session for `staff`: stored first, then put in the table. Answers the token.
-awaitable<Result<std::string>> OpenSession(Context& ctx, const store::Staff& staff, const Request& req) {
+awaitable<Result<std::string>> OpenSession(Context& ctx, const store::Staff& staff,
+                                           const Request& req) {
   std::string token = auth::NewSessionToken();
   store::StaffSessionRecord rec;
   rec.token_hash = auth::HashSessionToken(token);
@@ -179,7 +184,8 @@ awaitable<Response> Login(Request& req, Context& ctx) {
       out.verdict = Verdict::totp_required;
       return out;
     }
-    auto secret = ctx.staff_auth->totp_box().Open(out.staff.totp_secret, StaffAuth::TotpAssociated(out.staff.id));
+    auto secret = ctx.staff_auth->totp_box().Open(out.staff.totp_secret,
+                                                  StaffAuth::TotpAssociated(out.staff.id));
     if (!secret.ok()) {
       log::Error("auth.totp_secret_unreadable", {{"staff_id", out.staff.id}});
       out.verdict = Verdict::totp_invalid;
@@ -215,8 +221,10 @@ awaitable<Response> Login(Request& req, Context& ctx) {
     case Verdict::totp_invalid: {
       Millis lock = co_await CountFailure(ctx, key, now);
       // Audit hook: failed sign-in (staff_id only when the password was right and the code wrong).
-      log::Info("auth.login_failed", {{"rid", req.rid}, {"ip", req.remote_ip},
-                                      {"reason", outcome.verdict == Verdict::wrong ? "password" : "totp"}});
+      log::Info("auth.login_failed",
+                {{"rid", req.rid},
+                 {"ip", req.remote_ip},
+                 {"reason", outcome.verdict == Verdict::wrong ? "password" : "totp"}});
       if (lock > 0) {
         // Audit hook: this failure locked the account.
         log::Warn("auth.locked_out", {{"rid", req.rid}, {"ip", req.remote_ip}, {"lock_ms", lock}});
@@ -226,11 +234,14 @@ awaitable<Response> Login(Request& req, Context& ctx) {
         co_return Fail(401, "totp_invalid", "the two-factor code is wrong or was used already");
       co_return WrongCredentials();
     }
-    case Verdict::ok: break;
+    case Verdict::ok:
+      break;
   }
 
   if (outcome.failures_before > 0) {
-    auto clear = [&ctx, key](store::Callback<int> done) { ctx.store.ClearLoginLockout(key, std::move(done)); };
+    auto clear = [&ctx, key](store::Callback<int> done) {
+      ctx.store.ClearLoginLockout(key, std::move(done));
+    };
     (void)co_await Write<int>(std::move(clear));
   }
   auto token = co_await OpenSession(ctx, outcome.staff, req);
@@ -243,7 +254,8 @@ awaitable<Response> Login(Request& req, Context& ctx) {
   json::AppendStaff(out, outcome.staff);
   out += '}';
   // Audit hook: successful sign-in.
-  log::Info("auth.login", {{"rid", req.rid}, {"staff_id", outcome.staff.id}, {"totp", outcome.totp_step != 0}});
+  log::Info("auth.login",
+            {{"rid", req.rid}, {"staff_id", outcome.staff.id}, {"totp", outcome.totp_step != 0}});
   co_return Response::Json(200, std::move(out));
 }
 
@@ -251,7 +263,9 @@ awaitable<Response> Logout(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
   std::string hash = SessionHash(req);
-  auto submit = [&ctx, hash](store::Callback<int> done) { ctx.store.RevokeStaffSession(hash, std::move(done)); };
+  auto submit = [&ctx, hash](store::Callback<int> done) {
+    ctx.store.RevokeStaffSession(hash, std::move(done));
+  };
   auto revoked = co_await Write<int>(std::move(submit));
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
   ctx.staff_auth->sessions().Remove(hash);
@@ -295,7 +309,8 @@ awaitable<Response> ChangePassword(Request& req, Context& ctx) {
   if (!current.ok()) co_return Response::Fail(current.error());
   if (!next.ok()) co_return Response::Fail(next.error());
   if (!*current || !*next || (*current)->empty() || (*next)->empty())
-    co_return Response::Fail(MakeError(Code::invalid, "'current_password' and 'new_password' are required"));
+    co_return Response::Fail(
+        MakeError(Code::invalid, "'current_password' and 'new_password' are required"));
   struct Outcome {
     Result<std::string> hash = MakeError(Code::internal, "not run");
     std::optional<auth::PasswordProblem> problem;
@@ -331,8 +346,10 @@ awaitable<Response> ChangePassword(Request& req, Context& ctx) {
   int in_memory = ctx.staff_auth->sessions().RemoveStaff(who->id, keep);
   ctx.hub.CloseStaff(who->id, "password changed");
   // Audit hook: password changed; the other sessions were revoked.
-  log::Info("auth.password_changed", {{"rid", req.rid}, {"staff_id", who->id}, {"revoked", *revoked}});
-  co_return Response::Json(200, "{\"revoked\":" + std::to_string(std::max(*revoked, in_memory)) + "}");
+  log::Info("auth.password_changed",
+            {{"rid", req.rid}, {"staff_id", who->id}, {"revoked", *revoked}});
+  co_return Response::Json(200,
+                           "{\"revoked\":" + std::to_string(std::max(*revoked, in_memory)) + "}");
 }
 
 awaitable<Response> StartTotpEnrolment(Request& req, Context& ctx) {
@@ -343,17 +360,20 @@ awaitable<Response> StartTotpEnrolment(Request& req, Context& ctx) {
   auto password = json::OptString(*body, "password");
   if (!password.ok()) co_return Response::Fail(password.error());
   if (!*password || (*password)->empty())
-    co_return Response::Fail(MakeError(Code::invalid, "'password' is required to set up two-factor sign-in"));
+    co_return Response::Fail(
+        MakeError(Code::invalid, "'password' is required to set up two-factor sign-in"));
   // Re-authentication: a stolen session alone must not be able to (re)bind the second factor.
   auto verify = [&ctx, id = who->id, pw = **password]() -> Result<store::Staff> {
     auto staff = ctx.store.GetStaff(id);
     if (!staff.ok()) return staff;
-    if (!auth::VerifyPassword(staff->password_hash, pw)) return MakeError(Code::forbidden, "the password is wrong");
+    if (!auth::VerifyPassword(staff->password_hash, pw))
+      return MakeError(Code::forbidden, "the password is wrong");
     return staff;
   };
   auto staff = co_await Blocking(ctx, std::move(verify));
   if (!staff.ok()) {
-    if (staff.error().code == Code::forbidden) co_return Fail(403, "password_wrong", staff.error().message);
+    if (staff.error().code == Code::forbidden)
+      co_return Fail(403, "password_wrong", staff.error().message);
     co_return Response::Fail(staff.error());
   }
   std::string secret = auth::NewTotpSecret();
@@ -380,13 +400,16 @@ awaitable<Response> ConfirmTotpEnrolment(Request& req, Context& ctx) {
   if (!body.ok()) co_return Response::Fail(body.error());
   auto code = TotpField(*body, "code");
   if (!code.ok()) co_return Response::Fail(code.error());
-  if (!*code || (*code)->empty()) co_return Response::Fail(MakeError(Code::invalid, "'code' is required"));
+  if (!*code || (*code)->empty())
+    co_return Response::Fail(MakeError(Code::invalid, "'code' is required"));
   const Millis now = Clock::System().Now();
   auto check = [&ctx, id = who->id, c = **code, now]() -> Result<std::int64_t> {
     auto staff = ctx.store.GetStaff(id);
     if (!staff.ok()) return std::move(staff).error();
-    if (staff->totp_pending.empty()) return MakeError(Code::conflict, "no two-factor enrolment is pending");
-    auto secret = ctx.staff_auth->totp_box().Open(staff->totp_pending, StaffAuth::TotpAssociated(id));
+    if (staff->totp_pending.empty())
+      return MakeError(Code::conflict, "no two-factor enrolment is pending");
+    auto secret =
+        ctx.staff_auth->totp_box().Open(staff->totp_pending, StaffAuth::TotpAssociated(id));
     if (!secret.ok()) return std::move(secret).error();
     auto step = auth::VerifyTotp(*secret, c, now, 0);
     auth::Wipe(*secret);
@@ -395,10 +418,13 @@ awaitable<Response> ConfirmTotpEnrolment(Request& req, Context& ctx) {
   };
   auto step = co_await Blocking(ctx, std::move(check));
   if (!step.ok()) {
-    if (step.error().code == Code::unauthorized) co_return Fail(400, "totp_invalid", step.error().message);
+    if (step.error().code == Code::unauthorized)
+      co_return Fail(400, "totp_invalid", step.error().message);
     co_return Response::Fail(step.error());
   }
-  auto submit = [&ctx, id = who->id, s = *step](store::Callback<int> done) { ctx.store.ConfirmTotp(id, s, std::move(done)); };
+  auto submit = [&ctx, id = who->id, s = *step](store::Callback<int> done) {
+    ctx.store.ConfirmTotp(id, s, std::move(done));
+  };
   auto confirmed = co_await Write<int>(std::move(submit));
   if (!confirmed.ok()) co_return Response::Fail(confirmed.error());
   // Audit hook: two-factor sign-in enabled.
@@ -410,7 +436,8 @@ awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
   if (who->role != domain::Role::admin)
-    co_return Response::Fail(MakeError(Code::forbidden, "only an admin may revoke another staff member's sessions"));
+    co_return Response::Fail(
+        MakeError(Code::forbidden, "only an admin may revoke another staff member's sessions"));
   if (req.params.empty()) co_return Response::Fail(MakeError(Code::not_found, "not found"));
   auto id = ParseInt(req.params[0]);
   if (!id || *id <= 0) co_return Response::Fail(MakeError(Code::not_found, "staff not found"));
@@ -420,7 +447,8 @@ awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx) {
   auto revoked = co_await RevokeAll(ctx, staff->id, "");
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
   // Audit hook: an admin revoked another staff member's sessions.
-  log::Warn("auth.sessions_revoked", {{"rid", req.rid}, {"by", who->id}, {"staff_id", staff->id}, {"revoked", *revoked}});
+  log::Warn("auth.sessions_revoked",
+            {{"rid", req.rid}, {"by", who->id}, {"staff_id", staff->id}, {"revoked", *revoked}});
   co_return Response::Json(200, "{\"revoked\":" + std::to_string(*revoked) + "}");
 }
 

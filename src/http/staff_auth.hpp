@@ -33,9 +33,13 @@ class StaffAuth {
   Millis session_lifetime() const { return session_lifetime_; }
 
   // The lockout key of an email as typed.
-  std::string LockoutKey(std::string_view email) const { return auth::LockoutKey(lockout_key_, email); }
+  std::string LockoutKey(std::string_view email) const {
+    return auth::LockoutKey(lockout_key_, email);
+  }
   // What a sealed TOTP secret of `staff_id` is bound to (associated data).
-  static std::string TotpAssociated(domain::Id staff_id) { return "staff-totp:" + std::to_string(staff_id); }
+  static std::string TotpAssociated(domain::Id staff_id) {
+    return "staff-totp:" + std::to_string(staff_id);
+  }
 
  private:
   store::Store& store_;

@@ -17,7 +17,8 @@ namespace {
 
 constexpr std::string_view kSeed20 = "12345678901234567890";
 constexpr std::string_view kSeed32 = "12345678901234567890123456789012";
-constexpr std::string_view kSeed64 = "1234567890123456789012345678901234567890123456789012345678901234";
+constexpr std::string_view kSeed64 =
+    "1234567890123456789012345678901234567890123456789012345678901234";
 
 TEST(Totp, Rfc6238AppendixBVectors) {
   struct Row {
@@ -100,7 +101,7 @@ TEST(PasswordPolicy, RefusesShortCommonAndEmailDerivedPasswords) {
   const std::string too_long(1025, 'x');
   const Case cases[] = {
       {"correct-horse-1", "li@example.org", std::nullopt},
-      {"一二三四五六七八九十百千", "li@example.org", std::nullopt},  // 12 characters, 36 bytes
+      {"一二三四五六七八九十百千", "li@example.org", std::nullopt},   // 12 characters, 36 bytes
       {"short-pass1", "li@example.org", PasswordProblem::too_short},  // 11 characters
       {"一二三四五六七八九十百", "li@example.org", PasswordProblem::too_short},
       {"password1234", "li@example.org", PasswordProblem::common},
@@ -182,7 +183,8 @@ TEST(Lockout, KeysAreKeyedHashesOfTheNormalisedEmail) {
   EXPECT_EQ(LockoutKey(k1, "li@example.org").find("example"), std::string::npos);
 }
 
-StaffSession MakeSession(const std::string& token, domain::Id staff, Millis created, Millis expires) {
+StaffSession MakeSession(const std::string& token, domain::Id staff, Millis created,
+                         Millis expires) {
   StaffSession s;
   s.token_hash = HashSessionToken(token);
   s.staff_id = staff;
@@ -203,7 +205,8 @@ TEST(SessionTable, ChecksTokensByHashAndRefusesUnknownExpiredAndRevoked) {
   // SHA-256("abc"), FIPS 180-2.
   EXPECT_EQ(HashSessionToken("abc").substr(0, 4), std::string("\xba\x78\x16\xbf"));
   SessionTable table;
-  table.Load({MakeSession(a, 1, 0, 10'000), MakeSession(b, 1, 0, 20'000), MakeSession(c, 2, 0, 20'000)});
+  table.Load(
+      {MakeSession(a, 1, 0, 10'000), MakeSession(b, 1, 0, 20'000), MakeSession(c, 2, 0, 20'000)});
   auto found = table.Check(a, 5'000);
   ASSERT_TRUE(found);
   EXPECT_EQ(found->staff_id, 1);

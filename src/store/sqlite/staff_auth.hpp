@@ -18,14 +18,15 @@ namespace kefu::store::sqlite {
 Result<StaffSessionRecord> CreateStaffSessionTx(Db& db, const StaffSessionRecord& session);
 Result<int> RevokeStaffSessionTx(Db& db, const std::string& token_hash);
 Result<int> RevokeStaffSessionsTx(Db& db, Id staff_id, const std::string& keep_hash);
-Result<int> TouchStaffSessionTx(Db& db, const std::string& token_hash, Millis at, const std::string& ip);
-Result<int> SetStaffPasswordTx(Db& db, Id staff_id, const std::string& password_hash, const std::string& keep_hash,
-                               Millis at);
+Result<int> TouchStaffSessionTx(Db& db, const std::string& token_hash, Millis at,
+                                const std::string& ip);
+Result<int> SetStaffPasswordTx(Db& db, Id staff_id, const std::string& password_hash,
+                               const std::string& keep_hash, Millis at);
 Result<int> StartTotpEnrolmentTx(Db& db, Id staff_id, const std::string& sealed);
 Result<int> ConfirmTotpTx(Db& db, Id staff_id, std::int64_t step);
 Result<bool> UseTotpStepTx(Db& db, Id staff_id, std::int64_t step);
-Result<LoginLockout> UpdateLoginLockoutTx(Db& db, const std::string& key,
-                                          const std::function<LoginLockout(const LoginLockout&)>& change);
+Result<LoginLockout> UpdateLoginLockoutTx(
+    Db& db, const std::string& key, const std::function<LoginLockout(const LoginLockout&)>& change);
 Result<int> ClearLoginLockoutTx(Db& db, const std::string& key);
 
 Result<std::vector<StaffSessionRecord>> ReadStaffSessions(Db& db, Millis now);
