@@ -36,7 +36,7 @@ int SeedDemo(store::Store& store, const std::string& credentials_file) {
   std::string created_lines;
   for (const DemoStaff& d : kDemoStaff) {
     if (store.FindStaffByEmail(d.email).ok()) continue;
-    std::string password = auth::GeneratePassword();
+    std::string password = auth::GeneratePassword(d.email);
     auto hash = auth::HashPassword(password);
     if (!hash.ok()) return 1;
     store::NewStaff s{d.email, d.name, d.role, d.desk, 5, *hash, Clock::System().Now(), {}, {}, {}};

@@ -184,7 +184,7 @@ int Serve(int argc, char** argv) {
     log::Warn("bot.unavailable", {{"reason", loaded.error().message}});
   }
   {
-    http::Server server(*config, *opened->store, signer);
+    http::Server server(*config, *opened->store, signer, opened->key.key);
     server.SetBot(std::move(bot));
     if (test_clock) {
       server.SetTestClock(&*test_clock);
@@ -236,9 +236,12 @@ int StaffAdd(int argc, char** argv) {
     std::getline(std::cin, password);
     if (!password.empty() && password.back() == '\r') password.pop_back();
   } else {
-    password = auth::GeneratePassword();
+    password = auth::GeneratePassword(trimmed_email);
     generated = true;
   }
+  if (auto problem = auth::CheckPasswordPolicy(password, trimmed_email))
+    return Fail(MakeError(Code::invalid, "password refused (" + std::string(auth::PasswordProblemCode(*problem)) +
+                                             "): " + auth::PasswordProblemMessage(*problem)));
   auto hash = auth::HashPassword(password);
   if (!hash.ok()) return Fail(hash.error());
   auto opened = cli::OpenDatabase(*db, "");

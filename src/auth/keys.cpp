@@ -25,6 +25,11 @@ void RandomBytes(void* out, size_t size) {
   randombytes_buf(out, size);
 }
 
+void Wipe(std::string& secret) {
+  if (!secret.empty()) sodium_memzero(secret.data(), secret.size());
+  secret.clear();
+}
+
 std::string DefaultKeyPath(const std::string& db_path) { return db_path + ".key"; }
 
 Key DeriveKey(const Key& master, const char (&purpose)[9], unsigned long long subkey_id) {

@@ -37,4 +37,7 @@ void InitCrypto();
 // Fills `out` with cryptographically secure random bytes.
 void RandomBytes(void* out, size_t size);
 
+// Overwrites a secret held in a string with zeros (not optimised away), then clears it.
+void Wipe(std::string& secret);
+
 }  // namespace kefu::auth

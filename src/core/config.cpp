@@ -290,6 +290,8 @@ const std::vector<Key>& Keys() {
             if (!names.ok()) return std::move(names).error();
             return SetChannels(c, "config", *names);
           }},
+      IntKey<std::int64_t>("auth.session_ttl_ms", 1'000, 30LL * 86'400'000,
+                           [](ServerConfig& c, std::int64_t v) { c.staff_session_ttl_ms = v; }),
       Key{"proxy.trusted",
           [](ServerConfig& c, std::string_view v) -> Status {
             c.trusted_proxies = SplitList(v);

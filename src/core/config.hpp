@@ -31,6 +31,7 @@
 //                                        there?"; 0: conversations never close by themselves)
 //   [workflow] idle_close_minutes = 5    KEFU_WORKFLOW_IDLE_CLOSE_MINUTES (and this long after the
 //                                        notice, unanswered, the conversation closes)
+//   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
 //                                        '_' and '-', not "24x7":
@@ -94,6 +95,8 @@ struct ServerConfig {
   int idle_close_minutes = 5;
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
+  // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).
+  std::int64_t staff_session_ttl_ms = 12LL * 3600 * 1000;
 };
 
 // Every channel name kefu knows, in the order the configuration documents them.

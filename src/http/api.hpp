@@ -38,6 +38,7 @@ struct Request {
   std::string body;
   std::string authorization;
   std::string remote_ip;
+  std::string user_agent;  // as sent (stored with a new staff session)
   std::string rid;  // request id, echoed as X-Request-Id and in logs
   std::vector<std::string> params;  // values of {placeholders} in route order
 
@@ -96,6 +97,7 @@ struct Context {
   // The server's test clock (serve --test-clock), installed as Clock::System(); null in
   // production. POST /api/v1/test/clock moves it.
   SettableClock* test_clock = nullptr;
+  class StaffAuth* staff_auth = nullptr;  // staff sessions, TOTP sealing, lockout (staff_auth.hpp)
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated
@@ -143,9 +145,10 @@ Result<int> LimitParam(const Request& req, int def, int max);
 std::optional<std::int64_t> ParseInt(std::string_view s);
 inline Error Invalid(std::string message) { return MakeError(Code::invalid, std::move(message)); }
 
-// Who is calling: from the bearer token, checked against the store for staff (disabled
-// accounts and revoked token versions are refused).
-boost::asio::awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token);
+// Who is calling: a staff session token is checked in the in-memory session table (no database
+// read; revoked and expired sessions are refused), a customer token by its signature. `ip` is
+// recorded as the session's last address when its last use is written back.
+boost::asio::awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, std::string_view ip = {});
 
 // The bearer token of a request ("Authorization: Bearer T"), empty when absent.
 std::string_view BearerToken(std::string_view authorization);

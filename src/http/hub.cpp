@@ -494,6 +494,19 @@ void Hub::Sweep(std::int64_t now) {
   for (WsConnection* c : stuck) c->Abort();
 }
 
+void Hub::CloseStaff(domain::Id staff_id, std::string_view reason) {
+  Subject staff;
+  staff.type = auth::SubjectType::staff;
+  staff.id = staff_id;
+  auto it = by_subject_.find(staff.key());
+  if (it == by_subject_.end()) return;
+  // Hold them: closing may run OnClosed bookkeeping that edits by_subject_.
+  std::vector<std::shared_ptr<WsConnection>> conns;
+  for (WsConnection* c : it->second)
+    if (Peer* p = Find(*c)) conns.push_back(p->conn);
+  for (auto& c : conns) c->Close(1008, reason);
+}
+
 void Hub::CloseAll() {
   std::vector<std::shared_ptr<WsConnection>> all;
   all.reserve(peers_.size());

@@ -117,6 +117,11 @@ class Hub final : public WsListener {
   // Closes every connection with 1001 (going away).
   void CloseAll();
 
+  // Closes every connection of staff member `staff_id` with 1008 (policy): their sessions were
+  // revoked. A client whose token still holds (e.g. the one that changed the password)
+  // reconnects; the others must sign in again.
+  void CloseStaff(domain::Id staff_id, std::string_view reason);
+
   std::size_t connection_count() const { return connections_; }
 
   // WsListener

@@ -93,7 +93,7 @@ void AppendStaff(std::string& out, const store::Staff& s) {
   }
   out += ",\"max_chats\":" + std::to_string(s.max_chats) + ",\"status\":";
   AppendJsonString(out, s.status);
-  out += '}';
+  out += s.totp_enabled() ? ",\"totp_enabled\":true}" : ",\"totp_enabled\":false}";
 }
 
 void AppendEvent(std::string& out, const store::Event& e) {

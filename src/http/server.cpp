@@ -25,6 +25,7 @@
 #include "http/api.hpp"
 #include "http/bot_trainer.hpp"
 #include "http/json_io.hpp"
+#include "http/staff_auth.hpp"
 #include "http/static_files.hpp"
 #include "http/scheduler.hpp"
 #include "http/sla.hpp"
@@ -105,20 +106,31 @@ std::string_view BearerToken(std::string_view authorization) {
   return {};
 }
 
-awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token) {
-  auto claims = ctx.signer.Verify(token, Clock::System().Now());
-  if (!claims.ok()) co_return std::move(claims).error();
+awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, std::string_view ip) {
+  const Millis now = Clock::System().Now();
   Subject s;
+  if (auth::IsSessionToken(token)) {
+    // Staff: the in-memory session table answers (docs/adr/0007); no database read.
+    auto found = ctx.staff_auth->sessions().Check(token, now);
+    if (!found) co_return MakeError(Code::unauthorized, "invalid or expired session");
+    s.type = auth::SubjectType::staff;
+    s.id = found->staff_id;
+    s.name = std::move(found->name);
+    s.role = found->role;
+    if (found->needs_touch) {
+      auto ignore = [](Result<int>) {};  // last use is best effort; the session stays valid
+      ctx.store.TouchStaffSession(std::move(found->token_hash), now, ip.empty() ? std::move(found->ip) : std::string(ip),
+                                  std::move(ignore));
+    }
+    co_return s;
+  }
+  auto claims = ctx.signer.Verify(token, now);
+  if (!claims.ok()) co_return std::move(claims).error();
   s.type = claims->type;
   s.id = claims->subject;
-  if (claims->type == auth::SubjectType::staff) {
-    auto staff_fn = [&ctx, id = s.id] { return ctx.store.GetStaff(id); };
-    auto staff = co_await Blocking(ctx, std::move(staff_fn));
-    if (!staff.ok() || staff->disabled || staff->token_version != claims->version)
-      co_return MakeError(Code::unauthorized, "invalid token");
-    s.name = staff->name;
-    s.role = staff->role;
-  } else {
+  // Signed staff tokens are no longer issued; one from before is refused.
+  if (claims->type == auth::SubjectType::staff) co_return MakeError(Code::unauthorized, "invalid token");
+  {
     auto customer_fn = [&ctx, id = s.id] { return ctx.store.GetCustomer(id); };
     auto customer = co_await Blocking(ctx, std::move(customer_fn));
     if (!customer.ok()) co_return MakeError(Code::unauthorized, "invalid token");
@@ -130,7 +142,7 @@ awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token) {
 // ---------- the server ----------
 
 struct Server::Impl {
-  Impl(const ServerConfig& c, store::Store& s, const auth::TokenSigner& sg)
+  Impl(const ServerConfig& c, store::Store& s, const auth::TokenSigner& sg, const auth::Key& master)
       : config(c),
         store(s),
         signer(sg),
@@ -141,6 +153,7 @@ struct Server::Impl {
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
         ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
+        staff_auth(s, master, c.staff_session_ttl_ms),
         workflow(ctx, WorkflowTiming::From(c)),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
         scheduler(ctx),
@@ -149,6 +162,7 @@ struct Server::Impl {
     ctx.trainer = &trainer;
     ctx.scheduler = &scheduler;
     ctx.sla = &sla;
+    ctx.staff_auth = &staff_auth;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -177,6 +191,7 @@ struct Server::Impl {
   Metrics metrics;
   Hub hub;
   Context ctx;
+  StaffAuth staff_auth;
   Workflow workflow;
   BotTrainer trainer;
   Scheduler scheduler;
@@ -189,8 +204,9 @@ struct Server::Impl {
   std::atomic<bool> stop_requested{false};
 };
 
-Server::Server(const ServerConfig& config, store::Store& store, const auth::TokenSigner& signer)
-    : impl_(std::make_unique<Impl>(config, store, signer)) {}
+Server::Server(const ServerConfig& config, store::Store& store, const auth::TokenSigner& signer,
+               const auth::Key& master_key)
+    : impl_(std::make_unique<Impl>(config, store, signer, master_key)) {}
 
 Server::~Server() {
   if (impl_) impl_->pool.join();
@@ -201,6 +217,8 @@ void Server::SetBot(std::shared_ptr<const bot::Bot> bot) { impl_->ctx.bot.Set(st
 void Server::SetTestClock(SettableClock* clock) { impl_->ctx.test_clock = clock; }
 
 Status Server::Listen() {
+  // Staff sessions come from the store once; from here on the table is written through.
+  KEFU_TRY(impl_->staff_auth.Load(Clock::System().Now()));
   KEFU_ASSIGN(hp, ParseHostPort(impl_->config.listen));
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
@@ -385,7 +403,7 @@ awaitable<bool> Server::Impl::Upgrade(beast::tcp_stream& stream, beast::flat_buf
   std::string token = parsed.Query("token").value_or("");
   if (token.empty()) token = std::string(BearerToken(req[bhttp::field::authorization]));
   if (token.empty()) co_return co_await reject(401, Code::unauthorized, "a token is required");
-  auto who = co_await Authenticate(ctx, token);
+  auto who = co_await Authenticate(ctx, token, ip);
   if (!who.ok()) co_return co_await reject(401, Code::unauthorized, who.error().message);
 
   std::string head =
@@ -474,6 +492,7 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
     r.body = std::move(req.body());
     r.authorization = std::string(req[bhttp::field::authorization]);
     r.remote_ip = ip;
+    r.user_agent = std::string(req[bhttp::field::user_agent]);
     r.rid = rid;
 
     Response out;

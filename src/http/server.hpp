@@ -23,7 +23,9 @@ namespace kefu::http {
 
 class Server {
  public:
-  Server(const ServerConfig& config, store::Store& store, const auth::TokenSigner& signer);
+  // `master_key` derives the keys of staff sign-in (TOTP sealing, lockout keys).
+  Server(const ServerConfig& config, store::Store& store, const auth::TokenSigner& signer,
+         const auth::Key& master_key);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

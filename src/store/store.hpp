@@ -60,6 +60,35 @@ struct Staff {
   std::vector<std::string> skills;     // knowledge-base categories; empty: generalist
   bool disabled = false;
   Millis created_at = 0;
+  // Two-factor sign-in (TOTP). Secrets are sealed by the caller (auth::SecretBox): the store
+  // only keeps bytes. Empty totp_secret: not enrolled.
+  std::string totp_secret;
+  std::string totp_pending;          // enrolment started, not confirmed
+  std::int64_t totp_last_step = 0;   // the last TOTP step accepted (replays are refused)
+
+  bool totp_enabled() const { return !totp_secret.empty(); }
+};
+
+// A staff sign-in session. The token itself is never stored, only its SHA-256.
+struct StaffSessionRecord {
+  std::string token_hash;  // 32 raw bytes
+  Id staff_id = 0;
+  Millis created_at = 0;
+  Millis expires_at = 0;
+  Millis last_used_at = 0;
+  std::string ip;
+  std::string user_agent;
+  // Filled by reads (ListStaffSessions): who the session belongs to, as of now.
+  std::string staff_name;
+  domain::Role role = domain::Role::agent;
+  std::optional<domain::Desk> desk;
+};
+
+// Failed sign-ins under one lockout key (see auth/lockout.hpp).
+struct LoginLockout {
+  int failures = 0;
+  Millis locked_until = 0;
+  Millis last_failure_at = 0;
 };
 
 struct Conversation {
@@ -438,7 +467,44 @@ class Store {
   // was trained on.
   virtual void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) = 0;
 
+  // ---- staff sign-in: sessions, TOTP, lockout ----
+
+  // Stores a new session (and drops the staff member's expired ones).
+  virtual void CreateStaffSession(StaffSessionRecord session, Callback<StaffSessionRecord> done) = 0;
+  // Revokes one session; answers 1, or 0 when it was not there.
+  virtual void RevokeStaffSession(std::string token_hash, Callback<int> done) = 0;
+  // Revokes every session of `staff_id` but `keep_hash` (empty: all); answers how many.
+  virtual void RevokeStaffSessions(Id staff_id, std::string keep_hash, Callback<int> done) = 0;
+  // Records a session's last use (and the address it came from).
+  virtual void TouchStaffSession(std::string token_hash, Millis at, std::string ip, Callback<int> done) = 0;
+  // Replaces the password hash and, in the same transaction, revokes every other session of
+  // the staff member but `keep_hash`; answers how many were revoked. Code::not_found for an
+  // unknown id.
+  virtual void SetStaffPassword(Id staff_id, std::string password_hash, std::string keep_hash, Millis at,
+                                Callback<int> done) = 0;
+  // Starts (or restarts) TOTP enrolment with a sealed secret; an enrolled secret stays in force
+  // until ConfirmTotp. Code::not_found for an unknown id.
+  virtual void StartTotpEnrolment(Id staff_id, std::string sealed_secret, Callback<int> done) = 0;
+  // Makes the pending secret the one in force, with `step` as its last used step.
+  // Code::conflict when no enrolment is pending.
+  virtual void ConfirmTotp(Id staff_id, std::int64_t step, Callback<int> done) = 0;
+  // Marks TOTP `step` used, atomically: true when it is newer than the last used step, false
+  // when it was used already (a replay, or a racing sign-in with the same code).
+  virtual void UseTotpStep(Id staff_id, std::int64_t step, Callback<bool> done) = 0;
+  // Applies `change` to the lockout state under `key` (a fresh state when none) on the writer,
+  // so concurrent failures are all counted; answers the new state.
+  virtual void UpdateLoginLockout(std::string key, std::function<LoginLockout(const LoginLockout&)> change,
+                                  Callback<LoginLockout> done) = 0;
+  // Forgets the lockout state under `key` (a successful sign-in).
+  virtual void ClearLoginLockout(std::string key, Callback<int> done) = 0;
+
   // ---- reads (synchronous, thread-safe) ----
+
+  // Every session that has not expired at `now`, of staff that are not disabled, with the
+  // staff member's name, role and desk (the server loads them at start).
+  virtual Result<std::vector<StaffSessionRecord>> ListStaffSessions(Millis now) = 0;
+  // The lockout state under `key` (a zero state when none).
+  virtual Result<LoginLockout> GetLoginLockout(std::string_view key) = 0;
 
   // The bot's model and the knowledge-base version it was trained on; Code::not_found when none.
   struct BotModel {

@@ -297,5 +297,97 @@ TEST_F(SqliteStoreTest, DuplicateStaffEmailIsAConflict) {
   EXPECT_EQ(r.error().code, Code::conflict);
 }
 
+TEST_F(SqliteStoreTest, StaffSessionsPersistAndAreRevokedOneOrAllButCurrent) {
+  Staff a = NewAgent("a@x.io"), b = NewAgent("b@x.io");
+  auto create = [&](const std::string& hash, Id staff, Millis expires) {
+    StaffSessionRecord r;
+    r.token_hash = hash;
+    r.staff_id = staff;
+    r.created_at = 1000;
+    r.expires_at = expires;
+    r.last_used_at = 1000;
+    r.ip = "127.0.0.1";
+    r.user_agent = "test";
+    auto done = Wait<StaffSessionRecord>([&](Callback<StaffSessionRecord> cb) { store_->CreateStaffSession(r, std::move(cb)); });
+    ASSERT_TRUE(done.ok()) << done.error().message;
+  };
+  const std::string h1(32, '\1'), h2(32, '\2'), h3(32, '\3'), h4(32, '\4');
+  create(h1, a.id, 100'000);
+  create(h2, a.id, 100'000);
+  create(h3, a.id, 100'000);
+  create(h4, b.id, 5'000);  // expires early
+  Reopen();  // sessions survive a restart
+  auto live = store_->ListStaffSessions(2'000);
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ(live->size(), 4u);
+  EXPECT_EQ(store_->ListStaffSessions(6'000)->size(), 3u);  // h4 has expired
+  for (const auto& r : *live)
+    if (r.token_hash == h1) {
+      EXPECT_EQ(r.staff_name, "a@x.io");
+      EXPECT_EQ(r.desk, domain::Desk::L1);
+      EXPECT_EQ(r.user_agent, "test");
+    }
+  auto touched = Wait<int>([&](Callback<int> cb) { store_->TouchStaffSession(h1, 9'000, "10.0.0.9", std::move(cb)); });
+  EXPECT_EQ(touched.value(), 1);
+  auto one = Wait<int>([&](Callback<int> cb) { store_->RevokeStaffSession(h2, std::move(cb)); });
+  EXPECT_EQ(one.value(), 1);
+  auto others = Wait<int>([&](Callback<int> cb) { store_->RevokeStaffSessions(a.id, h1, std::move(cb)); });
+  EXPECT_EQ(others.value(), 1);  // h3; h1 kept
+  live = store_->ListStaffSessions(2'000);
+  ASSERT_EQ(live->size(), 2u);  // h1 and b's h4
+  for (const auto& r : *live)
+    if (r.token_hash == h1) {
+      EXPECT_EQ(r.last_used_at, 9'000);
+      EXPECT_EQ(r.ip, "10.0.0.9");
+    }
+  // A password change revokes the others in the same transaction.
+  create(h2, a.id, 100'000);
+  auto changed = Wait<int>([&](Callback<int> cb) { store_->SetStaffPassword(a.id, "new-hash", h2, 3'000, std::move(cb)); });
+  EXPECT_EQ(changed.value(), 1);
+  EXPECT_EQ(store_->GetStaff(a.id)->password_hash, "new-hash");
+  auto all = Wait<int>([&](Callback<int> cb) { store_->RevokeStaffSessions(a.id, "", std::move(cb)); });
+  EXPECT_EQ(all.value(), 1);
+  auto missing = Wait<int>([&](Callback<int> cb) { store_->SetStaffPassword(999, "h", "", 3'000, std::move(cb)); });
+  EXPECT_EQ(missing.error().code, Code::not_found);
+}
+
+TEST_F(SqliteStoreTest, TotpEnrolmentAndStepsAreAtomic) {
+  Staff a = NewAgent("totp@x.io");
+  EXPECT_FALSE(a.totp_enabled());
+  auto early = Wait<int>([&](Callback<int> cb) { store_->ConfirmTotp(a.id, 5, std::move(cb)); });
+  EXPECT_EQ(early.error().code, Code::conflict);  // nothing pending
+  ASSERT_TRUE(Wait<int>([&](Callback<int> cb) { store_->StartTotpEnrolment(a.id, std::string("sealed\0bytes", 12), std::move(cb)); }).ok());
+  EXPECT_FALSE(store_->GetStaff(a.id)->totp_enabled());
+  EXPECT_EQ(store_->GetStaff(a.id)->totp_pending, std::string("sealed\0bytes", 12));
+  ASSERT_TRUE(Wait<int>([&](Callback<int> cb) { store_->ConfirmTotp(a.id, 100, std::move(cb)); }).ok());
+  Staff after = store_->GetStaff(a.id).value();
+  EXPECT_TRUE(after.totp_enabled());
+  EXPECT_EQ(after.totp_secret, std::string("sealed\0bytes", 12));
+  EXPECT_TRUE(after.totp_pending.empty());
+  EXPECT_EQ(after.totp_last_step, 100);
+  auto use = [&](std::int64_t step) {
+    return Wait<bool>([&](Callback<bool> cb) { store_->UseTotpStep(a.id, step, std::move(cb)); }).value();
+  };
+  EXPECT_FALSE(use(100));  // the step used to confirm
+  EXPECT_TRUE(use(101));
+  EXPECT_FALSE(use(101));  // replay
+  EXPECT_FALSE(use(99));
+}
+
+TEST_F(SqliteStoreTest, LoginLockoutCountsEveryFailureAndSurvivesRestart) {
+  auto bump = [](const LoginLockout& s) { return LoginLockout{s.failures + 1, s.failures + 1 >= 3 ? 50'000 : 0, 1'000}; };
+  std::atomic<int> done{0};
+  for (int i = 0; i < 10; ++i) store_->UpdateLoginLockout("k1", bump, [&](Result<LoginLockout>) { done++; });
+  while (done < 10) std::this_thread::yield();
+  Reopen();
+  auto s = store_->GetLoginLockout("k1");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->failures, 10);
+  EXPECT_EQ(s->locked_until, 50'000);
+  EXPECT_EQ(store_->GetLoginLockout("unknown")->failures, 0);
+  EXPECT_EQ(Wait<int>([&](Callback<int> cb) { store_->ClearLoginLockout("k1", std::move(cb)); }).value(), 1);
+  EXPECT_EQ(store_->GetLoginLockout("k1")->failures, 0);
+}
+
 }  // namespace
 }  // namespace kefu::store

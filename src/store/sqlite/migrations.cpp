@@ -365,6 +365,36 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql"},
+    {12, "staff sessions, TOTP, sign-in lockout",
+     R"sql(
+-- Opaque staff session tokens: only the SHA-256 of a token is kept (docs/adr/0007). Revoking a
+-- session deletes its row; the server keeps every live row in memory and checks tokens there.
+CREATE TABLE staff_sessions (
+  token_hash    BLOB PRIMARY KEY,
+  staff_id      INTEGER NOT NULL REFERENCES staff(id),
+  created_at    INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  last_used_at  INTEGER NOT NULL,
+  ip            TEXT NOT NULL DEFAULT '',
+  user_agent    TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX staff_sessions_by_staff ON staff_sessions(staff_id);
+-- TOTP two-factor: secrets sealed with XChaCha20-Poly1305 under a subkey of the master key,
+-- never in clear. totp_pending holds a secret whose enrolment is not confirmed yet;
+-- totp_last_step is the last step a code was accepted for (a replay of it is refused).
+ALTER TABLE staff ADD COLUMN totp_secret BLOB;
+ALTER TABLE staff ADD COLUMN totp_pending BLOB;
+ALTER TABLE staff ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN password_changed_at INTEGER;
+-- Failed sign-ins per email as typed (a keyed hash of it), known account or not, so a lockout
+-- survives a restart and does not tell which emails exist.
+CREATE TABLE login_lockouts (
+  key              TEXT PRIMARY KEY,
+  failures         INTEGER NOT NULL,
+  locked_until     INTEGER NOT NULL,
+  last_failure_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sla.hpp"
 #include "store/sqlite/tasks.hpp"
+#include "store/sqlite/staff_auth.hpp"
 #include "store/sqlite/tickets.hpp"
 #include "store/sqlite/timers.hpp"
 
@@ -107,7 +108,7 @@ Message ReadMessage(const Stmt& s) {
 
 constexpr const char* kStaffColumns =
     "SELECT id, email, name, role, desk, max_chats, password_hash, token_version, disabled, "
-    "created_at, status, languages, skills FROM staff ";
+    "created_at, status, languages, skills, totp_secret, totp_pending, totp_last_step FROM staff ";
 
 Staff ReadStaff(const Stmt& s) {
   Staff st;
@@ -124,6 +125,9 @@ Staff ReadStaff(const Stmt& s) {
   st.status = s.Text(10);
   st.languages = SplitCommas(s.Text(11));
   st.skills = SplitCommas(s.Text(12));
+  st.totp_secret = s.Blob(13);
+  st.totp_pending = s.Blob(14);
+  st.totp_last_step = s.Int(15);
   return st;
 }
 
@@ -789,6 +793,58 @@ class SqliteStore final : public Store {
   Result<AuditVerdict> VerifyAudit(const AuditKey& key) override {
     auto lease = readers_.Acquire();
     return VerifyAuditChain(*lease, key);
+  }
+
+  // ---- staff sign-in (store/sqlite/staff_auth.cpp) ----
+
+  void CreateStaffSession(StaffSessionRecord session, Callback<StaffSessionRecord> done) override {
+    Submit<StaffSessionRecord>([s = std::move(session)](Db& db) { return CreateStaffSessionTx(db, s); },
+                               std::move(done));
+  }
+  void RevokeStaffSession(std::string token_hash, Callback<int> done) override {
+    Submit<int>([h = std::move(token_hash)](Db& db) { return RevokeStaffSessionTx(db, h); }, std::move(done), true);
+  }
+  void RevokeStaffSessions(Id staff_id, std::string keep_hash, Callback<int> done) override {
+    Submit<int>([staff_id, h = std::move(keep_hash)](Db& db) { return RevokeStaffSessionsTx(db, staff_id, h); },
+                std::move(done), true);
+  }
+  void TouchStaffSession(std::string token_hash, Millis at, std::string ip, Callback<int> done) override {
+    Submit<int>([h = std::move(token_hash), at, ip = std::move(ip)](Db& db) { return TouchStaffSessionTx(db, h, at, ip); },
+                std::move(done), true);
+  }
+  void SetStaffPassword(Id staff_id, std::string password_hash, std::string keep_hash, Millis at,
+                        Callback<int> done) override {
+    Submit<int>([staff_id, p = std::move(password_hash), h = std::move(keep_hash), at](Db& db) {
+      return SetStaffPasswordTx(db, staff_id, p, h, at);
+    }, std::move(done));
+  }
+  void StartTotpEnrolment(Id staff_id, std::string sealed_secret, Callback<int> done) override {
+    Submit<int>([staff_id, sealed = std::move(sealed_secret)](Db& db) { return StartTotpEnrolmentTx(db, staff_id, sealed); },
+                std::move(done), true);
+  }
+  void ConfirmTotp(Id staff_id, std::int64_t step, Callback<int> done) override {
+    Submit<int>([staff_id, step](Db& db) { return ConfirmTotpTx(db, staff_id, step); }, std::move(done), true);
+  }
+  void UseTotpStep(Id staff_id, std::int64_t step, Callback<bool> done) override {
+    Submit<bool>([staff_id, step](Db& db) { return UseTotpStepTx(db, staff_id, step); }, std::move(done), true);
+  }
+  void UpdateLoginLockout(std::string key, std::function<LoginLockout(const LoginLockout&)> change,
+                          Callback<LoginLockout> done) override {
+    Submit<LoginLockout>([k = std::move(key), change = std::move(change)](Db& db) {
+      return UpdateLoginLockoutTx(db, k, change);
+    }, std::move(done));
+  }
+  void ClearLoginLockout(std::string key, Callback<int> done) override {
+    Submit<int>([k = std::move(key)](Db& db) { return ClearLoginLockoutTx(db, k); }, std::move(done), true);
+  }
+
+  Result<std::vector<StaffSessionRecord>> ListStaffSessions(Millis now) override {
+    auto lease = readers_.Acquire();
+    return ReadStaffSessions(*lease, now);
+  }
+  Result<LoginLockout> GetLoginLockout(std::string_view key) override {
+    auto lease = readers_.Acquire();
+    return ReadLoginLockout(*lease, key);
   }
 
   Result<Staff> GetStaff(Id id) override {

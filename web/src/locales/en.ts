@@ -27,6 +27,13 @@ const en: typeof zhCN = {
     you: 'You',
   },
   errors: {
+    totp_required: 'Please enter your authenticator code.',
+    totp_invalid: 'That authenticator code is wrong or was already used.',
+    password_wrong: 'The password is wrong.',
+    password_too_short: 'The new password needs at least 12 characters.',
+    password_too_long: 'The new password is too long.',
+    password_common: 'That password is too common. Choose one that is hard to guess.',
+    password_contains_email: 'The password must not contain your email name.',
     invalid: 'Something in the request was not valid. Please check and try again.',
     unauthorized: 'Your session has expired. Please sign in again.',
     forbidden: 'You are not allowed to do that.',
@@ -330,6 +337,8 @@ const en: typeof zhCN = {
       submitting: 'Signing in…',
       bad: 'Wrong email or password.',
       needTotp: 'Please enter your authenticator code.',
+      badTotp: 'That authenticator code is wrong or was already used. Wait for the next one.',
+      locked: 'Too many failed attempts. Please try again in {seconds} seconds.',
     },
     header: {
       logout: 'Sign out',

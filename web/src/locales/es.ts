@@ -27,6 +27,13 @@ const es: typeof zhCN = {
     you: 'Tú',
   },
   errors: {
+    totp_required: 'Introduce tu código de autenticación.',
+    totp_invalid: 'El código de autenticación es incorrecto o ya se usó.',
+    password_wrong: 'La contraseña es incorrecta.',
+    password_too_short: 'La nueva contraseña necesita al menos 12 caracteres.',
+    password_too_long: 'La nueva contraseña es demasiado larga.',
+    password_common: 'Esa contraseña es demasiado común. Elige una difícil de adivinar.',
+    password_contains_email: 'La contraseña no debe contener el nombre de tu correo.',
     invalid: 'La solicitud no es válida. Revísala e inténtalo de nuevo.',
     unauthorized: 'Tu sesión ha caducado. Vuelve a iniciar sesión.',
     forbidden: 'No tienes permiso para hacer esto.',
@@ -330,6 +337,8 @@ const es: typeof zhCN = {
       submitting: 'Iniciando sesión…',
       bad: 'Correo o contraseña incorrectos.',
       needTotp: 'Introduce tu código de autenticación.',
+      badTotp: 'El código de autenticación es incorrecto o ya se usó. Espera al siguiente.',
+      locked: 'Demasiados intentos fallidos. Inténtalo de nuevo en {seconds} segundos.',
     },
     header: {
       logout: 'Cerrar sesión',

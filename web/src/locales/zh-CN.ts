@@ -27,6 +27,13 @@ export default {
     you: '我',
   },
   errors: {
+    totp_required: '请输入动态验证码。',
+    totp_invalid: '动态验证码错误或已使用。',
+    password_wrong: '密码不正确。',
+    password_too_short: '新密码至少需要 12 个字符。',
+    password_too_long: '新密码太长。',
+    password_common: '该密码太常见，请换一个不易猜到的密码。',
+    password_contains_email: '密码不能包含邮箱用户名。',
     invalid: '请求内容有误，请检查后重试。',
     unauthorized: '登录已失效，请重新登录。',
     forbidden: '您没有权限执行此操作。',
@@ -330,6 +337,8 @@ export default {
       submitting: '正在登录…',
       bad: '邮箱或密码不正确。',
       needTotp: '请输入动态验证码。',
+      badTotp: '动态验证码错误或已使用，请等待下一个验证码。',
+      locked: '失败次数过多，请在 {seconds} 秒后重试。',
     },
     header: {
       logout: '退出登录',

@@ -22,6 +22,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Seconds from a 429's Retry-After header, when the server sent one. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -75,7 +77,13 @@ export async function request<T>(
   }
   if (!res.ok) {
     const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, err?.code ?? statusCode(res.status), err?.message ?? res.statusText);
+    const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+    throw new ApiError(
+      res.status,
+      err?.code ?? statusCode(res.status),
+      err?.message ?? res.statusText,
+      Number.isFinite(retry) ? retry : undefined,
+    );
   }
   return data as T;
 }

@@ -1,0 +1,26 @@
+// REST handlers of staff sign-in (/api/v1/auth/…): login with lockout and TOTP, logout, sign out
+// everywhere, the caller's sessions, password change, TOTP enrolment, and an admin revoking a
+// staff member's sessions. Internal to the http module; routes.cpp puts them in the route table.
+//
+// Error codes beyond the generic ones (clients translate them):
+//   401 unauthorized (wrong email or password — the same for unknown emails), totp_required,
+//   totp_invalid (wrong or replayed code); 429 rate_limited with Retry-After (locked out);
+//   400 password_too_short, password_too_long, password_common, password_contains_email.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/api.hpp"
+
+namespace kefu::http {
+
+boost::asio::awaitable<Response> Login(Request& req, Context& ctx);
+boost::asio::awaitable<Response> Logout(Request& req, Context& ctx);
+boost::asio::awaitable<Response> LogoutAll(Request& req, Context& ctx);
+boost::asio::awaitable<Response> ListMySessions(Request& req, Context& ctx);
+boost::asio::awaitable<Response> ChangePassword(Request& req, Context& ctx);
+boost::asio::awaitable<Response> StartTotpEnrolment(Request& req, Context& ctx);
+boost::asio::awaitable<Response> ConfirmTotpEnrolment(Request& req, Context& ctx);
+boost::asio::awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx);
+
+}  // namespace kefu::http
