@@ -194,6 +194,38 @@ TEST_F(TicketStoreTest, ARefusedTicketWritesNothingAndItsBatchStillCommits) {
   for (const auto& t : page->tickets) EXPECT_NE(t.subject, "批量 4");
 }
 
+// A tag filter is answered by probing the newest tickets when the tag is common and by fetching
+// the tag's tickets when it is rare; both give the same pages, newest first.
+TEST_F(TicketStoreTest, TagFilterPagesAlikeForCommonAndRareTags) {
+  std::vector<Id> common, rare;  // newest last
+  for (int i = 0; i < 12; ++i) {
+    NewTicket n;
+    n.subject = "标签 " + std::to_string(i);
+    if (i % 4 != 3) n.tags.push_back("common");  // 9 of 12
+    if (i == 2 || i == 7) n.tags.push_back("rare");
+    n.at = 10'000 + i;
+    auto t = Create(n);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    if (i % 4 != 3) common.push_back(t->id);
+    if (i == 2 || i == 7) rare.push_back(t->id);
+  }
+  for (const auto& [tag, ids] : {std::pair{std::string("common"), common}, std::pair{std::string("rare"), rare}}) {
+    SCOPED_TRACE(tag);
+    std::vector<Id> got;
+    TicketQuery q;
+    q.tag = tag;
+    q.limit = 2;
+    for (int page = 0; page < 10; ++page) {
+      auto p = T().ListTickets(q);
+      ASSERT_TRUE(p.ok()) << p.error().message;
+      for (const auto& t : p->tickets) got.push_back(t.id);
+      if (p->next_cursor.empty()) break;
+      q.cursor = p->next_cursor;
+    }
+    EXPECT_EQ(got, std::vector<Id>(ids.rbegin(), ids.rend()));
+  }
+}
+
 TEST_F(TicketStoreTest, StatusLifeCycleRejectsIllegalMovesAndRecordsEach) {
   NewTicket n;
   n.subject = "提现未到账";

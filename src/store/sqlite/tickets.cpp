@@ -506,10 +506,27 @@ class SqliteTicketStore final : public TicketStore {
     if (q.category) sql += " AND t.category = ?7";
     if (q.priority) sql += " AND t.priority = ?8";
     if (q.customer_id) sql += " AND t.customer_id = ?9";
-    if (!q.tag.empty()) sql += " AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?10)";
-    sql += " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?11";
     const int limit = std::clamp(q.limit, 1, 500);
     return Read<TicketPage>([&](Db& db) -> Result<TicketPage> {
+      if (!q.tag.empty()) {
+        // Two ways to filter by tag, each fast where the other is slow: fetch the tag's tickets
+        // and sort them (cost grows with how many have the tag), or walk the newest tickets and
+        // probe each for the tag (cost grows with how rare it is: about total ÷ tagged × limit
+        // probes). Pick by the tag's share of all tickets.
+        KEFU_ASSIGN(tagged_stmt, db.Prepare("SELECT COUNT(*) FROM ticket_tags WHERE tag = ?1"));
+        tagged_stmt.Bind(1, q.tag);
+        KEFU_ASSIGN(tagged_row, tagged_stmt.Step());
+        const std::int64_t tagged = tagged_row ? tagged_stmt.Int(0) : 0;
+        KEFU_ASSIGN(total_stmt, db.Prepare("SELECT COALESCE(MAX(id), 0) FROM tickets"));
+        KEFU_ASSIGN(total_row, total_stmt.Step());
+        const std::int64_t total = total_row ? total_stmt.Int(0) : 0;
+        if (tagged * tagged >= total * (limit + 1)) {
+          sql += " AND EXISTS (SELECT 1 FROM ticket_tags g2 WHERE g2.ticket_id = t.id AND g2.tag = ?10)";
+        } else {
+          sql += " AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?10)";
+        }
+      }
+      sql += " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?11";
       KEFU_ASSIGN(stmt, db.Prepare(sql));
       stmt.Bind(1, cursor_at).Bind(2, cursor_id).Bind(11, limit + 1);
       if (q.status) stmt.Bind(3, domain::TicketStatusName(*q.status));
