@@ -162,9 +162,9 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   EXPECT_EQ(page->messages[0].kind, "text");
 }
 
-// A database from before migration 9 (schema 8): its tickets table's CHECK lists become
+// A database from before migration 10 (schema 9): its tickets and timers tables' CHECK lists become
 // comparisons, the tickets in it stay as they were, and the constraints still refuse bad rows.
-TEST_F(SqliteStoreTest, MigrationNineRewritesTicketChecksAndKeepsTickets) {
+TEST_F(SqliteStoreTest, MigrationTenRewritesTicketChecksAndKeepsTickets) {
   store_->Close();
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -176,7 +176,7 @@ TEST_F(SqliteStoreTest, MigrationNineRewritesTicketChecksAndKeepsTickets) {
                          "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
                     .ok());
     for (const auto& m : sqlite::Migrations()) {
-      if (m.version > 8) break;
+      if (m.version > 9) break;
       ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
       ASSERT_TRUE(db->Exec(("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)").c_str()).ok());
     }
@@ -185,7 +185,7 @@ TEST_F(SqliteStoreTest, MigrationNineRewritesTicketChecksAndKeepsTickets) {
                     .ok());
   }
   Reopen();
-  EXPECT_GE(store_->SchemaVersion(), 9);
+  EXPECT_GE(store_->SchemaVersion(), 10);
   auto old = store_->Tickets().GetTicket(7);
   ASSERT_TRUE(old.ok()) << old.error().message;
   EXPECT_EQ(old->subject, "旧工单");
@@ -199,8 +199,12 @@ TEST_F(SqliteStoreTest, MigrationNineRewritesTicketChecksAndKeepsTickets) {
     const std::string text = sql->Text(0);
     EXPECT_EQ(text.find(" IN ("), std::string::npos) << text;
     EXPECT_NE(text.find("status = 'new' OR status = 'open'"), std::string::npos) << text;
+    auto timers = db->Prepare("SELECT sql FROM sqlite_schema WHERE name = 'timers'");
+    ASSERT_TRUE(timers.ok() && timers->Step().ok());
+    EXPECT_NE(timers->Text(0).find("state = 'pending' OR state = 'fired' OR state = 'cancelled'"), std::string::npos)
+        << timers->Text(0);
   }
-  const char* refused[] = {
+  std::vector<const char*> refused = {
       "INSERT INTO tickets(type, category, priority, status, subject, created_at, updated_at) "
       "VALUES ('nonsense', 'kyc', 1, 'new', 's', 1, 1)",
       "INSERT INTO tickets(type, category, priority, status, subject, created_at, updated_at) "
@@ -210,6 +214,7 @@ TEST_F(SqliteStoreTest, MigrationNineRewritesTicketChecksAndKeepsTickets) {
       "INSERT INTO tickets(type, category, priority, status, subject, created_at, updated_at) "
       "VALUES ('inquiry', 'crypto', 1, 'new', 's', 1, 1)",
   };
+  refused.push_back("INSERT INTO timers(kind, ref_id, due_at, state, created_at) VALUES ('k', 1, 1, 'late', 1)");
   for (const char* sql : refused) {
     SCOPED_TRACE(sql);
     EXPECT_FALSE(db->Exec(sql).ok());
