@@ -162,9 +162,9 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   EXPECT_EQ(page->messages[0].kind, "text");
 }
 
-// A database from before migration 10 (schema 9): its tickets and timers tables' CHECK lists become
+// A database from before migration 11 (schema 10): its tickets and timers tables' CHECK lists become
 // comparisons, the tickets in it stay as they were, and the constraints still refuse bad rows.
-TEST_F(SqliteStoreTest, MigrationTenRewritesTicketChecksAndKeepsTickets) {
+TEST_F(SqliteStoreTest, MigrationElevenRewritesTicketChecksAndKeepsTickets) {
   store_->Close();
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -176,7 +176,7 @@ TEST_F(SqliteStoreTest, MigrationTenRewritesTicketChecksAndKeepsTickets) {
                          "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
                     .ok());
     for (const auto& m : sqlite::Migrations()) {
-      if (m.version > 9) break;
+      if (m.version > 10) break;
       ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
       ASSERT_TRUE(db->Exec(("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)").c_str()).ok());
     }
@@ -185,7 +185,7 @@ TEST_F(SqliteStoreTest, MigrationTenRewritesTicketChecksAndKeepsTickets) {
                     .ok());
   }
   Reopen();
-  EXPECT_GE(store_->SchemaVersion(), 10);
+  EXPECT_GE(store_->SchemaVersion(), 11);
   auto old = store_->Tickets().GetTicket(7);
   ASSERT_TRUE(old.ok()) << old.error().message;
   EXPECT_EQ(old->subject, "旧工单");
