@@ -162,9 +162,9 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   EXPECT_EQ(page->messages[0].kind, "text");
 }
 
-// A database from before migration 11 (schema 10): its tickets and timers tables' CHECK lists become
+// A database from before migration 12 (schema 11): its tickets and timers tables' CHECK lists become
 // comparisons, the tickets in it stay as they were, and the constraints still refuse bad rows.
-TEST_F(SqliteStoreTest, MigrationElevenRewritesTicketChecksAndKeepsTickets) {
+TEST_F(SqliteStoreTest, MigrationTwelveRewritesTicketChecksAndKeepsTickets) {
   store_->Close();
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -176,7 +176,7 @@ TEST_F(SqliteStoreTest, MigrationElevenRewritesTicketChecksAndKeepsTickets) {
                          "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
                     .ok());
     for (const auto& m : sqlite::Migrations()) {
-      if (m.version > 10) break;
+      if (m.version > 11) break;
       ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
       ASSERT_TRUE(db->Exec(("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)").c_str()).ok());
     }
@@ -185,7 +185,7 @@ TEST_F(SqliteStoreTest, MigrationElevenRewritesTicketChecksAndKeepsTickets) {
                     .ok());
   }
   Reopen();
-  EXPECT_GE(store_->SchemaVersion(), 11);
+  EXPECT_GE(store_->SchemaVersion(), 12);
   auto old = store_->Tickets().GetTicket(7);
   ASSERT_TRUE(old.ok()) << old.error().message;
   EXPECT_EQ(old->subject, "旧工单");
