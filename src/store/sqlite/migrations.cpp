@@ -67,7 +67,7 @@ namespace {
 // constraint text changes (no row can become invalid), so the stored definitions of the tables
 // written per request (tickets; timers, written with a ticket under an SLA) are rewritten in
 // place, as SQLite documents for such changes (writable_schema, then a new schema version so
-// that every connection re-reads them), instead of copying every row. docs/adr/0007.
+// that every connection re-reads them), instead of copying every row. docs/adr/0009.
 Status HotTableChecksAsComparisons(Db& db) {
   std::vector<std::pair<std::string, std::string>> rewrites;  // table, new definition
   for (const char* table : {"tickets", "timers"}) {
