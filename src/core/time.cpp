@@ -74,12 +74,27 @@ std::string FormatRfc3339(Millis t) {
   }
   const Civil c = CivilFromDays(days);
   const auto secs = rem / 1000;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(c.y), c.m, c.d, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
-                static_cast<long long>(rem % 1000));
-  return buf;
+  if (c.y < 0 || c.y > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(c.y), c.m, c.d, static_cast<long long>(secs / 3600),
+                  static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
+                  static_cast<long long>(rem % 1000));
+    return buf;
+  }
+  // The common case without printf (a ticket or message list formats two per row).
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int at, int width, std::int64_t v) {
+    for (int i = at + width - 1; i >= at; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, 4, c.y);
+  put(5, 2, c.m);
+  put(8, 2, c.d);
+  put(11, 2, secs / 3600);
+  put(14, 2, secs / 60 % 60);
+  put(17, 2, secs % 60);
+  put(20, 3, rem % 1000);
+  return std::string(buf, sizeof buf - 1);
 }
 
 std::optional<Millis> ParseRfc3339(std::string_view s) {

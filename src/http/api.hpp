@@ -56,6 +56,24 @@ struct Response {
   static Response Fail(const Error& e);
 };
 
+// The head of an HTTP response as the server writes it: status line, Content-Type and
+// Cache-Control (unless `headers` has its own), `headers`, X-Request-Id, the security headers
+// (and the HTML ones for pages), Connection when keep-alive differs from the version's default,
+// Content-Length (not for 1xx, 204 and 304), and the blank line.
+struct ResponseHead {
+  unsigned version = 11;  // 10 or 11
+  int status = 200;
+  std::string_view content_type;
+  std::string_view cache_control;
+  const std::vector<std::pair<std::string, std::string>>* headers = nullptr;  // may be null
+  std::string_view rid;
+  bool html = false;
+  bool keep_alive = true;
+  size_t body_size = 0;
+
+  std::string Serialize() const;
+};
+
 // Exactly one mapping from error codes to HTTP statuses (and one for WebSocket close codes).
 int HttpStatus(Code code);
 

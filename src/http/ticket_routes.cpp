@@ -254,6 +254,7 @@ std::string WithWarnings(std::string object, const std::vector<std::string>& war
 
 std::string TicketJson(const store::Ticket& t, bool for_staff, const std::vector<std::string>& warnings = {}) {
   std::string out;
+  out.reserve(640 + t.subject.size() + t.description.size());
   AppendTicket(out, t, for_staff);
   return WithWarnings(std::move(out), warnings);
 }

@@ -36,6 +36,22 @@ TEST(Json, EscapesWhatRfc8259Requires) {
   std::string out;
   AppendJsonString(out, "a\"b\\c\n\x01中");
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001中\"");
+  const struct {
+    std::string_view in, want;
+  } cases[] = {
+      {"", "\"\""},
+      {"plain text, no escapes 提现", "\"plain text, no escapes 提现\""},
+      {"\"", "\"\\\"\""},
+      {"tail\t", "\"tail\\t\""},
+      {"\rhead", "\"\\rhead\""},
+      {std::string_view("nul\0end\x1f\x7f", 9), "\"nul\\u0000end\\u001f\x7f\""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.in);
+    std::string appended = "x";
+    AppendJsonString(appended, c.in);
+    EXPECT_EQ(appended, "x" + std::string(c.want));
+  }
 }
 
 TEST(Base64Url, RoundTripsEveryLength) {

@@ -103,10 +103,11 @@ class WorkflowTest(unittest.TestCase):
         customer.send({"type": "message.send", "conversation_id": c["conversation_id"], "client_id": "again", "text": "还有一个问题"})
         customer.recv_until(lambda m: m["type"] == "ack")
         self.assertEqual(agent.recv_until(lambda m: m["type"] == "message.created")["message"]["text"], "还有一个问题")
-        for _ in range(50):
+        for _ in range(100):  # the reopen follows the ack; poll for up to ≈2 s, not for 50 fast requests
             conv = s.request("GET", path, token=l1)[1]
             if conv["state"] == "active":
                 break
+            time.sleep(0.02)
         self.assertEqual((conv["state"], conv["assigned_agent"]["name"]), ("active", "l1b"))
         kinds = [e["type"] for e in s.request("GET", path + "/events", token=l1)[1]["events"] if e["type"] != "message"]
         self.assertEqual(kinds[-1], "reopened")

@@ -1,4 +1,5 @@
 #include "store/store.hpp"
+#include "store/tickets.hpp"
 
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -159,6 +160,86 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   ASSERT_TRUE(page.ok()) << page.error().message;
   ASSERT_EQ(page->messages.size(), 1u);
   EXPECT_EQ(page->messages[0].kind, "text");
+}
+
+// A database from before migration 13 (schema 12): its tickets and timers tables' CHECK lists become
+// comparisons, the tickets in it stay as they were, and the constraints still refuse bad rows.
+TEST_F(SqliteStoreTest, MigrationThirteenRewritesTicketChecksAndKeepsTickets) {
+  store_->Close();
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  {
+    auto db = sqlite::Db::Open((dir_ / "kefu.db").string(), false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+                    .ok());
+    for (const auto& m : sqlite::Migrations()) {
+      if (m.version > 12) break;
+      ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
+      ASSERT_TRUE(db->Exec(("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)").c_str()).ok());
+    }
+    ASSERT_TRUE(db->Exec("INSERT INTO tickets(id, type, category, priority, status, subject, desk, created_at, updated_at) "
+                         "VALUES (7, 'complaint', 'kyc', 3, 'pending', '旧工单', 'L2', 10, 20)")
+                    .ok());
+  }
+  Reopen();
+  EXPECT_GE(store_->SchemaVersion(), 13);
+  auto old = store_->Tickets().GetTicket(7);
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->subject, "旧工单");
+  EXPECT_EQ(old->status, domain::TicketStatus::pending);
+  EXPECT_EQ(old->desk, domain::Desk::L2);
+  auto db = sqlite::Db::Open((dir_ / "kefu.db").string(), false);
+  ASSERT_TRUE(db.ok());
+  {
+    auto sql = db->Prepare("SELECT sql FROM sqlite_schema WHERE name = 'tickets'");
+    ASSERT_TRUE(sql.ok() && sql->Step().ok());
+    const std::string text = sql->Text(0);
+    EXPECT_EQ(text.find(" IN ("), std::string::npos) << text;
+    EXPECT_NE(text.find("status = 'new' OR status = 'open'"), std::string::npos) << text;
+    auto timers = db->Prepare("SELECT sql FROM sqlite_schema WHERE name = 'timers'");
+    ASSERT_TRUE(timers.ok() && timers->Step().ok());
+    EXPECT_NE(timers->Text(0).find("state = 'pending' OR state = 'fired' OR state = 'cancelled'"), std::string::npos)
+        << timers->Text(0);
+  }
+  std::vector<const char*> refused = {
+      "INSERT INTO tickets(type, category, priority, status, subject, created_at, updated_at) "
+      "VALUES ('nonsense', 'kyc', 1, 'new', 's', 1, 1)",
+      "INSERT INTO tickets(type, category, priority, status, subject, created_at, updated_at) "
+      "VALUES ('inquiry', 'kyc', 1, 'deleted', 's', 1, 1)",
+      "INSERT INTO tickets(type, category, priority, status, subject, desk, created_at, updated_at) "
+      "VALUES ('inquiry', 'kyc', 1, 'new', 's', 'L9', 1, 1)",
+      "INSERT INTO tickets(type, category, priority, status, subject, created_at, updated_at) "
+      "VALUES ('inquiry', 'crypto', 1, 'new', 's', 1, 1)",
+  };
+  refused.push_back("INSERT INTO timers(kind, ref_id, due_at, state, created_at) VALUES ('k', 1, 1, 'late', 1)");
+  for (const char* sql : refused) {
+    SCOPED_TRACE(sql);
+    EXPECT_FALSE(db->Exec(sql).ok());
+  }
+  EXPECT_TRUE(db->Exec("INSERT INTO tickets(type, category, priority, status, subject, desk, created_at, updated_at) "
+                       "VALUES ('data_request', 'other', 0, 'closed', 's', NULL, 1, 1)")
+                  .ok());
+}
+
+TEST(Migrations, InListChecksBecomeComparisons) {
+  const struct {
+    std::string_view in, want;
+  } cases[] = {
+      {"a TEXT CHECK (a IN ('x','y'))", "a TEXT CHECK (a = 'x' OR a = 'y')"},
+      {"a TEXT CHECK (a IN ('x',\n    'y', 'z')), b INT", "a TEXT CHECK (a = 'x' OR a = 'y' OR a = 'z'), b INT"},
+      {"p INT CHECK (p BETWEEN 0 AND 3)", "p INT CHECK (p BETWEEN 0 AND 3)"},
+      {"c TEXT CHECK (c IS NULL OR (length(c) = 4))", "c TEXT CHECK (c IS NULL OR (length(c) = 4))"},
+      {"n INT CHECK (n IN (1, 2))", "n INT CHECK (n IN (1, 2))"},  // not quoted text: left alone
+      {"a CHECK (a IN ('x')) b CHECK (b IN ('u','v'))", "a CHECK (a = 'x') b CHECK (b = 'u' OR b = 'v')"},
+      {"", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.in);
+    EXPECT_EQ(sqlite::InListChecksAsComparisons(c.in), c.want);
+  }
 }
 
 TEST_F(SqliteStoreTest, AResentClientIdIsStoredOnce) {

@@ -2,7 +2,10 @@
 // canned replies, keyset lists with filters, and an event for every change.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <unistd.h>
 
@@ -99,6 +102,128 @@ TEST_F(TicketStoreTest, CreatedFromAConversationTakesItsCustomerAndLinksIt) {
   NewTicket unknown;
   unknown.conversation_id = 999;
   EXPECT_EQ(Create(unknown).error().code, Code::not_found);
+}
+
+// Creation answers without reading the ticket back: what it answers must be what a read gives.
+TEST_F(TicketStoreTest, CreateAnswersWhatAReadGivesBack) {
+  NewTicket n;
+  n.subject = "提现未到账";
+  n.description = "第二次了";
+  n.type = domain::TicketType::incident;
+  n.category = domain::TicketCategory::withdrawal;
+  n.priority = domain::TicketPriority::urgent;
+  n.customer_id = session_.customer.id;
+  n.desk = domain::Desk::L2;
+  n.assignee_id = staff_;
+  n.tags = {"usdt", "vip", "usdt", "refund"};
+  n.fields.chain = "tron";
+  n.fields.token = "USDT";
+  n.fields.amount = "12.5";
+  n.fields.tx_hash = std::string(64, 'c');
+  n.fields.platform = "ios";
+  auto made = Create(n);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  auto read = T().GetTicket(made->id);
+  ASSERT_TRUE(read.ok());
+  const Ticket& a = *made;
+  const Ticket& b = *read;
+  EXPECT_EQ(a.type, b.type);
+  EXPECT_EQ(a.category, b.category);
+  EXPECT_EQ(a.priority, b.priority);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.subject, b.subject);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.customer_id, b.customer_id);
+  EXPECT_EQ(a.customer_name, "张三");
+  EXPECT_EQ(a.customer_name, b.customer_name);
+  EXPECT_EQ(a.conversation_id, b.conversation_id);
+  EXPECT_EQ(a.desk, b.desk);
+  EXPECT_EQ(a.assignee_id, b.assignee_id);
+  EXPECT_EQ(a.assignee_name, "小王");
+  EXPECT_EQ(a.assignee_name, b.assignee_name);
+  EXPECT_EQ(a.tags, (std::vector<std::string>{"refund", "usdt", "vip"}));
+  EXPECT_EQ(a.tags, b.tags);
+  EXPECT_EQ(a.summary, b.summary);
+  EXPECT_EQ(a.merged_into, b.merged_into);
+  EXPECT_EQ(a.fields.chain, b.fields.chain);
+  EXPECT_EQ(a.fields.tx_hash, b.fields.tx_hash);
+  EXPECT_EQ(a.fields.token, b.fields.token);
+  EXPECT_EQ(a.fields.amount, b.fields.amount);
+  EXPECT_EQ(a.fields.platform, b.fields.platform);
+  EXPECT_EQ(a.fields.order_id, b.fields.order_id);
+  EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.updated_at, b.updated_at);
+}
+
+// A ticket the database refuses (here a card_last4 that is not four digits, which the HTTP layer
+// would catch first) leaves no row, tag or event behind, and tickets committed in the same group
+// commit are unaffected.
+TEST_F(TicketStoreTest, ARefusedTicketWritesNothingAndItsBatchStillCommits) {
+  std::vector<Result<Ticket>> results(9, MakeError(Code::internal, "not answered"));
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 9; ++i) {
+    NewTicket n;
+    n.subject = "批量 " + std::to_string(i);
+    n.tags = {"bulk"};
+    n.actor = Agent();
+    n.at = 5000 + i;
+    if (i == 4) n.fields.card_last4 = "12a4";
+    T().CreateTicket(std::move(n), [&results, &answered, i](Result<Ticket> r) {
+      results[i] = std::move(r);
+      answered++;
+    });
+  }
+  while (answered.load() < 9) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 9; ++i) {
+    SCOPED_TRACE(i);
+    if (i == 4) {
+      ASSERT_FALSE(results[i].ok());
+      EXPECT_EQ(results[i].error().code, Code::conflict);
+      continue;
+    }
+    ASSERT_TRUE(results[i].ok()) << results[i].error().message;
+    EXPECT_EQ(T().GetTicket(results[i]->id)->subject, "批量 " + std::to_string(i));
+    EXPECT_EQ(EventTypes(results[i]->id), (std::vector<std::string>{"ticket.created"}));
+  }
+  TicketQuery q;
+  q.tag = "bulk";
+  q.limit = 50;
+  auto page = T().ListTickets(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->tickets.size(), 8u);
+  for (const auto& t : page->tickets) EXPECT_NE(t.subject, "批量 4");
+}
+
+// A tag filter is answered by probing the newest tickets when the tag is common and by fetching
+// the tag's tickets when it is rare; both give the same pages, newest first.
+TEST_F(TicketStoreTest, TagFilterPagesAlikeForCommonAndRareTags) {
+  std::vector<Id> common, rare;  // newest last
+  for (int i = 0; i < 12; ++i) {
+    NewTicket n;
+    n.subject = "标签 " + std::to_string(i);
+    if (i % 4 != 3) n.tags.push_back("common");  // 9 of 12
+    if (i == 2 || i == 7) n.tags.push_back("rare");
+    n.at = 10'000 + i;
+    auto t = Create(n);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    if (i % 4 != 3) common.push_back(t->id);
+    if (i == 2 || i == 7) rare.push_back(t->id);
+  }
+  for (const auto& [tag, ids] : {std::pair{std::string("common"), common}, std::pair{std::string("rare"), rare}}) {
+    SCOPED_TRACE(tag);
+    std::vector<Id> got;
+    TicketQuery q;
+    q.tag = tag;
+    q.limit = 2;
+    for (int page = 0; page < 10; ++page) {
+      auto p = T().ListTickets(q);
+      ASSERT_TRUE(p.ok()) << p.error().message;
+      for (const auto& t : p->tickets) got.push_back(t.id);
+      if (p->next_cursor.empty()) break;
+      q.cursor = p->next_cursor;
+    }
+    EXPECT_EQ(got, std::vector<Id>(ids.rbegin(), ids.rend()));
+  }
 }
 
 TEST_F(TicketStoreTest, StatusLifeCycleRejectsIllegalMovesAndRecordsEach) {

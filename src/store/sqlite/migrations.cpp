@@ -1,11 +1,105 @@
 #include "store/sqlite/migrations.hpp"
 
+#include <cctype>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 
 namespace kefu::store::sqlite {
+
+std::string InListChecksAsComparisons(std::string_view sql) {
+  // Rewrites `CHECK (col IN ('a', 'b', …))` to `CHECK (col = 'a' OR col = 'b' OR …)`; anything
+  // that does not have exactly that shape is left alone.
+  std::string out;
+  size_t pos = 0;
+  for (;;) {
+    const size_t check = sql.find("CHECK (", pos);
+    if (check == std::string_view::npos) break;
+    size_t i = check + 7;
+    const size_t name_begin = i;
+    while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
+    const std::string_view column = sql.substr(name_begin, i - name_begin);
+    std::vector<std::string_view> values;
+    bool shaped = !column.empty() && sql.substr(i, 5) == " IN (";
+    if (shaped) {
+      i += 5;
+      for (;;) {
+        while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+        if (i >= sql.size() || sql[i] != '\'') break;
+        const size_t close = sql.find('\'', i + 1);
+        if (close == std::string_view::npos) break;
+        values.push_back(sql.substr(i, close + 1 - i));  // quotes included; no '' inside ours
+        i = close + 1;
+        while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+        if (i < sql.size() && sql[i] == ',') {
+          ++i;
+          continue;
+        }
+        break;
+      }
+      shaped = !values.empty() && sql.substr(i, 2) == "))";
+    }
+    if (!shaped) {
+      out.append(sql.substr(pos, check + 7 - pos));
+      pos = check + 7;
+      continue;
+    }
+    out.append(sql.substr(pos, check + 7 - pos));
+    for (size_t v = 0; v < values.size(); ++v) {
+      if (v) out += " OR ";
+      out.append(column);
+      out += " = ";
+      out.append(values[v]);
+    }
+    out += ')';
+    pos = i + 2;
+  }
+  out.append(sql.substr(pos));
+  return out;
+}
+
 namespace {
+
+// Migration 13. SQLite (3.40) evaluates `CHECK (x IN (…))` by building a temporary b-tree of the
+// list on every INSERT — four of them per ticket, about half the cost of inserting the row with
+// its ten indexes. The same constraints written as comparisons cost almost nothing. Only the
+// constraint text changes (no row can become invalid), so the stored definitions of the tables
+// written per request (tickets; timers, written with a ticket under an SLA) are rewritten in
+// place, as SQLite documents for such changes (writable_schema, then a new schema version so
+// that every connection re-reads them), instead of copying every row. docs/adr/0009.
+Status HotTableChecksAsComparisons(Db& db) {
+  std::vector<std::pair<std::string, std::string>> rewrites;  // table, new definition
+  for (const char* table : {"tickets", "timers"}) {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1"));
+    stmt.Bind(1, std::string_view(table));
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::internal, std::string("no ") + table + " table");
+    const std::string sql = stmt.Text(0);
+    std::string rewritten = InListChecksAsComparisons(sql);
+    if (rewritten != sql) rewrites.emplace_back(table, std::move(rewritten));
+  }
+  if (rewrites.empty()) return Ok();
+  std::int64_t version = 0;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("PRAGMA schema_version"));
+    KEFU_ASSIGN(row, stmt.Step());
+    if (row) version = stmt.Int(0);
+  }
+  KEFU_TRY(db.Exec("PRAGMA writable_schema = ON"));
+  Status st = Ok();
+  for (const auto& [table, sql] : rewrites) {
+    st = [&]() -> Status {
+      KEFU_ASSIGN(stmt, db.Prepare("UPDATE sqlite_schema SET sql = ?2 WHERE type = 'table' AND name = ?1"));
+      stmt.Bind(1, table).Bind(2, sql);
+      return stmt.Run();
+    }();
+    if (!st.ok()) break;
+  }
+  if (st.ok()) st = db.Exec(("PRAGMA schema_version = " + std::to_string(version + 1)).c_str());
+  (void)db.Exec("PRAGMA writable_schema = OFF");
+  return st;
+}
 
 // Append only: a released migration is never edited, a change is a new version.
 constexpr Migration kMigrations[] = {
@@ -395,6 +489,8 @@ CREATE TABLE login_lockouts (
   last_failure_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {13, "tickets and timers: CHECK constraints as comparisons instead of IN lists (faster inserts)", "",
+     HotTableChecksAsComparisons},
 };
 
 }  // namespace
@@ -431,6 +527,7 @@ Result<int> Migrate(Db& db) {
     }
     if (!applied) {
       auto st = db.Exec(m.sql);
+      if (st.ok() && m.code) st = m.code(db);
       if (st.ok()) {
         auto ins = db.Prepare(
             "INSERT INTO schema_migrations(version, description, applied_at) VALUES (?1, ?2, ?3)");

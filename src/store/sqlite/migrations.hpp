@@ -2,6 +2,8 @@
 #pragma once
 
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 #include "store/sqlite/db.hpp"
@@ -12,7 +14,14 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;
+  // Runs after `sql`, in the same transaction, for a change SQL alone cannot express.
+  Status (*code)(Db& db) = nullptr;
 };
+
+// `sql` (a CREATE TABLE statement) with every `CHECK (col IN ('a', 'b', …))` written as
+// `CHECK (col = 'a' OR col = 'b' OR …)`, which SQLite checks without building a temporary
+// table per row. Exposed for its test.
+std::string InListChecksAsComparisons(std::string_view sql);
 
 // All migrations, in ascending version order.
 std::span<const Migration> Migrations();

@@ -380,8 +380,8 @@ class SqliteStore final : public Store {
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
     writer_thread_ = std::thread([this] { WriterLoop(); });
     tickets_ = NewSqliteTicketStore(EngineHooks{
-        [this](std::function<Status(Db&)> run, std::function<void(const Error*)> finish) {
-          Enqueue(Job{std::move(run), std::move(finish)});
+        [this](std::function<Status(Db&)> run, std::function<void(const Error*)> finish, bool atomic) {
+          Enqueue(Job{std::move(run), std::move(finish), atomic});
         },
         [this](const std::function<void(Db&)>& fn) {
           auto lease = readers_.Acquire();

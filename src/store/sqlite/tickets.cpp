@@ -149,6 +149,19 @@ Status Touch(Db& db, Id ticket_id, Millis at) {
   return stmt.Run();
 }
 
+// The name of an enabled staff member, Code::not_found otherwise.
+Result<std::string> EnabledStaffName(Db& db, Id staff_id) {
+  KEFU_ASSIGN(stmt, db.Prepare("SELECT name FROM staff WHERE id = ?1 AND disabled = 0"));
+  stmt.Bind(1, staff_id);
+  KEFU_ASSIGN(row, stmt.Step());
+  if (!row) return MakeError(Code::not_found, "staff " + std::to_string(staff_id) + " not found");
+  return stmt.Text(0);
+}
+
+// Runs as an atomic writer job (no savepoint of its own, which would copy every page the ticket
+// touches — a dozen index pages — into a statement journal): everything that can refuse the
+// ticket is checked before its first write, and a failure after that is reported as internal so
+// that the writer fails the whole batch instead of committing half a ticket.
 Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
   Ticket t;
   t.type = n.type;
@@ -162,63 +175,99 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
   t.desk = n.desk;
   t.assignee_id = n.assignee_id;
   t.fields = n.fields;
+  t.tags = n.tags;
+  std::sort(t.tags.begin(), t.tags.end());  // as a read gives them back
+  t.tags.erase(std::unique(t.tags.begin(), t.tags.end()), t.tags.end());
   t.created_at = t.updated_at = n.at;
   if (n.conversation_id) {
     // The conversation's customer and desk, and what it was about, as the ticket's starting point.
-    KEFU_ASSIGN(stmt, db.Prepare("SELECT customer_id, desk, COALESCE(summary, ''), "
-                                 "COALESCE(last_message_preview, ''), category FROM conversations WHERE id = ?1"));
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT c.customer_id, c.desk, COALESCE(c.summary, ''), "
+                                 "COALESCE(c.last_message_preview, ''), cu.name FROM conversations c "
+                                 "JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?1"));
     stmt.Bind(1, n.conversation_id);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "conversation " + std::to_string(n.conversation_id) + " not found");
     t.customer_id = stmt.Int(0);
     if (!t.desk && !stmt.IsNull(1)) t.desk = domain::ParseDesk(stmt.Text(1));
-    const std::string summary = stmt.Text(2), preview = stmt.Text(3), category = stmt.Text(4);
+    const std::string summary = stmt.Text(2), preview = stmt.Text(3);
+    t.customer_name = stmt.Text(4);
     if (t.description.empty()) t.description = !summary.empty() ? summary : preview;
     if (t.subject.empty()) {
       t.subject = !summary.empty()   ? std::string(TruncateCodePoints(summary, 80))
                   : !preview.empty() ? std::string(TruncateCodePoints(preview, 80))
                                      : "Conversation " + std::to_string(n.conversation_id);
     }
-    (void)category;
   } else if (t.customer_id) {
-    KEFU_ASSIGN(stmt, db.Prepare("SELECT 1 FROM customers WHERE id = ?1"));
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT name FROM customers WHERE id = ?1"));
     stmt.Bind(1, t.customer_id);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "customer " + std::to_string(t.customer_id) + " not found");
+    t.customer_name = stmt.Text(0);
   }
   if (t.subject.empty()) return MakeError(Code::invalid, "'subject' is required");
-  if (t.assignee_id) KEFU_TRY(CheckStaff(db, t.assignee_id));
+  if (t.assignee_id) {
+    KEFU_ASSIGN(name, EnabledStaffName(db, t.assignee_id));
+    t.assignee_name = std::move(name);
+  }
   {
+    // One INSERT with every column: each of the tickets indexes is written once. A refused row
+    // (a CHECK constraint) writes nothing: SQLite undoes the failed statement itself.
     KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO tickets(type, category, priority, status, subject, description, "
-                                 "customer_id, conversation_id, created_at, updated_at) "
-                                 "VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?8)"));
+                                 "customer_id, conversation_id, desk, assignee_id, chain, tx_hash, from_address, "
+                                 "to_address, token, amount, order_id, card_last4, app_version, platform, "
+                                 "created_at, updated_at) VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                 "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)"));
+    const TicketFields& f = t.fields;
     stmt.Bind(1, domain::TicketTypeName(t.type)).Bind(2, domain::TicketCategoryName(t.category));
     stmt.Bind(3, static_cast<int>(t.priority)).Bind(4, t.subject).Bind(5, t.description);
-    stmt.BindOptional(6, t.customer_id).BindOptional(7, t.conversation_id).Bind(8, n.at);
+    stmt.BindOptional(6, t.customer_id).BindOptional(7, t.conversation_id);
+    if (t.desk) {
+      stmt.Bind(8, domain::DeskName(*t.desk));
+    } else {
+      stmt.BindNull(8);
+    }
+    stmt.BindOptional(9, t.assignee_id);
+    int i = 10;
+    for (const std::string* v : {&f.chain, &f.tx_hash, &f.from_address, &f.to_address, &f.token, &f.amount,
+                                 &f.order_id, &f.card_last4, &f.app_version, &f.platform})
+      stmt.BindOptional(i++, std::string_view(*v));
+    stmt.Bind(20, n.at);
     KEFU_TRY(stmt.Run());
   }
   t.id = db.LastInsertId();
-  KEFU_TRY(WriteTicket(db, t));  // the optional columns, written once
-  if (!n.tags.empty()) KEFU_TRY(WriteTags(db, t.id, n.tags));
-  if (t.conversation_id) {
-    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO ticket_links(ticket_id, conversation_id) VALUES (?1, ?2)"));
-    stmt.Bind(1, t.id).Bind(2, t.conversation_id);
-    KEFU_TRY(stmt.Run());
-  }
-  std::string data;
-  AddField(data, "ticket_type", domain::TicketTypeName(t.type));  // "type" is the event's own
-  AddField(data, "category", domain::TicketCategoryName(t.category));
-  AddField(data, "priority", domain::TicketPriorityName(t.priority));
-  if (t.desk) AddField(data, "desk", domain::DeskName(*t.desk));
-  if (t.assignee_id) data += ",\"assignee_id\":" + std::to_string(t.assignee_id);
-  if (t.customer_id) data += ",\"customer_id\":" + std::to_string(t.customer_id);
-  KEFU_TRY(InsertTicketEvent(db, t, "ticket.created", n.at, n.actor, data));
-  if (n.sla) {
-    domain::TicketSla sla = *n.sla;
-    sla.ticket_id = t.id;
-    KEFU_TRY(StartTicketSlaTx(db, sla, n.at));
-  }
-  return ReadTicket(db, t.id);
+  auto rest = [&]() -> Status {
+    if (!t.tags.empty()) {
+      KEFU_ASSIGN(stmt, db.Prepare("INSERT OR IGNORE INTO ticket_tags(ticket_id, tag) VALUES (?1, ?2)"));
+      for (const std::string& tag : t.tags) {
+        stmt.Bind(1, t.id).Bind(2, tag);
+        KEFU_TRY(stmt.Run());
+        stmt.Reset();
+      }
+    }
+    if (t.conversation_id) {
+      KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO ticket_links(ticket_id, conversation_id) VALUES (?1, ?2)"));
+      stmt.Bind(1, t.id).Bind(2, t.conversation_id);
+      KEFU_TRY(stmt.Run());
+    }
+    std::string data;
+    data.reserve(160);
+    AddField(data, "ticket_type", domain::TicketTypeName(t.type));  // "type" is the event's own
+    AddField(data, "category", domain::TicketCategoryName(t.category));
+    AddField(data, "priority", domain::TicketPriorityName(t.priority));
+    if (t.desk) AddField(data, "desk", domain::DeskName(*t.desk));
+    if (t.assignee_id) data += ",\"assignee_id\":" + std::to_string(t.assignee_id);
+    if (t.customer_id) data += ",\"customer_id\":" + std::to_string(t.customer_id);
+    KEFU_TRY(InsertTicketEvent(db, t, "ticket.created", n.at, n.actor, data));
+    if (n.sla) {
+      domain::TicketSla sla = *n.sla;
+      sla.ticket_id = t.id;
+      KEFU_TRY(StartTicketSlaTx(db, sla, n.at));
+    }
+    return Ok();
+  };
+  if (Status st = rest(); !st.ok())
+    return MakeError(Code::internal, "ticket " + std::to_string(t.id) + " half-written: " + st.error().message);
+  return t;
 }
 
 Result<Ticket> UpdateTx(Db& db, const TicketUpdate& u) {
@@ -393,7 +442,7 @@ class SqliteTicketStore final : public TicketStore {
   explicit SqliteTicketStore(EngineHooks hooks) : hooks_(std::move(hooks)) {}
 
   void CreateTicket(NewTicket n, Callback<Ticket> done) override {
-    Submit<Ticket>([n = std::move(n)](Db& db) { return CreateTx(db, n); }, std::move(done));
+    Submit<Ticket>([n = std::move(n)](Db& db) { return CreateTx(db, n); }, std::move(done), /*atomic=*/true);
   }
   void UpdateTicket(TicketUpdate u, Callback<Ticket> done) override {
     Submit<Ticket>([u = std::move(u)](Db& db) { return UpdateTx(db, u); }, std::move(done));
@@ -457,10 +506,27 @@ class SqliteTicketStore final : public TicketStore {
     if (q.category) sql += " AND t.category = ?7";
     if (q.priority) sql += " AND t.priority = ?8";
     if (q.customer_id) sql += " AND t.customer_id = ?9";
-    if (!q.tag.empty()) sql += " AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?10)";
-    sql += " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?11";
     const int limit = std::clamp(q.limit, 1, 500);
     return Read<TicketPage>([&](Db& db) -> Result<TicketPage> {
+      if (!q.tag.empty()) {
+        // Two ways to filter by tag, each fast where the other is slow: fetch the tag's tickets
+        // and sort them (cost grows with how many have the tag), or walk the newest tickets and
+        // probe each for the tag (cost grows with how rare it is: about total ÷ tagged × limit
+        // probes). Pick by the tag's share of all tickets.
+        KEFU_ASSIGN(tagged_stmt, db.Prepare("SELECT COUNT(*) FROM ticket_tags WHERE tag = ?1"));
+        tagged_stmt.Bind(1, q.tag);
+        KEFU_ASSIGN(tagged_row, tagged_stmt.Step());
+        const std::int64_t tagged = tagged_row ? tagged_stmt.Int(0) : 0;
+        KEFU_ASSIGN(total_stmt, db.Prepare("SELECT COALESCE(MAX(id), 0) FROM tickets"));
+        KEFU_ASSIGN(total_row, total_stmt.Step());
+        const std::int64_t total = total_row ? total_stmt.Int(0) : 0;
+        if (tagged * tagged >= total * (limit + 1)) {
+          sql += " AND EXISTS (SELECT 1 FROM ticket_tags g2 WHERE g2.ticket_id = t.id AND g2.tag = ?10)";
+        } else {
+          sql += " AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?10)";
+        }
+      }
+      sql += " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?11";
       KEFU_ASSIGN(stmt, db.Prepare(sql));
       stmt.Bind(1, cursor_at).Bind(2, cursor_id).Bind(11, limit + 1);
       if (q.status) stmt.Bind(3, domain::TicketStatusName(*q.status));
@@ -563,7 +629,7 @@ class SqliteTicketStore final : public TicketStore {
 
  private:
   template <typename T, typename Body>
-  void Submit(Body body, Callback<T> done) {
+  void Submit(Body body, Callback<T> done, bool atomic = false) {
     auto slot = std::make_shared<std::optional<Result<T>>>();
     auto run = [body = std::move(body), slot](Db& db) -> Status {
       slot->emplace(body(db));
@@ -577,7 +643,7 @@ class SqliteTicketStore final : public TicketStore {
         done(std::move(slot->value()));
       }
     };
-    hooks_.submit(std::move(run), std::move(finish));
+    hooks_.submit(std::move(run), std::move(finish), atomic);
   }
 
   template <typename T, typename Body>

@@ -14,8 +14,8 @@ namespace kefu::store::sqlite {
 // How the ticket store reaches the engine's writer and readers.
 struct EngineHooks {
   // Queues `run` for the writer's next batch transaction; `finish` runs after the commit with
-  // the error, if any (the writer's Job contract).
-  std::function<void(std::function<Status(Db&)> run, std::function<void(const Error*)> finish)> submit;
+  // the error, if any; `atomic` as the writer's Job::atomic (no savepoint of its own).
+  std::function<void(std::function<Status(Db&)> run, std::function<void(const Error*)> finish, bool atomic)> submit;
   // Runs `fn` with a read connection borrowed for the call.
   std::function<void(const std::function<void(Db&)>& fn)> read;
 };
