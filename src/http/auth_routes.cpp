@@ -29,6 +29,26 @@ Response Fail(int status, std::string_view code, std::string_view message) {
   return Response::Json(status, std::move(out));
 }
 
+// Appends a sign-in event to the audit log (docs/adr/0008) and waits for its commit. A failed
+// audit write is logged and does not undo what happened (the change is already durable).
+awaitable<void> Audit(Context& ctx, std::string action, domain::Actor actor, Id staff_id, const Request& req,
+                      std::string extra = {}) {
+  std::string details = "{\"ip\":";
+  AppendJsonString(details, req.remote_ip);
+  details += extra;
+  details += '}';
+  store::AuditRecord record{Clock::System().Now(), actor, std::move(action),
+                            staff_id ? "staff:" + std::to_string(staff_id) : std::string(), std::move(details)};
+  auto submit = [&ctx, record = std::move(record)](store::Callback<store::AuditEntry> done) mutable {
+    ctx.store.AppendAudit(std::move(record), std::move(done));
+  };
+  auto written = co_await Write<store::AuditEntry>(std::move(submit));
+  if (!written.ok()) log::Error("audit.write_failed", {{"rid", req.rid}, {"error", written.error().message}});
+}
+
+constexpr domain::Actor kSystem{domain::ActorType::system, 0};
+domain::Actor StaffActor(Id id) { return {domain::ActorType::staff, id}; }
+
 Response WrongCredentials() { return Fail(401, "unauthorized", "wrong email or password"); }
 
 Response LockedOut(Millis remaining) {
@@ -211,8 +231,9 @@ awaitable<Response> Login(Request& req, Context& ctx) {
 
   switch (outcome.verdict) {
     case Verdict::locked:
-      // Audit hook: sign-in refused, account locked (no staff id: the email may be unknown).
+      // Sign-in refused, account locked (no staff id: the email may be unknown).
       log::Info("auth.login_locked", {{"rid", req.rid}, {"ip", req.remote_ip}});
+      co_await Audit(ctx, "staff.sign_in_locked", kSystem, 0, req);
       co_return LockedOut(outcome.lock_remaining);
     case Verdict::totp_required:
       log::Info("auth.login_totp_required", {{"rid", req.rid}, {"staff_id", outcome.staff.id}});
@@ -220,14 +241,16 @@ awaitable<Response> Login(Request& req, Context& ctx) {
     case Verdict::wrong:
     case Verdict::totp_invalid: {
       Millis lock = co_await CountFailure(ctx, key, now);
-      // Audit hook: failed sign-in (staff_id only when the password was right and the code wrong).
+      // A failed sign-in (the staff id only when the password was right and the code wrong).
+      const bool wrong_password = outcome.verdict == Verdict::wrong;
       log::Info("auth.login_failed",
-                {{"rid", req.rid},
-                 {"ip", req.remote_ip},
-                 {"reason", outcome.verdict == Verdict::wrong ? "password" : "totp"}});
+                {{"rid", req.rid}, {"ip", req.remote_ip}, {"reason", wrong_password ? "password" : "totp"}});
+      co_await Audit(ctx, "staff.sign_in_failed", kSystem, wrong_password ? 0 : outcome.staff.id, req,
+                     wrong_password ? ",\"reason\":\"password\"" : ",\"reason\":\"totp\"");
       if (lock > 0) {
-        // Audit hook: this failure locked the account.
+        // This failure locked the account.
         log::Warn("auth.locked_out", {{"rid", req.rid}, {"ip", req.remote_ip}, {"lock_ms", lock}});
+        co_await Audit(ctx, "staff.locked_out", kSystem, 0, req, ",\"lock_ms\":" + std::to_string(lock));
         co_return LockedOut(lock);
       }
       if (outcome.verdict == Verdict::totp_invalid)
@@ -253,9 +276,10 @@ awaitable<Response> Login(Request& req, Context& ctx) {
   out += ",\"staff\":";
   json::AppendStaff(out, outcome.staff);
   out += '}';
-  // Audit hook: successful sign-in.
   log::Info("auth.login",
             {{"rid", req.rid}, {"staff_id", outcome.staff.id}, {"totp", outcome.totp_step != 0}});
+  co_await Audit(ctx, "staff.sign_in", StaffActor(outcome.staff.id), outcome.staff.id, req,
+                 outcome.totp_step != 0 ? ",\"totp\":true" : ",\"totp\":false");
   co_return Response::Json(200, std::move(out));
 }
 
@@ -269,8 +293,8 @@ awaitable<Response> Logout(Request& req, Context& ctx) {
   auto revoked = co_await Write<int>(std::move(submit));
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
   ctx.staff_auth->sessions().Remove(hash);
-  // Audit hook: session revoked by its owner (logout).
   log::Info("auth.logout", {{"rid", req.rid}, {"staff_id", who->id}});
+  co_await Audit(ctx, "staff.sign_out", StaffActor(who->id), who->id, req);
   co_return Response{204, "application/json", "", {}};
 }
 
@@ -279,8 +303,9 @@ awaitable<Response> LogoutAll(Request& req, Context& ctx) {
   if (!who.ok()) co_return Response::Fail(who.error());
   auto revoked = co_await RevokeAll(ctx, who->id, "");
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
-  // Audit hook: every session of the caller revoked by the caller.
   log::Info("auth.logout_all", {{"rid", req.rid}, {"staff_id", who->id}, {"revoked", *revoked}});
+  co_await Audit(ctx, "staff.sign_out_everywhere", StaffActor(who->id), who->id, req,
+                 ",\"revoked\":" + std::to_string(*revoked));
   co_return Response::Json(200, "{\"revoked\":" + std::to_string(*revoked) + "}");
 }
 
@@ -345,9 +370,9 @@ awaitable<Response> ChangePassword(Request& req, Context& ctx) {
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
   int in_memory = ctx.staff_auth->sessions().RemoveStaff(who->id, keep);
   ctx.hub.CloseStaff(who->id, "password changed");
-  // Audit hook: password changed; the other sessions were revoked.
-  log::Info("auth.password_changed",
-            {{"rid", req.rid}, {"staff_id", who->id}, {"revoked", *revoked}});
+  log::Info("auth.password_changed", {{"rid", req.rid}, {"staff_id", who->id}, {"revoked", *revoked}});
+  co_await Audit(ctx, "staff.password_change", StaffActor(who->id), who->id, req,
+                 ",\"revoked\":" + std::to_string(*revoked));
   co_return Response::Json(200,
                            "{\"revoked\":" + std::to_string(std::max(*revoked, in_memory)) + "}");
 }
@@ -427,8 +452,8 @@ awaitable<Response> ConfirmTotpEnrolment(Request& req, Context& ctx) {
   };
   auto confirmed = co_await Write<int>(std::move(submit));
   if (!confirmed.ok()) co_return Response::Fail(confirmed.error());
-  // Audit hook: two-factor sign-in enabled.
   log::Info("auth.totp_enrolled", {{"rid", req.rid}, {"staff_id", who->id}});
+  co_await Audit(ctx, "staff.totp_enrolled", StaffActor(who->id), who->id, req);
   co_return Response::Json(200, "{\"totp_enabled\":true}");
 }
 
@@ -446,9 +471,10 @@ awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx) {
   if (!staff.ok()) co_return Response::Fail(staff.error());
   auto revoked = co_await RevokeAll(ctx, staff->id, "");
   if (!revoked.ok()) co_return Response::Fail(revoked.error());
-  // Audit hook: an admin revoked another staff member's sessions.
   log::Warn("auth.sessions_revoked",
             {{"rid", req.rid}, {"by", who->id}, {"staff_id", staff->id}, {"revoked", *revoked}});
+  co_await Audit(ctx, "staff.sessions_revoked", StaffActor(who->id), staff->id, req,
+                 ",\"revoked\":" + std::to_string(*revoked));
   co_return Response::Json(200, "{\"revoked\":" + std::to_string(*revoked) + "}");
 }
 

@@ -139,6 +139,24 @@ class AuditRestTest(unittest.TestCase):
     def audit(self, token, query=""):
         return self.server.request("GET", "/api/v1/audit" + query, token=token)
 
+    def test_sign_ins_failures_and_sign_outs_are_recorded(self):
+        s = self.server
+        code, _ = s.request("POST", "/api/v1/auth/login", {"email": "agent@example.com", "password": "wrong-password-9"})
+        self.assertEqual(code, 401)
+        agent = s.login("agent@example.com")
+        code, me = s.request("GET", "/api/v1/staff/me", token=agent)
+        self.assertIn(s.request("POST", "/api/v1/auth/logout", {}, token=agent)[0], (200, 204))
+        auditor = s.login("auditor@example.com")
+        status, page = self.audit(auditor, "?action=staff.&limit=100")
+        self.assertEqual(status, 200, page)
+        mine = [(e["action"], e["target"]) for e in page["entries"] if e["target"] == f"staff:{me['id']}"]
+        self.assertIn(("staff.sign_in", f"staff:{me['id']}"), mine)
+        self.assertIn(("staff.sign_out", f"staff:{me['id']}"), mine)
+        failed = [e for e in page["entries"] if e["action"] == "staff.sign_in_failed"]
+        self.assertTrue(failed)
+        self.assertEqual(failed[0]["details"]["reason"], "password")
+        self.assertNotIn("wrong-password-9", str(page))  # never the password typed
+
     def test_only_auditors_and_admins_read_it(self):
         s = self.server
         for email in ("auditor@example.com", "admin@example.com"):
