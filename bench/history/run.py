@@ -97,7 +97,7 @@ def main():
     db = work / "kefu.db"
     t0 = time.time()
     subprocess.run([kefu, "staff", "add", "--db", db, "--email", "bench@history", "--role", "agent",
-                    "--desk", "L1", "--password-stdin"], input=b"bench-password-1\n", check=True, capture_output=True)
+                    "--desk", "L1", "--password-stdin"], input=b"orchid-lantern-7412\n", check=True, capture_output=True)
     staff_ids = seed(str(db), args.conversations, args.messages, agents=20)
     benchlib.log(f"history: seeded {args.conversations} conversations, {args.messages} messages in {time.time() - t0:.1f}s "
                  f"({db.stat().st_size / 2**20:.0f} MiB)")
@@ -109,7 +109,7 @@ def main():
         server.start()
         host, port = server.host, server.port
         conn = http.client.HTTPConnection(host, port, timeout=10)
-        conn.request("POST", "/api/v1/auth/login", json.dumps({"email": "bench@history", "password": "bench-password-1"}),
+        conn.request("POST", "/api/v1/auth/login", json.dumps({"email": "bench@history", "password": "orchid-lantern-7412"}),
                      {"Content-Type": "application/json"})
         token = json.loads(conn.getresponse().read())["token"]
         c = Client(host, port, token)

@@ -134,7 +134,7 @@ def main():
     lists_db = work / "lists.db"  # its own database: how many tickets the creation phase made must not matter
     for path in (db, lists_db):
         subprocess.run([kefu, "staff", "add", "--db", path, "--email", "bench@tickets", "--role", "agent", "--desk",
-                        "L1", "--password-stdin"], input=b"bench-password-1\n", check=True, capture_output=True)
+                        "L1", "--password-stdin"], input=b"orchid-lantern-7412\n", check=True, capture_output=True)
     result = {"benchmark": "tickets", "machine": benchlib.machine(), "timestamp": benchlib.timestamp(),
               "parameters": vars(args), "budget_create_per_s": BUDGET_CREATE_PER_S, "budget_p99_ms": BUDGET_P99_MS}
 
@@ -143,7 +143,7 @@ def main():
                                                  "--log-level", "warn"], workdir=work)
         server.start()
         conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
-        conn.request("POST", "/api/v1/auth/login", json.dumps({"email": "bench@tickets", "password": "bench-password-1"}),
+        conn.request("POST", "/api/v1/auth/login", json.dumps({"email": "bench@tickets", "password": "orchid-lantern-7412"}),
                      {"Content-Type": "application/json"})
         return server, conn, json.loads(conn.getresponse().read())["token"]
 
