@@ -30,7 +30,7 @@ test: build
 # the new interesting inputs in tests/fuzz/corpus/. See tests/fuzz/README.md.
 FUZZ_SECONDS ?= 1200
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$${FUZZ_SEED:-0} scripts/fuzz.sh
 
 bench: build
 	@bench/run.sh

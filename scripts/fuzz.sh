@@ -12,6 +12,9 @@
 #   FUZZ_BUILD     the clang build directory (default build-fuzz)
 #   FUZZ_JOBS      build parallelism (default 2)
 #   FUZZ_ARGS      extra libFuzzer flags, e.g. "-max_len=4096"
+#   FUZZ_SEED      libFuzzer's random seed (default 1, so that `make test` explores the same way on
+#                  every machine and a failure there can be reproduced; 0: a fresh random seed,
+#                  what `make fuzz` uses to find new inputs)
 #
 # --merge: after fuzzing, merge the inputs that add coverage into tests/fuzz/corpus/<target>/ (a
 # deliberate step for `make fuzz` runs; review and commit them).
@@ -53,7 +56,7 @@ for t in "${targets[@]}"; do
   artifacts=$root/$build/artifacts/$t
   mkdir -p "$corpus" "$artifacts"
   cp tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
-  flags=(-max_total_time="$per" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1
+  flags=(-max_total_time="$per" -seed="${FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1
          -artifact_prefix="$artifacts/")
   [ -f tests/fuzz/dict/"$t".dict ] && flags+=(-dict=tests/fuzz/dict/"$t".dict)
   # shellcheck disable=SC2206

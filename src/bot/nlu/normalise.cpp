@@ -194,7 +194,15 @@ std::string NormaliseText(std::string_view text) {
     out.append(buf, static_cast<size_t>(len));
     prev = c;
   }
-  if (has_han) out = T2s().Convert(out);
+  if (has_han) {
+    // OpenCC's t2s is not idempotent for a few characters (薴 → 苧 → 苎): convert to a fixed
+    // point (in practice at most one more pass) so that normalising twice changes nothing.
+    for (int pass = 0; pass < 3; ++pass) {
+      std::string next = T2s().Convert(out);
+      if (next == out) break;
+      out = std::move(next);
+    }
+  }
   return out;
 }
 

@@ -34,6 +34,15 @@ TEST(NormaliseFuzzRegression, ApostropheBeforeACombiningMarkSeparates) {
   EXPECT_EQ(Normalise("didn't"), "didnt");
 }
 
+// Found by tests/fuzz/normalise: OpenCC's t2s maps 薴 to 苧 and 苧 to 苎, so one conversion was
+// not a fixed point and normalising the output again changed it.
+TEST(NormaliseFuzzRegression, TraditionalToSimplifiedReachesAFixedPoint) {
+  for (const char* text : {"withdrawal-failed我的提现失薴了", "薴", "苧麻"}) {
+    const std::string once = Normalise(text);
+    EXPECT_EQ(Normalise(once), once) << text;
+  }
+}
+
 TEST(Normalise, FoldsWidthCaseScriptPunctuationAndEmoji) {
   struct Case {
     const char* in;
