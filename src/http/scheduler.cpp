@@ -93,12 +93,14 @@ awaitable<int> Scheduler::RunDue() {
 }
 
 awaitable<int> Scheduler::Settle() {
+  // Waiters only wait: the run in progress armed idle_ and cancels it when done, waking them all
+  // (re-arming here would cancel the other waiters' waits and make them spin).
   while (running_) {
     boost::system::error_code ec;
-    idle_.expires_at(asio::steady_timer::time_point::max());
     co_await idle_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   running_ = true;
+  idle_.expires_at(asio::steady_timer::time_point::max());
   int total = 0;
   for (;;) {
     poked_ = false;

@@ -2,6 +2,7 @@
 when the test says so (POST /api/v1/test/clock), never by sleeping. The survey reminder goes out
 once if the customer has not rated, never if they have; a conversation whose customer goes quiet
 gets a notice and then closes; timers pending across a restart fire exactly once."""
+import threading
 import unittest
 
 from kefu import Server
@@ -140,6 +141,26 @@ class TimersTest(unittest.TestCase):
         self.advance(3 * HOUR)
         self.assertEqual(self.state(cid), "active")
         self.assertEqual(self.messages(cid, "conversation.idle_notice"), [])
+
+    def test_concurrent_clock_moves_fire_each_timer_once(self):
+        closed = []
+        for _ in range(6):
+            _, cid = self.served_conversation()
+            self.close(cid)
+            closed.append(cid)
+        results = []
+
+        def move(ms):
+            results.append(self.server.request("POST", "/api/v1/test/clock", {"advance_ms": ms})[0])
+
+        threads = [threading.Thread(target=move, args=(ms,)) for ms in (20 * MIN, 20 * MIN, 20 * MIN, 20 * MIN)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(results, [200] * 4)
+        for cid in closed:
+            self.assertEqual(len(self.messages(cid, "csat.reminder")), 1, cid)
 
     def test_timers_pending_across_a_restart_fire_exactly_once(self):
         s = self.server
