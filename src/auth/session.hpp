@@ -1,4 +1,4 @@
-// Opaque staff session tokens and the in-memory table that checks them (docs/adr/0007).
+// Opaque staff session tokens and the in-memory table that checks them (docs/adr/0010).
 //
 // A token is "kfs1_" + base64url(32 random bytes). Only its SHA-256 is kept — in the store and
 // in this table — so a copy of the database holds no usable token. The table is loaded from the

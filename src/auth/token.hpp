@@ -1,7 +1,7 @@
 // Bearer tokens for customers: stateless, signed with HMAC-SHA-256 under a subkey of the master
 // key, so they survive a restart. Format: "kf1." base64url(payload) "." base64url(mac). The
 // payload is "<s|c>:<subject id>:<expires ms>:<version>". Staff no longer get these: they sign in
-// to opaque sessions (auth/session.hpp, docs/adr/0007), and the server refuses a signed "s" token.
+// to opaque sessions (auth/session.hpp, docs/adr/0010), and the server refuses a signed "s" token.
 #pragma once
 
 #include <string>

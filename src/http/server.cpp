@@ -111,7 +111,7 @@ awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, st
   const Millis now = Clock::System().Now();
   Subject s;
   if (auth::IsSessionToken(token)) {
-    // Staff: the in-memory session table answers (docs/adr/0007); no database read.
+    // Staff: the in-memory session table answers (docs/adr/0010); no database read.
     auto found = ctx.staff_auth->sessions().Check(token, now);
     if (!found) co_return MakeError(Code::unauthorized, "invalid or expired session");
     s.type = auth::SubjectType::staff;

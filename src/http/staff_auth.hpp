@@ -1,6 +1,6 @@
 // Staff sign-in state the server holds: the in-memory session table (loaded from the store at
 // start and written through on every change), the sealing key for TOTP secrets, the lockout
-// key and policy. See docs/adr/0007. Internal to the http module; free of Beast.
+// key and policy. See docs/adr/0010. Internal to the http module; free of Beast.
 //
 // Audit hook point: every sign-in, failure, lockout and revocation passes through the
 // functions named in src/http/README.md ("Sign-in events"); the audit log records them there.

@@ -461,7 +461,7 @@ CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
 )sql"},
     {12, "staff sessions, TOTP, sign-in lockout",
      R"sql(
--- Opaque staff session tokens: only the SHA-256 of a token is kept (docs/adr/0007). Revoking a
+-- Opaque staff session tokens: only the SHA-256 of a token is kept (docs/adr/0010). Revoking a
 -- session deletes its row; the server keeps every live row in memory and checks tokens there.
 CREATE TABLE staff_sessions (
   token_hash    BLOB PRIMARY KEY,
