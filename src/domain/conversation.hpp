@@ -45,6 +45,10 @@ std::string_view ActionName(ConversationAction a);
 // The event type recorded for an action ("queued", "assigned", "transferred", ...).
 std::string_view EventType(ConversationAction a);
 
+// Messages staff write for each other in a conversation (a supervisor's whisper): never sent
+// to, listed for, or previewed to the customer.
+inline bool IsStaffOnlyKind(std::string_view kind) { return kind == "whisper"; }
+
 // The state after `action` in state `from`, or Code::conflict naming both.
 Result<ConversationState> Transition(ConversationState from, ConversationAction action);
 

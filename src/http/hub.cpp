@@ -332,12 +332,28 @@ void Hub::Publish(const store::Message& m, const WsConnection* except) {
   auto it = participants_.find(m.conversation_id);
   if (it == participants_.end()) return;
   const std::string frame = MessageCreatedFrame(m);
-  Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}};
-  SendToSubject(customer.key(), frame, except);
+  if (!domain::IsStaffOnlyKind(m.kind)) {
+    Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}};
+    SendToSubject(customer.key(), frame, except);
+  }
   if (it->second.staff_id) {
     Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}};
     SendToSubject(agent.key(), frame, except);
   }
+  if (auto watching = monitors_.find(m.conversation_id); watching != monitors_.end()) {
+    for (Id staff : watching->second) {
+      if (staff == it->second.staff_id) continue;
+      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}}.key(), frame, except);
+    }
+  }
+}
+
+void Hub::Monitor(Id conversation_id, Id staff_id, bool on) {
+  auto& watching = monitors_[conversation_id];
+  auto at = std::find(watching.begin(), watching.end(), staff_id);
+  if (on && at == watching.end()) watching.push_back(staff_id);
+  if (!on && at != watching.end()) watching.erase(at);
+  if (watching.empty()) monitors_.erase(conversation_id);
 }
 
 void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& subject, Id conversation_id,
@@ -345,7 +361,7 @@ void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& s
   WithParticipants(conversation_id, [this, conn, subject, conversation_id, after_seq](Result<Participants> p) {
     if (!p.ok() || !Allowed(subject, *p))
       return SendError(*conn, Code::forbidden, "you cannot read this conversation");
-    asio::post(pool_, [this, alive = alive_, conn, conversation_id, after_seq] {
+    asio::post(pool_, [this, alive = alive_, conn, conversation_id, after_seq, staff = subject.is_staff()] {
       // Page through what was missed, in order, up to kMaxSync messages per request; a client
       // further behind sees has_more and asks again from the last seq it got.
       std::vector<std::string> out;
@@ -359,8 +375,9 @@ void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& s
         auto page = store_.ListMessages(q);
         if (!page.ok()) break;
         for (const auto& m : page->messages) {
-          out.push_back(MessageCreatedFrame(m));
           last = m.seq;
+          if (!staff && domain::IsStaffOnlyKind(m.kind)) continue;  // whispers never reach customers
+          out.push_back(MessageCreatedFrame(m));
         }
         if (!page->has_more) break;
         if (out.size() >= kMaxSync) {

@@ -91,6 +91,10 @@ class Hub final : public WsListener {
   // Fans a stored message out to the conversation's connections except `except` (may be null).
   void Publish(const store::Message& message, const WsConnection* except);
 
+  // A supervisor (or admin) watches a conversation live: its messages, whispers included, reach
+  // their consoles too. In memory: a restart ends every watch.
+  void Monitor(domain::Id conversation_id, domain::Id staff_id, bool on);
+
   // A frame for every connected staff console (SLA warnings and breaches).
   void NotifyStaff(const std::string& frame) { SendToStaffLobby(frame); }
   // A frame for one staff member's connected consoles (a follow-up task fell due).
@@ -168,6 +172,7 @@ class Hub final : public WsListener {
   std::unordered_map<std::uint64_t, std::vector<WsConnection*>> by_subject_;
   std::unordered_set<std::uint64_t> staff_online_;
   std::unordered_map<domain::Id, Participants> participants_;
+  std::unordered_map<domain::Id, std::vector<domain::Id>> monitors_;  // conversation → watching staff
   class Workflow* workflow_ = nullptr;
   std::size_t connections_ = 0;
   int inflight_ = 0;

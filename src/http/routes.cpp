@@ -188,6 +188,8 @@ awaitable<Response> ListMessages(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListMessages(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
+  if (!who->is_staff())  // staff-only messages (whispers) never reach the customer
+    std::erase_if(page->messages, [](const store::Message& m) { return domain::IsStaffOnlyKind(m.kind); });
   std::string out = "{\"messages\":";
   json::AppendArray(out, page->messages, json::AppendMessage);
   out += ",\"has_more\":";
@@ -442,6 +444,68 @@ awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
   co_return who;
 }
 
+// A message for staff only (kind "whisper"): a supervisor coaching the agent, or the agent
+// answering; never sent to, listed for or previewed to the customer.
+awaitable<Response> Whisper(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  auto text = json::OptString(*body, "text");
+  if (!text.ok()) co_return Response::Fail(text.error());
+  if (!*text || Trim(**text).empty()) co_return Response::Fail(Invalid("'text' is required"));
+  if (CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
+    co_return Response::Fail(MakeError(
+        Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters"));
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  if (!Hub::MayParticipate(*who, *conv))
+    co_return Response::Fail(MakeError(Code::forbidden, "only the assigned agent, supervisors and admins whisper"));
+  auto guarded = Hub::GuardText(*who, **text);
+  if (!guarded.ok()) co_return Response::Fail(guarded.error());
+  store::NewMessage msg;
+  msg.conversation_id = *id;
+  msg.sender = who->actor();
+  msg.text = std::move(guarded->text);
+  msg.kind = "whisper";
+  msg.at = Clock::System().Now();
+  auto append = [&ctx, msg = std::move(msg)](store::Callback<store::AppendedMessage> done) mutable {
+    ctx.store.AppendMessage(std::move(msg), std::move(done));
+  };
+  auto stored = co_await Write<store::AppendedMessage>(std::move(append));
+  if (!stored.ok()) co_return Response::Fail(stored.error());
+  stored->message.sender_name = who->name;
+  ctx.hub.ConversationChanged(*conv);  // the hub knows the participants before the fan-out
+  ctx.hub.Publish(stored->message, nullptr);
+  std::string out;
+  json::AppendMessage(out, stored->message);
+  co_return Response::Json(201, std::move(out));
+}
+
+// A supervisor or admin starts ({"on":true}, the default) or stops watching a conversation live.
+awaitable<Response> MonitorConversation(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  if (who->role != domain::Role::supervisor && who->role != domain::Role::admin)
+    co_return Response::Fail(MakeError(Code::forbidden, "only supervisors and admins monitor conversations"));
+  auto id = PathId(req);
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  bool on = true;
+  if (auto it = body->find("on"); it != body->end()) {
+    if (!it->value().is_bool()) co_return Response::Fail(Invalid("'on' must be true or false"));
+    on = it->value().get_bool();
+  }
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
+  ctx.hub.ConversationChanged(*conv);
+  ctx.hub.Monitor(*id, who->id, on);
+  co_return Response::Json(200, std::string("{\"monitoring\":") + (on ? "true" : "false") + "}");
+}
+
 awaitable<Response> LeaveMessageRoute(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -548,6 +612,8 @@ const std::vector<Route>& RouteTable() {
       {"GET", "/api/v1/kb/suggestions", KbSuggestions},
       {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
       {"POST", "/api/v1/conversations/{id}/leave-message", LeaveMessageRoute},
+      {"POST", "/api/v1/conversations/{id}/whisper", Whisper},
+      {"POST", "/api/v1/conversations/{id}/monitor", MonitorConversation},
       {"POST", "/api/v1/test/clock", MoveTestClock},
       {"GET", "/api/v1/sla-policies", ListSlaPolicies},
       {"POST", "/api/v1/sla-policies", CreateSlaPolicy},

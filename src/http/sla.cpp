@@ -132,7 +132,8 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
       KEFU_ASSIGN(page, ctx_.store.ListMessages(
                             store::MessageQuery{conv.id, conv.last_seq + 1, std::nullopt, 200}));
       for (const store::Message& m : page.messages) {
-        if (m.sender.type == domain::ActorType::staff && m.created_at >= f.ticket.created_at)
+        if (m.sender.type == domain::ActorType::staff && !domain::IsStaffOnlyKind(m.kind) &&
+            m.created_at >= f.ticket.created_at)
           first(f.first_response_at, m.created_at);
       }
     }

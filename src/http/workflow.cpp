@@ -166,8 +166,10 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
     KEFU_ASSIGN(conv, ctx_.store.GetConversation(id));
     std::optional<store::Message> last;
     if (conv.last_seq > 0) {
-      KEFU_ASSIGN(page, ctx_.store.ListMessages(store::MessageQuery{id, conv.last_seq + 1, std::nullopt, 1}));
-      if (!page.messages.empty()) last = std::move(page.messages.back());
+      // The last message the customer could see (whispers are between staff).
+      KEFU_ASSIGN(page, ctx_.store.ListMessages(store::MessageQuery{id, conv.last_seq + 1, std::nullopt, 20}));
+      for (auto it = page.messages.rbegin(); it != page.messages.rend() && !last; ++it)
+        if (!domain::IsStaffOnlyKind(it->kind)) last = std::move(*it);
     }
     return std::pair{std::move(conv), std::move(last)};
   };

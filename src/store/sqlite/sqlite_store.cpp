@@ -173,10 +173,12 @@ Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
   {
     KEFU_ASSIGN(stmt, db.Prepare(
                           "UPDATE conversations SET last_seq = last_seq + 1, "
-                          "last_message_at = ?2, last_message_preview = ?3, updated_at = ?2 "
-                          "WHERE id = ?1 RETURNING last_seq"));
+                          "last_message_at = CASE WHEN ?4 THEN last_message_at ELSE ?2 END, "
+                          "last_message_preview = CASE WHEN ?4 THEN last_message_preview ELSE ?3 END, "
+                          "updated_at = ?2 WHERE id = ?1 RETURNING last_seq"));
     std::string_view preview = TruncateCodePoints(msg.text, kPreviewChars);
-    stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(3, preview);
+    // A whisper is not the conversation's activity as the customer sees it (nor its preview).
+    stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(3, preview).Bind(4, domain::IsStaffOnlyKind(msg.kind) ? 1 : 0);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row)
       return MakeError(Code::not_found,

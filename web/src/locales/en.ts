@@ -20,6 +20,7 @@ const en: typeof zhCN = {
     discard: 'Delete',
   },
   sender: {
+    whisper: 'Internal · not shown to the customer',
     bot: 'Assistant',
     system: 'System',
     agent: 'Agent',

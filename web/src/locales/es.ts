@@ -20,6 +20,7 @@ const es: typeof zhCN = {
     discard: 'Eliminar',
   },
   sender: {
+    whisper: 'Interno · el cliente no lo ve',
     bot: 'Asistente',
     system: 'Sistema',
     agent: 'Agente',

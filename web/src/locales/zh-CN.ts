@@ -20,6 +20,7 @@ export default {
     discard: '删除',
   },
   sender: {
+    whisper: '内部消息 · 客户不可见',
     bot: '智能客服',
     system: '系统消息',
     agent: '客服',

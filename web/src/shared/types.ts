@@ -72,7 +72,8 @@ export type MessageKind =
   | 'bot.message_left'
   | 'csat.reminder'
   | 'conversation.idle_notice'
-  | 'conversation.idle_closed';
+  | 'conversation.idle_closed'
+  | 'whisper';
 
 export interface Message {
   id: Id;
