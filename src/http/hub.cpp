@@ -124,14 +124,21 @@ void Hub::OnClosed(WsConnection& conn) {
     const std::uint64_t key = it->second.subject.key();
     auto& list = by_subject_[key];
     list.erase(std::remove(list.begin(), list.end(), raw), list.end());
+    const Subject who = it->second.subject;
     if (list.empty()) {
       by_subject_.erase(key);
       staff_online_.erase(key);
+      // A customer's last tab closed: if they were waiting, the workflow watches for abandonment.
+      if (!who.is_staff() && workflow_) workflow_->CustomerDisconnected(who.id);
     }
     --connections_;
     metrics_.ws_connections_open--;
     peers_.erase(it);
   });
+}
+
+bool Hub::CustomerConnected(Id customer_id) const {
+  return by_subject_.contains(Subject{auth::SubjectType::customer, customer_id, {}, {}}.key());
 }
 
 void Hub::OnTooLarge(WsConnection& conn) {

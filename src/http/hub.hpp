@@ -95,6 +95,9 @@ class Hub final : public WsListener {
   // their consoles too. In memory: a restart ends every watch.
   void Monitor(domain::Id conversation_id, domain::Id staff_id, bool on);
 
+  // Whether a customer has a WebSocket open now.
+  bool CustomerConnected(domain::Id customer_id) const;
+
   // A frame for every connected staff console (SLA warnings and breaches).
   void NotifyStaff(const std::string& frame) { SendToStaffLobby(frame); }
   // A frame for one staff member's connected consoles (a follow-up task fell due).

@@ -137,6 +137,8 @@ void Workflow::RegisterTimers(Scheduler& scheduler) {
   auto idle = [this](store::Timer t) { return IdleCheck(std::move(t)); };
   scheduler.On(std::string(kCsatReminder), std::move(reminder));
   scheduler.On(std::string(kIdleTimer), std::move(idle));
+  auto abandon = [this](store::Timer t) { return AbandonCheck(std::move(t)); };
+  scheduler.On(std::string(kAbandonTimer), std::move(abandon));
 }
 
 awaitable<Status> Workflow::CsatReminder(store::Timer timer) {
@@ -744,6 +746,42 @@ void Workflow::NotifyPositions() {
                                   "\",\"agents_online\":" + std::to_string(online) + "}");
     }
   }
+}
+
+void Workflow::CustomerDisconnected(Id customer_id) {
+  const Millis due = Clock::System().Now() + kAbandonAfterMs;
+  for (const auto& [conversation_id, customer] : customers_) {
+    if (customer != customer_id) continue;
+    // Replaces an earlier watch: the customer left again, count from now.
+    ctx_.store.ScheduleTimer(store::NewTimer{std::string(kAbandonTimer), conversation_id, due, "{}", true},
+                             [this, due](Result<store::Timer> r) {
+                               if (!r.ok()) return;
+                               ctx_.hub.PostFromWorker([this, due] {
+                                 if (scheduler_) scheduler_->Poke(due);
+                               });
+                             });
+  }
+}
+
+awaitable<Status> Workflow::AbandonCheck(store::Timer timer) {
+  auto load = [this, id = timer.ref_id] { return ctx_.store.GetConversation(id); };
+  auto conv = co_await Blocking(ctx_, std::move(load));
+  // Came back, or no longer waiting: nothing to record.
+  if (!conv.ok() || conv->state != ConversationState::queued || ctx_.hub.CustomerConnected(conv->customer_id))
+    co_return co_await scheduler_->Discard(timer);
+  const Millis now = Clock::System().Now();
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  std::string data = "{\"waited_ms\":" + std::to_string(conv->queued_at ? now - conv->queued_at : 0);
+  if (conv->desk) data += ",\"desk\":\"" + std::string(domain::DeskName(*conv->desk)) + "\"";
+  data += '}';
+  f.events.push_back(store::Event{0, conv->id, 0, "abandoned", now, domain::Actor{domain::ActorType::customer,
+                                                                                 conv->customer_id}, std::move(data)});
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  log::Info("workflow.abandoned", {{"conversation_id", conv->id}});
+  co_return Ok();
 }
 
 void Workflow::CustomerConnected(Id customer_id) {

@@ -90,6 +90,10 @@ class Workflow {
 
   // A customer connected: tell them again where their waiting conversations stand.
   void CustomerConnected(domain::Id customer_id);
+  // A customer's last connection closed: each of their waiting conversations gets a
+  // "queue.abandon" timer; if they are still away and still waiting when it fires, the
+  // conversation gets an "abandoned" event (it stays queued: they may come back).
+  void CustomerDisconnected(domain::Id customer_id);
 
   // A snapshot of the queues for GET /api/v1/queues.
   std::string QueuesJson() const;
@@ -109,6 +113,7 @@ class Workflow {
                                            Millis at);
   boost::asio::awaitable<Status> CsatReminder(store::Timer timer);
   boost::asio::awaitable<Status> IdleCheck(store::Timer timer);
+  boost::asio::awaitable<Status> AbandonCheck(store::Timer timer);
   // Outside the bot calendar's hours with nobody of `desk` online, tells a queued customer when
   // people are back (message kind "bot.outside_hours").
   void TellIfClosed(const store::Conversation& conversation, domain::Desk desk);
@@ -122,6 +127,8 @@ class Workflow {
   static constexpr size_t kMaxRemembered = 100'000;  // bot memories / rated answers cached
   static constexpr std::string_view kCsatReminder = "csat.reminder";
   static constexpr std::string_view kIdleTimer = "conversation.idle";
+  static constexpr std::string_view kAbandonTimer = "queue.abandon";
+  static constexpr Millis kAbandonAfterMs = 120'000;  // away this long while waiting: abandoned
   static constexpr std::string_view kIdleNotice = "notice";
   static constexpr std::string_view kIdleClose = "close";
   boost::asio::awaitable<Result<store::TransitionResult>> Apply(store::TransitionRequest request);

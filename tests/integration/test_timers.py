@@ -3,6 +3,7 @@ when the test says so (POST /api/v1/test/clock), never by sleeping. The survey r
 once if the customer has not rated, never if they have; a conversation whose customer goes quiet
 gets a notice and then closes; timers pending across a restart fire exactly once."""
 import threading
+import time
 import unittest
 
 from kefu import Server
@@ -161,6 +162,46 @@ class TimersTest(unittest.TestCase):
         self.assertEqual(results, [200] * 4)
         for cid in closed:
             self.assertEqual(len(self.messages(cid, "csat.reminder")), 1, cid)
+
+    def events_of(self, cid):
+        code, body = self.server.request("GET", f"/api/v1/conversations/{cid}/events", token=self.agent)
+        self.assertEqual(code, 200, body)
+        return [e["type"] for e in body["events"]]
+
+    def queued_customer(self):
+        s = self.server
+        session = s.widget_session()
+        cid = session["conversation_id"]
+        code, body = s.request("POST", f"/api/v1/conversations/{cid}/handoff", {}, token=session["token"])
+        self.assertEqual(code, 200, body)
+        self.assertEqual(body["state"], "queued")
+        return session, cid
+
+    def test_a_customer_who_leaves_the_queue_is_recorded_as_abandoned(self):
+        session, cid = self.queued_customer()
+        ws = self.server.ws(session["token"])
+        ws.recv_until(lambda m: m["type"] == "queue.position")
+        ws.close()
+        # The server learns of the close asynchronously: move time until the watch it started fires.
+        deadline = time.time() + 10
+        while "abandoned" not in self.events_of(cid) and time.time() < deadline:
+            self.advance(3 * MIN)
+            time.sleep(0.05)
+        types = self.events_of(cid)
+        self.assertEqual(types.count("abandoned"), 1)
+        code, conv = self.server.request("GET", f"/api/v1/conversations/{cid}", token=self.agent)
+        self.assertEqual(conv["state"], "queued")  # still in line, should they come back
+
+    def test_a_customer_who_comes_back_in_time_is_not_abandoned(self):
+        session, cid = self.queued_customer()
+        ws = self.server.ws(session["token"])
+        ws.recv_until(lambda m: m["type"] == "queue.position")
+        ws.close()
+        time.sleep(0.3)  # let the server see the close (no clock moves: nothing can fire meanwhile)
+        back = self.server.ws(session["token"])
+        back.recv_until(lambda m: m["type"] == "queue.position")
+        self.advance(10 * MIN)
+        self.assertNotIn("abandoned", self.events_of(cid))
 
     def test_timers_pending_across_a_restart_fire_exactly_once(self):
         s = self.server
