@@ -1,6 +1,7 @@
 #include "http/auth_routes.hpp"
 
 #include <boost/json/object.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "auth/password.hpp"
@@ -9,6 +10,7 @@
 #include "core/text.hpp"
 #include "http/json_io.hpp"
 #include "http/staff_auth.hpp"
+#include "http/workflow.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -476,6 +478,101 @@ awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx) {
   co_await Audit(ctx, "staff.sessions_revoked", StaffActor(who->id), staff->id, req,
                  ",\"revoked\":" + std::to_string(*revoked));
   co_return Response::Json(200, "{\"revoked\":" + std::to_string(*revoked) + "}");
+}
+
+}  // namespace kefu::http
+
+namespace kefu::http {
+
+awaitable<Response> ListStaffRoute(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  if (who->role != domain::Role::admin && who->role != domain::Role::supervisor)
+    co_return Response::Fail(MakeError(Code::forbidden, "only supervisors and admins list staff"));
+  auto load = [&ctx] { return ctx.store.ListStaff(); };
+  auto staff = co_await Blocking(ctx, std::move(load));
+  if (!staff.ok()) co_return Response::Fail(staff.error());
+  std::string out = "{\"staff\":";
+  json::AppendArray(out, *staff, json::AppendStaff);
+  out += '}';
+  co_return Response::Json(200, std::move(out));
+}
+
+awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return Response::Fail(who.error());
+  if (who->role != domain::Role::admin)
+    co_return Response::Fail(MakeError(Code::forbidden, "only an admin changes staff accounts"));
+  auto id = req.params.empty() ? std::nullopt : ParseInt(req.params[0]);
+  if (!id || *id <= 0) co_return Response::Fail(MakeError(Code::not_found, "staff not found"));
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return Response::Fail(body.error());
+  store::StaffUpdate u;
+  u.staff_id = *id;
+  u.actor = who->actor();
+  u.at = Clock::System().Now();
+  for (const auto& [key, value] : *body) {
+    const std::string_view k = key;
+    if (k == "role") {
+      auto role = value.is_string() ? domain::ParseRole(std::string_view(value.get_string())) : std::nullopt;
+      if (!role) co_return Response::Fail(Invalid("'role' must be admin, supervisor, agent, auditor or kb_editor"));
+      u.role = *role;
+    } else if (k == "desk") {
+      if (value.is_null()) {
+        u.desk = std::optional<domain::Desk>();
+      } else {
+        auto desk = value.is_string() ? domain::ParseDesk(std::string_view(value.get_string())) : std::nullopt;
+        if (!desk) co_return Response::Fail(Invalid("'desk' must be L1, L2, L3, security, complaints or null"));
+        u.desk = desk;
+      }
+    } else if (k == "max_chats") {
+      if (!value.is_int64() || value.get_int64() < 0 || value.get_int64() > 1000)
+        co_return Response::Fail(Invalid("'max_chats' must be a number between 0 and 1000"));
+      u.max_chats = static_cast<int>(value.get_int64());
+    } else if (k == "languages" || k == "skills") {
+      if (!value.is_array() || value.get_array().size() > 20)
+        co_return Response::Fail(Invalid("'" + std::string(k) + "' must be an array of at most 20 strings"));
+      std::vector<std::string> list;
+      for (const auto& item : value.get_array()) {
+        const std::string_view v = item.is_string() ? std::string_view(item.get_string()) : std::string_view();
+        const bool ok = k == "languages" ? (v == "zh" || v == "en" || v == "es")
+                                         : (!v.empty() && v.size() <= 32 &&
+                                            v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                                                std::string_view::npos);
+        if (!ok)
+          co_return Response::Fail(Invalid(k == "languages" ? "'languages' takes zh, en and es"
+                                                            : "'skills' are knowledge-base categories (a-z, 0-9, _ and -)"));
+        if (std::find(list.begin(), list.end(), v) == list.end()) list.emplace_back(v);
+      }
+      (k == "languages" ? u.languages : u.skills) = std::move(list);
+    } else if (k == "disabled") {
+      if (!value.is_bool()) co_return Response::Fail(Invalid("'disabled' must be true or false"));
+      u.disabled = value.get_bool();
+    } else {
+      co_return Response::Fail(Invalid("unknown field '" + std::string(k) + "'"));
+    }
+  }
+  if (u.staff_id == who->id && (u.role || u.disabled))
+    co_return Response::Fail(MakeError(Code::forbidden, "an admin cannot change their own role or disable themselves"));
+  auto lookup = [&ctx, id = *id] { return ctx.store.GetStaff(id); };
+  auto before = co_await Blocking(ctx, std::move(lookup));
+  if (!before.ok()) co_return Response::Fail(before.error());
+  auto submit = [&ctx, u = std::move(u)](store::Callback<store::Staff> done) mutable {
+    ctx.store.UpdateStaff(std::move(u), std::move(done));
+  };
+  auto after = co_await Write<store::Staff>(std::move(submit));
+  if (!after.ok()) co_return Response::Fail(after.error());
+  // Sessions carry the role and desk they signed in with: a change of either (or a disabled
+  // account) signs the member out everywhere.
+  if (after->role != before->role || after->desk != before->desk || after->disabled != before->disabled) {
+    auto revoked = co_await RevokeAll(ctx, after->id, "");
+    if (!revoked.ok()) co_return Response::Fail(revoked.error());
+  }
+  ctx.workflow->StaffChanged(*after);
+  log::Info("staff.updated", {{"rid", req.rid}, {"by", who->id}, {"staff_id", after->id}});
+  std::string out;
+  json::AppendStaff(out, *after);
+  co_return Response::Json(200, std::move(out));
 }
 
 }  // namespace kefu::http

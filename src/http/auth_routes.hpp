@@ -22,5 +22,10 @@ boost::asio::awaitable<Response> ChangePassword(Request& req, Context& ctx);
 boost::asio::awaitable<Response> StartTotpEnrolment(Request& req, Context& ctx);
 boost::asio::awaitable<Response> ConfirmTotpEnrolment(Request& req, Context& ctx);
 boost::asio::awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx);
+// Staff management (admin writes, supervisors read): GET /api/v1/staff, PATCH /api/v1/staff/{id}
+// (role, desk, max_chats, languages, skills, disabled). A change of role, desk or account state
+// revokes the member's sessions (they carry the role and desk they signed in with).
+boost::asio::awaitable<Response> ListStaffRoute(Request& req, Context& ctx);
+boost::asio::awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx);
 
 }  // namespace kefu::http

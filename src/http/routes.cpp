@@ -613,6 +613,8 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
       {"POST", "/api/v1/conversations/{id}/leave-message", LeaveMessageRoute},
       {"POST", "/api/v1/conversations/{id}/whisper", Whisper},
+      {"GET", "/api/v1/staff", ListStaffRoute},
+      {"PATCH", "/api/v1/staff/{id}", UpdateStaffRoute},
       {"POST", "/api/v1/conversations/{id}/monitor", MonitorConversation},
       {"POST", "/api/v1/test/clock", MoveTestClock},
       {"GET", "/api/v1/sla-policies", ListSlaPolicies},

@@ -748,6 +748,22 @@ void Workflow::NotifyPositions() {
   }
 }
 
+void Workflow::StaffChanged(const store::Staff& s) {
+  if (!s.desk || s.disabled || !domain::CanHandleConversations(s.role)) {
+    router_.RemoveAgent(s.id);
+    return;
+  }
+  routing::Agent a;
+  if (const routing::Agent* known = router_.FindAgent(s.id)) a = *known;
+  a.id = s.id;
+  a.desk = *s.desk;
+  a.max_chats = s.max_chats;
+  a.languages = s.languages;
+  a.skills = s.skills;
+  if (!router_.FindAgent(s.id)) a.presence = routing::ParsePresence(s.status).value_or(routing::Presence::offline);
+  router_.UpsertAgent(a);
+}
+
 void Workflow::CustomerDisconnected(Id customer_id) {
   const Millis due = Clock::System().Now() + kAbandonAfterMs;
   for (const auto& [conversation_id, customer] : customers_) {

@@ -88,6 +88,10 @@ class Workflow {
   // resolved|closed → active when the customer writes again; back to the agent who had it.
   boost::asio::awaitable<Result<store::Conversation>> Reopen(domain::Id conversation_id, domain::Actor actor);
 
+  // An admin changed a staff member (desk, capacity, languages, skills, role, account state):
+  // routing follows at once.
+  void StaffChanged(const store::Staff& staff);
+
   // A customer connected: tell them again where their waiting conversations stand.
   void CustomerConnected(domain::Id customer_id);
   // A customer's last connection closed: each of their waiting conversations gets a

@@ -150,6 +150,21 @@ struct NewStaff {
   domain::Actor created_by;            // recorded in the audit log (staff.create); default: system
 };
 
+// An admin's change to a staff member: what is set is written, the rest stays. Audited in the
+// same transaction ("staff.role_change" when role, desk or the account's state change, else
+// "staff.update") and recorded as a "staff.updated" event.
+struct StaffUpdate {
+  Id staff_id = 0;
+  std::optional<domain::Role> role;
+  std::optional<std::optional<domain::Desk>> desk;  // set to nullopt: no desk
+  std::optional<int> max_chats;
+  std::optional<std::vector<std::string>> languages;
+  std::optional<std::vector<std::string>> skills;
+  std::optional<bool> disabled;
+  domain::Actor actor;
+  Millis at = 0;
+};
+
 struct NewSession {
   std::string name;  // may be empty: a visitor
   std::string lang;
@@ -408,6 +423,8 @@ class Store {
 
   virtual void AddStaff(NewStaff staff, Callback<Staff> done) = 0;
   virtual void CreateSession(NewSession session, Callback<Session> done) = 0;
+  // Code::not_found for an unknown staff member.
+  virtual void UpdateStaff(StaffUpdate update, Callback<Staff> done) = 0;
   // Stores a message (or finds the one with the same sender and client_id) and its event.
   // Code::not_found when the conversation does not exist.
   virtual void AppendMessage(NewMessage message, Callback<AppendedMessage> done) = 0;

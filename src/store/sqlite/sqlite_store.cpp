@@ -452,6 +452,71 @@ class SqliteStore final : public Store {
         std::move(done));
   }
 
+  void UpdateStaff(StaffUpdate u, Callback<Staff> done) override {
+    Submit<Staff>(
+        [u = std::move(u), key = audit_key_](Db& db) -> Result<Staff> {
+          static const std::string read = std::string(kStaffColumns) + "WHERE id = ?1";
+          Staff before;
+          {
+            KEFU_ASSIGN(stmt, db.Prepare(read));
+            stmt.Bind(1, u.staff_id);
+            KEFU_ASSIGN(row, stmt.Step());
+            if (!row) return MakeError(Code::not_found, "staff " + std::to_string(u.staff_id) + " not found");
+            before = ReadStaff(stmt);
+          }
+          Staff after = before;
+          if (u.role) after.role = *u.role;
+          if (u.desk) after.desk = *u.desk;
+          if (u.max_chats) after.max_chats = *u.max_chats;
+          if (u.languages) after.languages = *u.languages;
+          if (u.skills) after.skills = *u.skills;
+          if (u.disabled) after.disabled = *u.disabled;
+          auto join = [](const std::vector<std::string>& list) {
+            std::string out;
+            for (const auto& item : list) out += (out.empty() ? "" : ",") + item;
+            return out;
+          };
+          const std::string languages = join(after.languages), skills = join(after.skills);
+          {
+            KEFU_ASSIGN(stmt, db.Prepare("UPDATE staff SET role = ?2, desk = ?3, max_chats = ?4, languages = ?5, "
+                                         "skills = ?6, disabled = ?7 WHERE id = ?1"));
+            stmt.Bind(1, u.staff_id).Bind(2, domain::RoleName(after.role));
+            if (after.desk) {
+              stmt.Bind(3, domain::DeskName(*after.desk));
+            } else {
+              stmt.BindNull(3);
+            }
+            stmt.Bind(4, after.max_chats).Bind(5, languages).Bind(6, skills).Bind(7, after.disabled ? 1 : 0);
+            KEFU_TRY(stmt.Run());
+          }
+          std::string changed;
+          auto note = [&changed](std::string_view field, bool differs) {
+            if (!differs) return;
+            changed += changed.empty() ? "\"" : ",\"";
+            changed += field;
+            changed += '"';
+          };
+          note("role", after.role != before.role);
+          note("desk", after.desk != before.desk);
+          note("max_chats", after.max_chats != before.max_chats);
+          note("languages", after.languages != before.languages);
+          note("skills", after.skills != before.skills);
+          note("disabled", after.disabled != before.disabled);
+          std::string data = "{\"staff_id\":" + std::to_string(u.staff_id) + ",\"changed\":[" + changed + "]";
+          data += ",\"role\":\"" + std::string(domain::RoleName(after.role)) + "\",\"desk\":";
+          data += after.desk ? "\"" + std::string(domain::DeskName(*after.desk)) + "\"" : std::string("null");
+          data += ",\"disabled\":";
+          data += after.disabled ? "true}" : "false}";
+          KEFU_TRY(InsertEvent(db, 0, "staff.updated", u.at, u.actor, data));
+          const bool access = after.role != before.role || after.desk != before.desk || after.disabled != before.disabled;
+          AuditRecord audit{u.at, u.actor, access ? "staff.role_change" : "staff.update",
+                            "staff:" + std::to_string(u.staff_id), data};
+          KEFU_TRY(AppendAuditTx(db, key, audit));
+          return after;
+        },
+        std::move(done));
+  }
+
   void CreateSession(NewSession session, Callback<Session> done) override {
     Submit<Session>(
         [session = std::move(session)](Db& db) -> Result<Session> {
