@@ -175,5 +175,29 @@ class SlaTest(unittest.TestCase):
         self.assertEqual(self.events(t["id"]).count("ticket.sla_breached"), 1)
 
 
+class DemoPoliciesTest(unittest.TestCase):
+    def test_the_demo_seeds_sla_policies_once_and_new_tickets_get_clocks(self):
+        s = Server()
+        try:
+            r = s.cli("demo", "seed", "--db", s.db)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("Demo SLA policies", r.stdout)
+            r = s.cli("demo", "seed", "--db", s.db)  # again: nothing added
+            self.assertNotIn("Demo SLA policies", r.stdout)
+            s.add_staff("sla-demo@sla.kefu")
+            s.start()
+            agent = s.login("sla-demo@sla.kefu")
+            code, listed = s.request("GET", "/api/v1/sla-policies", token=agent)
+            self.assertEqual(len(listed["policies"]), 4)
+            code, t = s.request("POST", "/api/v1/tickets", {"subject": "资产被盗", "type": "incident",
+                                                            "category": "asset_loss", "desk": "security"}, token=agent)
+            self.assertEqual(code, 201, t)
+            code, sla = s.request("GET", f"/api/v1/tickets/{t['id']}/sla", token=agent)
+            self.assertEqual(code, 200, sla)
+            self.assertTrue(sla["policy"]["name"].startswith("资金安全"))  # the desk's policy ties the type's; lower id
+        finally:
+            s.close()
+
+
 if __name__ == "__main__":
     unittest.main()
