@@ -198,6 +198,23 @@ awaitable<Response> ListMessages(Request& req, Context& ctx) {
   co_return Response::Json(200, std::move(out));
 }
 
+// A message's `text` from a request body: required, not blank, at most limits.text_chars code
+// points (Code::too_large beyond). Returned as given (the guard and the store see it unchanged).
+Result<std::string> ReadMessageText(const boost::json::object& body, const Context& ctx) {
+  KEFU_ASSIGN(text, json::OptString(body, "text"));
+  if (!text || Trim(*text).empty()) return Invalid("'text' is required");
+  if (CountCodePoints(*text) > static_cast<size_t>(ctx.config.limits.text_chars))
+    return MakeError(Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters");
+  return std::move(*text);
+}
+
+// A message's optional `client_id` (the sender's idempotency key, at most 128 bytes); "" when absent.
+Result<std::string> ReadClientId(const boost::json::object& body) {
+  KEFU_ASSIGN(client_id, json::OptString(body, "client_id"));
+  if (client_id && client_id->size() > 128) return Invalid("'client_id' must be at most 128 bytes");
+  return client_id.value_or("");
+}
+
 awaitable<Response> PostMessage(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -205,26 +222,20 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
   if (!body.ok()) co_return Response::Fail(body.error());
-  auto text = json::OptString(*body, "text");
-  auto client_id = json::OptString(*body, "client_id");
+  auto text = ReadMessageText(*body, ctx);
   if (!text.ok()) co_return Response::Fail(text.error());
+  auto client_id = ReadClientId(*body);
   if (!client_id.ok()) co_return Response::Fail(client_id.error());
-  if (!*text || Trim(**text).empty()) co_return Response::Fail(MakeError(Code::invalid, "'text' is required"));
-  if (CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
-    co_return Response::Fail(MakeError(
-        Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters"));
-  if (*client_id && (*client_id)->size() > 128)
-    co_return Response::Fail(MakeError(Code::invalid, "'client_id' must be at most 128 bytes"));
   auto conv = co_await VisibleConversation(ctx, *who, *id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
   if (!Hub::MayParticipate(*who, *conv))
     co_return Response::Fail(MakeError(Code::forbidden, "accept the conversation before replying"));
-  auto guarded = Hub::GuardText(*who, **text);
+  auto guarded = Hub::GuardText(*who, *text);
   if (!guarded.ok()) co_return Response::Fail(guarded.error());
   store::NewMessage msg;
   msg.conversation_id = *id;
   msg.sender = who->actor();
-  msg.client_id = client_id->value_or("");
+  msg.client_id = std::move(*client_id);
   msg.text = std::move(guarded->text);
   msg.at = Clock::System().Now();
   auto append = [&ctx, msg = std::move(msg)](store::Callback<store::AppendedMessage> done) mutable {
@@ -453,17 +464,13 @@ awaitable<Response> Whisper(Request& req, Context& ctx) {
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
   if (!body.ok()) co_return Response::Fail(body.error());
-  auto text = json::OptString(*body, "text");
+  auto text = ReadMessageText(*body, ctx);
   if (!text.ok()) co_return Response::Fail(text.error());
-  if (!*text || Trim(**text).empty()) co_return Response::Fail(Invalid("'text' is required"));
-  if (CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
-    co_return Response::Fail(MakeError(
-        Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters"));
   auto conv = co_await VisibleConversation(ctx, *who, *id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
   if (!Hub::MayParticipate(*who, *conv))
     co_return Response::Fail(MakeError(Code::forbidden, "only the assigned agent, supervisors and admins whisper"));
-  auto guarded = Hub::GuardText(*who, **text);
+  auto guarded = Hub::GuardText(*who, *text);
   if (!guarded.ok()) co_return Response::Fail(guarded.error());
   store::NewMessage msg;
   msg.conversation_id = *id;
@@ -514,16 +521,11 @@ awaitable<Response> LeaveMessageRoute(Request& req, Context& ctx) {
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
   if (!body.ok()) co_return Response::Fail(body.error());
-  auto text = json::OptString(*body, "text");
-  auto client_id = json::OptString(*body, "client_id");
+  auto text = ReadMessageText(*body, ctx);
   if (!text.ok()) co_return Response::Fail(text.error());
+  auto client_id = ReadClientId(*body);
   if (!client_id.ok()) co_return Response::Fail(client_id.error());
-  if (!*text || Trim(**text).empty()) co_return Response::Fail(Invalid("'text' is required"));
-  if (CountCodePoints(**text) > static_cast<size_t>(ctx.config.limits.text_chars))
-    co_return Response::Fail(MakeError(
-        Code::too_large, "text longer than " + std::to_string(ctx.config.limits.text_chars) + " characters"));
-  if (*client_id && (*client_id)->size() > 128) co_return Response::Fail(Invalid("'client_id' must be at most 128 bytes"));
-  auto left = co_await ctx.workflow->LeaveMessage(*who, *id, std::string(Trim(**text)), client_id->value_or(""));
+  auto left = co_await ctx.workflow->LeaveMessage(*who, *id, std::string(Trim(*text)), std::move(*client_id));
   if (!left.ok()) co_return Response::Fail(left.error());
   std::string out = "{\"ticket_id\":" + std::to_string(left->ticket_id) + ",\"message\":";
   json::AppendMessage(out, left->message);

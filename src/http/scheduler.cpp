@@ -46,7 +46,11 @@ awaitable<Status> Scheduler::Discard(const store::Timer& timer) {
   f.timer_id = timer.id;
   f.at = Clock::System().Now();
   auto fired = co_await Fire(std::move(f));
-  co_return fired.ok() || fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  co_return fired.ok() ? Ok() : Unfired(std::move(fired).error());
+}
+
+Status Scheduler::Unfired(Error error) {
+  return error.code == Code::conflict ? Ok() : Status(std::move(error));
 }
 
 awaitable<Result<store::FiredTimer>> Scheduler::Fire(store::TimerFiring firing) {

@@ -44,6 +44,9 @@ class Scheduler {
 
   // Writes a firing (the timer's effect); resumes after the commit.
   boost::asio::awaitable<Result<store::FiredTimer>> Fire(store::TimerFiring firing);
+  // What a handler answers when Fire failed: Ok for Code::conflict (fired or cancelled meanwhile,
+  // nothing left to do), the error otherwise (the timer stays pending and is retried).
+  static Status Unfired(Error error);
   // Fires `timer` with an empty effect, for handlers with nothing to do (conflict counts as done).
   boost::asio::awaitable<Status> Discard(const store::Timer& timer);
 

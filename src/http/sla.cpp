@@ -83,8 +83,15 @@ awaitable<void> SlaService::Attach(store::NewTicket& t) {
   if (domain::NextCheckpoint(sla)) t.sla = std::move(sla);
 }
 
-void SlaService::Started(Millis first_checkpoint) {
-  if (scheduler_) scheduler_->Poke(first_checkpoint);
+awaitable<Result<store::Ticket>> SlaService::CreateTicket(store::NewTicket ticket) {
+  co_await Attach(ticket);
+  const Millis checkpoint = ticket.sla ? domain::NextCheckpoint(*ticket.sla) : 0;
+  auto submit = [this, ticket = std::move(ticket)](store::Callback<store::Ticket> done) mutable {
+    ctx_.store.Tickets().CreateTicket(std::move(ticket), std::move(done));
+  };
+  auto created = co_await Write<store::Ticket>(std::move(submit));
+  if (created.ok() && checkpoint && scheduler_) scheduler_->Poke(checkpoint);
+  co_return created;
 }
 
 awaitable<Result<domain::SlaPolicy>> SlaService::Save(domain::SlaPolicy policy) {
@@ -174,7 +181,7 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
   change.sla = sla;
   f.sla = std::move(change);
   auto fired = co_await scheduler_->Fire(std::move(f));
-  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
   for (const SlaStep& step : steps) {
     if (step.kind == SlaStep::Kind::met) continue;
     std::string frame = step.kind == SlaStep::Kind::breach ? "{\"type\":\"sla.breached\"" : "{\"type\":\"sla.warning\"";

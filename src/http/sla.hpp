@@ -33,17 +33,18 @@ class SlaService {
   Status Load();
   void RegisterTimers(Scheduler& scheduler);
 
-  // Starts the SLA clocks of a ticket about to be created (sets `ticket.sla`) when a policy
-  // matches it; a ticket from a conversation without a desk of its own takes the conversation's.
-  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
-  // A ticket with clocks was created: wake the scheduler if its first checkpoint is the earliest.
-  void Started(Millis first_checkpoint);
+  // Creates a ticket with the SLA clocks of the policy that matches it (none when none does; a
+  // ticket from a conversation without a desk of its own is matched with the conversation's),
+  // in one store write, and wakes the scheduler for its first checkpoint.
+  boost::asio::awaitable<Result<store::Ticket>> CreateTicket(store::NewTicket ticket);
 
   const std::vector<domain::SlaPolicy>& policies() const { return policies_; }
   // Creates (id 0) or replaces a policy; Code::invalid for an unknown calendar.
   boost::asio::awaitable<Result<domain::SlaPolicy>> Save(domain::SlaPolicy policy);
 
  private:
+  // Sets `ticket.sla` when a policy matches the ticket about to be created.
+  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
   boost::asio::awaitable<Status> Checkpoint(store::Timer timer);
   const calendar::Calendar& CalendarFor(const std::string& name) const;
 

@@ -41,7 +41,7 @@ awaitable<Status> TaskDue(Context& ctx, store::Timer timer) {
   f.at = Clock::System().Now();
   f.task_fired = task->id;
   auto fired = co_await ctx.scheduler->Fire(std::move(f));
-  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
   task->fired_at = f.at;
   std::string frame = "{\"type\":\"task.due\",\"task\":";
   AppendTask(frame, *task);

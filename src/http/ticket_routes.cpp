@@ -329,14 +329,8 @@ awaitable<Response> Create(Request& req, Context& ctx, Id path_conversation_id) 
   }
   if (!n->conversation_id && n->subject.empty())
     co_return Response::Fail(Invalid("'subject' is required (or give 'conversation_id' to take it from there)"));
-  if (ctx.sla) co_await ctx.sla->Attach(*n);
-  const Millis sla_checkpoint = n->sla ? domain::NextCheckpoint(*n->sla) : 0;
-  auto submit = [&ctx, n = std::move(*n)](store::Callback<store::Ticket> done) mutable {
-    ctx.store.Tickets().CreateTicket(std::move(n), std::move(done));
-  };
-  auto ticket = co_await Write<store::Ticket>(std::move(submit));
+  auto ticket = co_await ctx.sla->CreateTicket(std::move(*n));
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
-  if (sla_checkpoint) ctx.sla->Started(sla_checkpoint);
   log::Info("ticket.created", {{"rid", req.rid}, {"ticket_id", ticket->id}, {"staff_id", who->id}});
   Response res = Response::Json(201, TicketJson(*ticket, true, warnings));
   res.headers.emplace_back("Location", "/api/v1/tickets/" + std::to_string(ticket->id));

@@ -156,7 +156,7 @@ awaitable<Status> Workflow::CsatReminder(store::Timer timer) {
                                          Phrase("csat_reminder", lang), now, "csat.reminder"});
   f.events.push_back(store::Event{0, conv->id, 0, "csat.reminded", now, std::nullopt, "{}"});
   auto fired = co_await scheduler_->Fire(std::move(f));
-  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
   for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
   ctx_.hub.SendToCustomer(conv->customer_id, "{\"type\":\"csat.request\",\"conversation_id\":" +
                                                  std::to_string(conv->id) + ",\"reminder\":true}");
@@ -219,7 +219,7 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
   }
   const Millis next_due = f.next.empty() ? 0 : f.next.front().due_at;
   auto fired = co_await scheduler_->Fire(std::move(f));
-  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
   for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
   if (fired->transition) co_await AfterClosed(conv, fired->transition->conversation, now);
   if (next_due) scheduler_->Poke(next_due);
@@ -401,14 +401,8 @@ awaitable<Result<Workflow::LeftMessage>> Workflow::LeaveMessage(const Subject& c
     t.desk = conv->desk.value_or(domain::Desk::L1);
     t.actor = customer.actor();
     t.at = now;
-    if (ctx_.sla) co_await ctx_.sla->Attach(t);
-    const Millis checkpoint = t.sla ? domain::NextCheckpoint(*t.sla) : 0;
-    auto create = [this, t = std::move(t)](store::Callback<store::Ticket> done) mutable {
-      ctx_.store.Tickets().CreateTicket(std::move(t), std::move(done));
-    };
-    auto ticket = co_await Write<store::Ticket>(std::move(create));
+    auto ticket = co_await ctx_.sla->CreateTicket(std::move(t));
     if (!ticket.ok()) co_return std::move(ticket).error();
-    if (checkpoint) ctx_.sla->Started(checkpoint);
     out.ticket_id = ticket->id;
     out.created = true;
     const std::string lang = conv->lang.empty() ? "zh" : conv->lang;
@@ -795,7 +789,7 @@ awaitable<Status> Workflow::AbandonCheck(store::Timer timer) {
   f.events.push_back(store::Event{0, conv->id, 0, "abandoned", now, domain::Actor{domain::ActorType::customer,
                                                                                  conv->customer_id}, std::move(data)});
   auto fired = co_await scheduler_->Fire(std::move(f));
-  if (!fired.ok()) co_return fired.error().code == Code::conflict ? Ok() : Status(std::move(fired).error());
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
   log::Info("workflow.abandoned", {{"conversation_id", conv->id}});
   co_return Ok();
 }
