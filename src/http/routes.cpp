@@ -21,6 +21,7 @@
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
 #include "bot/phrases.hpp"
+#include "bot/policy/policy.hpp"
 
 namespace kefu::http {
 namespace asio = boost::asio;
@@ -289,6 +290,18 @@ awaitable<Response> SetMyStatus(Request& req, Context& ctx) {
   co_return Response::Json(200, std::move(out));
 }
 
+// A handoff asked for over REST (the widget's "talk to a person" button, or staff) ranks in the
+// queue like the same request typed to the bot: on the bot policy's scale, never below it.
+int HandoffPriority(domain::Desk desk) {
+  switch (desk) {
+    case domain::Desk::security: return bot::policy::kPrioritySecurity;
+    case domain::Desk::complaints: return bot::policy::kPriorityComplaint;
+    case domain::Desk::L2:
+    case domain::Desk::L3: return bot::policy::kPriorityTier;
+    default: return bot::policy::kPriorityExplicitHuman;
+  }
+}
+
 awaitable<Response> Handoff(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -310,7 +323,7 @@ awaitable<Response> Handoff(Request& req, Context& ctx) {
   if (!conv.ok()) co_return Response::Fail(conv.error());
   auto result = co_await ctx.workflow->Handoff(*id, who->actor(), *desk,
                                                reason->value_or(who->is_staff() ? "staff_request" : "customer_request"),
-                                               *desk == domain::Desk::security ? 10 : 0, "");
+                                               HandoffPriority(*desk), "");
   if (!result.ok()) co_return Response::Fail(result.error());
   co_return Response::Json(200, ConversationJson(*result));
 }

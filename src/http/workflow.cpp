@@ -184,7 +184,10 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
     co_return co_await scheduler_->Discard(timer);
   const Millis now = Clock::System().Now();
   const bool closing_step = timer.data_json.find(kIdleClose) != std::string::npos;
-  const bool customer_spoke_last = last && last->sender.type == domain::ActorType::customer;
+  // The customer is only "quiet" when the agent who has the conversation now had the last word.
+  // After an assignment or a transfer it is the new agent's turn, whatever was said before.
+  const bool agent_spoke_last = last && last->sender.type == domain::ActorType::staff &&
+                                last->sender.id == conv.assigned_staff_id && last->created_at >= conv.assigned_at;
   const Millis quiet_since = last ? last->created_at : conv.assigned_at;
   store::TimerFiring f;
   f.timer_id = timer.id;
@@ -205,7 +208,7 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
       t.timers.push_back(store::NewTimer{std::string(kCsatReminder), conv.id, now + timing_.csat_reminder_ms, "{}",
                                          /*replace=*/false});
     f.transition = std::move(t);
-  } else if (!closing_step && !customer_spoke_last && quiet_since + timing_.idle_notice_ms <= now) {
+  } else if (!closing_step && agent_spoke_last && quiet_since + timing_.idle_notice_ms <= now) {
     // The agent (or bot) had the last word long enough ago: ask whether the customer is there.
     f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "",
                                            Phrase("idle_notice", lang), now, "conversation.idle_notice"});
@@ -214,7 +217,7 @@ awaitable<Status> Workflow::IdleCheck(store::Timer timer) {
   } else {
     // Someone spoke since: watch again from the last message (or, when the customer is waiting
     // for the agent, from now — that is the agent's SLA, not the customer's silence).
-    const Millis from = customer_spoke_last ? now : std::max(quiet_since, now - timing_.idle_notice_ms);
+    const Millis from = agent_spoke_last ? std::max(quiet_since, now - timing_.idle_notice_ms) : now;
     f.next.push_back(IdleTimer(conv.id, std::max(from + timing_.idle_notice_ms, now + 1), kIdleNotice));
   }
   const Millis next_due = f.next.empty() ? 0 : f.next.front().due_at;

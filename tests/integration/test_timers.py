@@ -143,6 +143,27 @@ class TimersTest(unittest.TestCase):
         self.assertEqual(self.state(cid), "active")
         self.assertEqual(self.messages(cid, "conversation.idle_notice"), [])
 
+    def test_a_transferred_customer_is_not_asked_whether_they_are_still_there(self):
+        # Regression: the first agent's last word before a transfer counted as the new agent's,
+        # so a customer waiting for the new agent got "are you still there?" and was closed on.
+        self.server.add_staff("second@timers.kefu")
+        second = self.server.login("second@timers.kefu")
+        code, me = self.server.request("GET", "/api/v1/staff/me", token=second)
+        code, body = self.server.request("POST", "/api/v1/staff/me/status", {"status": "online"}, token=second)
+        self.assertEqual(code, 200, body)
+        session, cid = self.served_conversation()
+        self.say(cid, "您好，我帮您转给同事", self.agent)
+        code, body = self.server.request("POST", f"/api/v1/conversations/{cid}/transfer",
+                                         {"agent_id": me["id"], "reason": "换班"}, token=self.agent)
+        self.assertEqual(code, 200, body)
+        self.advance(3 * HOUR)
+        self.assertEqual(self.state(cid), "active")
+        self.assertEqual(self.messages(cid, "conversation.idle_notice"), [])
+        # Once the new agent has spoken, the customer's silence counts again.
+        self.say(cid, "您好，我是新的客服", second)
+        self.advance(11 * MIN)
+        self.assertEqual(len(self.messages(cid, "conversation.idle_notice")), 1)
+
     def test_concurrent_clock_moves_fire_each_timer_once(self):
         closed = []
         for _ in range(6):
