@@ -164,3 +164,34 @@ for t in [
     '[calendars.24x7]\ntime_zone = 1\n[calendars."bad name"]\nmon = "09:00"\n', 'a.b.c = 1\n[[x]]\ny = 1979-05-27T07:32:00Z\n', '= broken',
 ]:
     put("config_toml", t)
+
+# --- media (attachment bytes: one small file of each accepted type, with metadata to strip)
+def be16(n):
+    return struct.pack(">H", n)
+
+
+def jpeg_segment(marker, body):
+    return b"\xff" + bytes([marker]) + be16(len(body) + 2) + body
+
+
+def png_chunk(kind, data):
+    import zlib
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def webp_chunk(fourcc, data):
+    return fourcc + struct.pack("<I", len(data)) + data + (b"\0" if len(data) & 1 else b"")
+
+
+gps = b"GPS 31.2304N 121.4737E"
+put("media", b"\xff\xd8" + jpeg_segment(0xE0, b"JFIF\0\1\1\0\0\1\0\1\0\0") + jpeg_segment(0xE1, b"Exif\0\0" + gps)
+    + jpeg_segment(0xE2, b"ICC_PROFILE\0\1\1p") + jpeg_segment(0xFE, b"comment") + jpeg_segment(0xDB, b"\x10" * 65)
+    + jpeg_segment(0xC0, b"\x08\0\x10\0\x10\x01\x01\x11\0") + jpeg_segment(0xDA, b"\x01\x01\0\0\x3f\0")
+    + b"\x12\x34\xff\x00\x56\xff\xd0\x78\xff\xd9")
+put("media", b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", b"\0\0\0\1\0\0\0\1\x08\x02\0\0\0") + png_chunk(b"tEXt", b"k\0" + gps)
+    + png_chunk(b"IDAT", b"\x78\x9c\x63\x60\0\0\0\2\0\1") + png_chunk(b"IEND", b""))
+put("media", b"GIF89a\1\0\1\0\x80\0\0" + b"\0" * 6 + b"\x21\xff\x0bNETSCAPE2.0\x03\x01\0\0\0"
+    + b"\x21\xfe" + bytes([len(gps)]) + gps + b"\0" + b"\x21\xf9\x04\0\0\0\0\0" + b"\x2c\0\0\0\0\1\0\1\0\0\x02\x02\x44\x01\0\x3b")
+chunks = webp_chunk(b"VP8X", b"\x0c" + b"\0" * 9) + webp_chunk(b"VP8 ", b"imagedata") + webp_chunk(b"EXIF", gps)
+put("media", b"RIFF" + struct.pack("<I", len(chunks) + 4) + b"WEBP" + chunks)
+put("media", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
