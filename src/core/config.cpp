@@ -18,6 +18,7 @@ std::string_view CodeName(Code code) {
     case Code::not_found: return "not_found";
     case Code::conflict: return "conflict";
     case Code::too_large: return "too_large";
+    case Code::unsupported: return "unsupported_media_type";
     case Code::rate_limited: return "rate_limited";
     case Code::unavailable: return "unavailable";
     case Code::internal: return "internal";
@@ -263,6 +264,7 @@ const std::vector<Key>& Keys() {
       StringKey("log_level", &ServerConfig::log_level),
       IntKey<int>("threads", 1, 64, [](ServerConfig& c, int v) { c.threads = v; }),
       LimitKey("limits.body_bytes", &Limits::body_bytes, 1024, 1LL << 30),
+      LimitKey("limits.attachment_bytes", &Limits::attachment_bytes, 1024, 100LL << 20),
       LimitKey("limits.header_bytes", &Limits::header_bytes, 1024, 1 << 20),
       LimitKey("limits.frame_bytes", &Limits::frame_bytes, 256, 16LL << 20),
       LimitKey("limits.text_chars", &Limits::text_chars, 1, 1 << 20),

@@ -8,7 +8,7 @@
 //   key_file = ""                        KEFU_KEY_FILE   (default: <db>.key beside the database)
 //   threads = 1                          KEFU_THREADS    (network threads)
 //   log_level = "info"                   KEFU_LOG_LEVEL
-//   [limits] body_bytes, header_bytes, frame_bytes, text_chars, ws_burst, ws_per_second,
+//   [limits] body_bytes, attachment_bytes, header_bytes, frame_bytes, text_chars, ws_burst, ws_per_second,
 //            header_timeout_ms, idle_timeout_ms, ping_interval_ms
 //                                        KEFU_LIMITS_FRAME_BYTES, ...
 //   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated)
@@ -60,6 +60,7 @@ namespace kefu {
 
 struct Limits {
   std::int64_t body_bytes = 1 << 20;        // HTTP request body
+  std::int64_t attachment_bytes = 10 << 20;  // one uploaded attachment (its request body)
   std::int64_t header_bytes = 16 << 10;     // HTTP request head
   std::int64_t frame_bytes = 64 << 10;      // one WebSocket message
   std::int64_t text_chars = 4000;           // one chat message, in code points

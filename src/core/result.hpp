@@ -19,6 +19,7 @@ enum class Code {
   not_found,
   conflict,      // the state of the thing forbids it (illegal transition, already taken)
   too_large,
+  unsupported,   // a kind of content the server does not take (an attachment's type)
   rate_limited,
   unavailable,   // shutting down, overloaded, or a dependency is down
   internal,      // a bug or an unexpected I/O failure

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/secret_box.hpp"
 #include "auth/token.hpp"
 #include "bot/bot.hpp"
 #include "calendar/calendar.hpp"
@@ -28,6 +29,10 @@
 #include "http/hub.hpp"
 #include "http/metrics.hpp"
 #include "store/store.hpp"
+
+namespace kefu::store {
+struct Ticket;  // store/tickets.hpp
+}
 
 namespace kefu::http {
 
@@ -116,6 +121,7 @@ struct Context {
   // production. POST /api/v1/test/clock moves it.
   SettableClock* test_clock = nullptr;
   class StaffAuth* staff_auth = nullptr;  // staff sessions, TOTP sealing, lockout (staff_auth.hpp)
+  const auth::SecretBox* attachment_box = nullptr;  // seals attachments' names and bytes
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated
@@ -157,6 +163,13 @@ boost::asio::awaitable<Result<T>> Write(Submit submit) {
 boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
 // The same, for staff-only routes: Code::forbidden ("staff only") for a customer token.
 boost::asio::awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx);
+// The path's {id} (the `index`th placeholder) as a positive integer id; Code::not_found otherwise.
+Result<domain::Id> PathId(const Request& req, size_t index = 0);
+// The conversation, if `who` may see it. Customers get not_found for others' conversations so
+// that ids cannot be probed.
+boost::asio::awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, domain::Id id);
+// The ticket, if `who` may see it; customers get not_found for others' tickets.
+boost::asio::awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, domain::Id id);
 // The `limit` query parameter: `def` when absent, Code::invalid outside 1..max.
 Result<int> LimitParam(const Request& req, int def, int max);
 // A whole decimal integer (no sign tricks, no trailing bytes), or nullopt.

@@ -74,6 +74,15 @@ void AppendMessage(std::string& out, const store::Message& m) {
   AppendJsonString(out, m.text);
   out += ",\"kind\":";
   AppendJsonString(out, m.kind.empty() ? std::string_view("text") : std::string_view(m.kind));
+  if (m.attachment) {
+    out += ",\"attachment\":{\"id\":";
+    AppendJsonString(out, m.attachment->id);
+    out += ",\"content_type\":";
+    AppendJsonString(out, m.attachment->content_type);
+    out += ",\"size\":" + std::to_string(m.attachment->size) + ",\"url\":\"/api/v1/attachments/";
+    out += m.attachment->id;  // base64url: nothing to escape
+    out += "\"}";
+  }
   out += ",\"created_at\":\"" + FormatRfc3339(m.created_at) + "\"}";
 }
 

@@ -17,6 +17,7 @@
 #include "http/server.hpp"
 #include "http/sla_routes.hpp"
 #include "http/tasks.hpp"
+#include "http/attachments.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -35,19 +36,13 @@ std::optional<std::int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
-namespace {
-
-constexpr std::size_t kMaxNameChars = 64;
-
-Result<Id> PathId(const Request& req, size_t index = 0) {
+Result<Id> PathId(const Request& req, size_t index) {
   if (index >= req.params.size()) return MakeError(Code::not_found, "not found");
   auto v = ParseInt(req.params[index]);
   if (!v || *v <= 0 || *v >= (1LL << 53)) return MakeError(Code::not_found, "not found");
   return *v;
 }
 
-// The conversation, if `who` may see it. Customers get not_found for others' conversations so
-// that ids cannot be probed.
 awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, Id id) {
   auto conv_fn = [&ctx, id] { return ctx.store.GetConversation(id); };
   auto conv = co_await Blocking(ctx, std::move(conv_fn));
@@ -56,6 +51,11 @@ awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const S
     co_return MakeError(Code::not_found, "conversation " + std::to_string(id) + " not found");
   co_return conv;
 }
+
+namespace {
+
+constexpr std::size_t kMaxNameChars = 64;
+
 
 std::string ConversationJson(const store::Conversation& c) {
   std::string out;
@@ -641,6 +641,10 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/tasks", CreateTaskRoute},
       {"POST", "/api/v1/tasks/{id}/done", CompleteTaskRoute},
       {"GET", "/api/v1/audit", ListAudit},
+      {"POST", "/api/v1/conversations/{id}/attachments", UploadConversationAttachment},
+      {"POST", "/api/v1/tickets/{id}/attachments", UploadTicketAttachment},
+      {"GET", "/api/v1/tickets/{id}/attachments", ListTicketAttachments},
+      {"GET", "/api/v1/attachments/{id}", DownloadAttachment},
   };
   return routes;
 }

@@ -50,6 +50,7 @@ int HttpStatus(Code code) {
     case Code::not_found: return 404;
     case Code::conflict: return 409;
     case Code::too_large: return 413;
+    case Code::unsupported: return 415;
     case Code::rate_limited: return 429;
     case Code::unavailable: return 503;
     case Code::internal: return 500;
@@ -82,6 +83,17 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+namespace {
+
+// Whether a request target is an attachment upload (…/attachments, any query).
+bool IsUploadTarget(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  constexpr std::string_view kSuffix = "/attachments";
+  return target.size() > kSuffix.size() && target.substr(target.size() - kSuffix.size()) == kSuffix;
 }
 
 }  // namespace
@@ -153,8 +165,9 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr, nullptr},
         staff_auth(s, master, c.staff_session_ttl_ms),
+        attachment_box(auth::DeriveKey(master, "attach01")),
         workflow(ctx, WorkflowTiming::From(c)),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
         scheduler(ctx),
@@ -164,6 +177,7 @@ struct Server::Impl {
     ctx.scheduler = &scheduler;
     ctx.sla = &sla;
     ctx.staff_auth = &staff_auth;
+    ctx.attachment_box = &attachment_box;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -193,6 +207,7 @@ struct Server::Impl {
   Hub hub;
   Context ctx;
   StaffAuth staff_auth;
+  auth::SecretBox attachment_box;
   Workflow workflow;
   BotTrainer trainer;
   Scheduler scheduler;
@@ -395,7 +410,7 @@ std::string ResponseHead::Serialize() const {
   field("Referrer-Policy", "no-referrer");
   if (html) {
     field("Content-Security-Policy",
-          "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+          "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
           "style-src 'self' 'unsafe-inline'; frame-ancestors 'self'");
     field("X-Frame-Options", "SAMEORIGIN");
   }
@@ -466,17 +481,26 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.limits.header_bytes));
-    parser.body_limit(static_cast<std::uint64_t>(config.limits.body_bytes));
+    std::int64_t body_limit = config.limits.body_bytes;
+    parser.body_limit(static_cast<std::uint64_t>(body_limit));
     stream.expires_after(std::chrono::milliseconds(first ? config.limits.header_timeout_ms
                                                          : config.limits.idle_timeout_ms));
     first = false;
-    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    // Uploads (a file as the body) may be larger than JSON bodies; nothing else may.
+    if (!ec && !parser.is_done() && parser.get().method() == bhttp::verb::post &&
+        IsUploadTarget(parser.get().target())) {
+      body_limit = config.limits.attachment_bytes;
+      parser.body_limit(static_cast<std::uint64_t>(body_limit));
+    }
+    if (!ec && !parser.is_done())
+      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       int status = 0;
       Code code = Code::invalid;
       std::string msg;
       if (ec == bhttp::error::body_limit) {
-        status = 413, code = Code::too_large, msg = "request body larger than " + std::to_string(config.limits.body_bytes) + " bytes";
+        status = 413, code = Code::too_large, msg = "request body larger than " + std::to_string(body_limit) + " bytes";
       } else if (ec == bhttp::error::header_limit) {
         status = 431, code = Code::too_large, msg = "request header too large";
       } else if (std::string_view(ec.category().name()) == "beast.http" &&

@@ -21,6 +21,14 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using domain::Id;
 
+awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, Id id) {
+  auto get = [&ctx, id] { return ctx.store.Tickets().GetTicket(id); };
+  auto ticket = co_await Blocking(ctx, std::move(get));
+  if (ticket.ok() && !who.is_staff() && ticket->customer_id != who.id)
+    co_return MakeError(Code::not_found, "ticket " + std::to_string(id) + " not found");
+  co_return ticket;
+}
+
 namespace {
 
 constexpr size_t kMaxSubjectChars = 200;
@@ -337,14 +345,6 @@ awaitable<Response> Create(Request& req, Context& ctx, Id path_conversation_id) 
   co_return res;
 }
 
-// The ticket, if `who` may see it; customers get not_found for others' tickets.
-awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, Id id) {
-  auto get = [&ctx, id] { return ctx.store.Tickets().GetTicket(id); };
-  auto ticket = co_await Blocking(ctx, std::move(get));
-  if (ticket.ok() && !who.is_staff() && ticket->customer_id != who.id)
-    co_return MakeError(Code::not_found, "ticket " + std::to_string(id) + " not found");
-  co_return ticket;
-}
 
 // {{name}} variables a canned reply may use.
 constexpr std::string_view kVariables[] = {"customer_name", "ticket_id", "agent_name"};

@@ -112,6 +112,13 @@ struct Conversation {
   std::string category;     // what it is about, e.g. a knowledge-base category
 };
 
+// An attachment as a message shows it (its name is the message's text).
+struct AttachmentRef {
+  std::string id;  // public and unguessable: the download URL's last segment
+  std::string content_type;
+  std::int64_t size = 0;
+};
+
 struct Message {
   Id id = 0;
   Id conversation_id = 0;
@@ -125,6 +132,7 @@ struct Message {
   // "bot.greeting", "bot.answer", "bot.rephrase", "bot.handoff", "bot.safety",
   // "bot.feedback_followup". Clients decide by this, never by the wording.
   std::string kind = "text";
+  std::optional<AttachmentRef> attachment;  // for kind "attachment": the file it carries
 };
 
 struct Event {
@@ -184,6 +192,36 @@ struct NewMessage {
   std::string text;
   Millis at = 0;
   std::string kind = "text";  // see Message::kind
+  Id attachment_id = 0;       // an unlinked attachment of the same conversation this message carries
+};
+
+// A file a customer or staff member attached to a conversation or a ticket (screenshots, ID
+// photos). The store never sees it in clear: name and bytes arrive sealed (http/attachments.cpp)
+// and leave sealed; the type was sniffed and the metadata stripped before sealing.
+struct NewAttachment {
+  std::string public_id;    // random, unguessable
+  Id conversation_id = 0;   // exactly one of conversation_id and ticket_id
+  Id ticket_id = 0;
+  domain::Actor uploader;
+  std::string content_type;
+  std::int64_t size = 0;    // of the clear bytes
+  std::string sealed_name;
+  std::string sealed_data;
+  Millis at = 0;
+};
+
+struct Attachment {
+  Id id = 0;
+  std::string public_id;
+  Id conversation_id = 0;
+  Id ticket_id = 0;
+  Id message_id = 0;  // the message that carries it (conversation attachments); 0: none yet
+  domain::Actor uploader;
+  std::string content_type;
+  std::int64_t size = 0;
+  std::string sealed_name;
+  std::string sealed_data;  // empty in lists
+  Millis created_at = 0;
 };
 
 struct AppendedMessage {
@@ -556,6 +594,16 @@ class Store {
   virtual Result<Task> GetTask(Id task_id) = 0;
   // A staff member's tasks in a state, soonest due first, at most `limit`.
   virtual Result<std::vector<Task>> ListTasks(Id owner_id, std::string_view state, int limit) = 0;
+
+  // ---- attachments ----
+  // Stores an attachment. A ticket's gets a "ticket.attachment_added" event; a conversation's is
+  // linked to its message by AppendMessage (NewMessage::attachment_id) and shown from then on.
+  // Code::not_found for an unknown conversation or ticket.
+  virtual void AddAttachment(NewAttachment attachment, Callback<Attachment> done) = 0;
+  // With its sealed bytes; Code::not_found for an unknown id.
+  virtual Result<Attachment> GetAttachment(std::string_view public_id) = 0;
+  // A ticket's attachments, oldest first, without their bytes.
+  virtual Result<std::vector<Attachment>> ListTicketAttachments(Id ticket_id) = 0;
 
   // ---- SLA ----
   // Creates (id 0) or replaces a policy; Code::not_found for an unknown id.

@@ -491,6 +491,28 @@ CREATE TABLE login_lockouts (
 )sql"},
     {13, "tickets and timers: CHECK constraints as comparisons instead of IN lists (faster inserts)", "",
      HotTableChecksAsComparisons},
+    {14, "attachments",
+     R"sql(
+-- Files attached to a conversation (through the message that carries them) or to a ticket.
+-- Name and bytes are sealed (XChaCha20-Poly1305) before they reach the store.
+CREATE TABLE attachments (
+  id               INTEGER PRIMARY KEY,
+  public_id        TEXT NOT NULL UNIQUE,
+  conversation_id  INTEGER REFERENCES conversations(id),
+  ticket_id        INTEGER REFERENCES tickets(id),
+  message_id       INTEGER REFERENCES messages(id),
+  uploader_type    TEXT NOT NULL,
+  uploader_id      INTEGER NOT NULL DEFAULT 0,
+  content_type     TEXT NOT NULL,
+  size             INTEGER NOT NULL CHECK (size >= 0),
+  sealed_name      BLOB NOT NULL,
+  sealed_data      BLOB NOT NULL,
+  created_at       INTEGER NOT NULL,
+  CHECK ((conversation_id IS NULL) <> (ticket_id IS NULL))
+);
+CREATE UNIQUE INDEX attachments_by_message ON attachments(message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX attachments_by_ticket ON attachments(ticket_id, id) WHERE ticket_id IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

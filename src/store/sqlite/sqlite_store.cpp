@@ -10,6 +10,7 @@
 
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "store/sqlite/attachments.hpp"
 #include "store/sqlite/audit.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
@@ -87,9 +88,11 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 
 constexpr const char* kMessageColumns =
     "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.sender_type, m.sender_id, "
-    "COALESCE(s.name, cu.name, ''), m.text, m.created_at, m.kind FROM messages m "
+    "COALESCE(s.name, cu.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size "
+    "FROM messages m "
     "LEFT JOIN staff s ON m.sender_type = 'staff' AND s.id = m.sender_id "
-    "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id ";
+    "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id "
+    "LEFT JOIN attachments a ON m.kind = 'attachment' AND a.message_id = m.id ";
 
 Message ReadMessage(const Stmt& s) {
   Message m;
@@ -103,6 +106,7 @@ Message ReadMessage(const Stmt& s) {
   m.text = s.Text(7);
   m.created_at = s.Int(8);
   m.kind = s.Text(9);
+  if (!s.IsNull(10)) m.attachment = AttachmentRef{s.Text(10), s.Text(11), s.Int(12)};
   return m;
 }
 
@@ -205,6 +209,10 @@ Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
   m.text = msg.text;
   m.created_at = msg.at;
   m.kind = msg.kind.empty() ? "text" : msg.kind;
+  if (msg.attachment_id) {
+    KEFU_ASSIGN(ref, LinkAttachmentTx(db, msg.attachment_id, msg.conversation_id, m.id));
+    m.attachment = std::move(ref);
+  }
   std::string data = "{\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(seq) + "}";
   KEFU_TRY(InsertEvent(db, msg.conversation_id, "message", msg.at, msg.sender, data));
   return out;
@@ -796,6 +804,20 @@ class SqliteStore final : public Store {
   Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version, int limit) override {
     auto lease = readers_.Acquire();
     return ReadKbVersionPage(*lease, id, before_version, limit);
+  }
+
+  void AddAttachment(NewAttachment attachment, Callback<Attachment> done) override {
+    Submit<Attachment>([a = std::move(attachment)](Db& db) { return AddAttachmentTx(db, a); }, std::move(done));
+  }
+
+  Result<Attachment> GetAttachment(std::string_view public_id) override {
+    auto lease = readers_.Acquire();
+    return GetAttachmentTx(*lease, public_id);
+  }
+
+  Result<std::vector<Attachment>> ListTicketAttachments(Id ticket_id) override {
+    auto lease = readers_.Acquire();
+    return ListTicketAttachmentsTx(*lease, ticket_id);
   }
 
   void CreateTask(NewTask task, Callback<Task> done) override {
