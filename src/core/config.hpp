@@ -31,6 +31,10 @@
 //                                        there?"; 0: conversations never close by themselves)
 //   [workflow] idle_close_minutes = 5    KEFU_WORKFLOW_IDLE_CLOSE_MINUTES (and this long after the
 //                                        notice, unanswered, the conversation closes)
+//   [privacy] dsr_due_days = 30          KEFU_PRIVACY_DSR_DUE_DAYS (a data-subject request's deadline)
+//   [privacy] dsr_warn_days = 3          KEFU_PRIVACY_DSR_WARN_DAYS (admins reminded this long before)
+//   [privacy] aml_retention_days = 1826  KEFU_PRIVACY_AML_RETENTION_DAYS (money-movement records kept
+//                                        from erasure this long after they were made)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -90,6 +94,12 @@ struct ServerConfig {
   std::vector<std::string> bot_channels = {"widget", "wechat", "telegram", "email"};
   // Closing a ticket needs a closing summary (小结), given then or before.
   bool tickets_require_summary = false;
+  // Data-subject requests: the legal deadline (GDPR: one month; PIPL asks for "timely"), the
+  // reminder to admins that many days before it, and how long records of money movements are
+  // kept from erasure for anti-money-laundering rules (FATF R.11: at least five years).
+  int dsr_due_days = 30;
+  int dsr_warn_days = 3;
+  int aml_retention_days = 1826;
   // The workflow's timers, in minutes (see the header comment); 0 switches the first two off.
   int csat_reminder_minutes = 60;
   int idle_notice_minutes = 10;

@@ -18,6 +18,7 @@
 #include "http/sla_routes.hpp"
 #include "http/tasks.hpp"
 #include "http/attachments.hpp"
+#include "http/privacy_routes.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -645,6 +646,12 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/tickets/{id}/attachments", UploadTicketAttachment},
       {"GET", "/api/v1/tickets/{id}/attachments", ListTicketAttachments},
       {"GET", "/api/v1/attachments/{id}", DownloadAttachment},
+      {"POST", "/api/v1/customers/{id}/data-requests", CreateDataRequestRoute},
+      {"GET", "/api/v1/data-requests", ListDataRequestsRoute},
+      {"GET", "/api/v1/data-requests/{id}/export", ExportDataRequestRoute},
+      {"POST", "/api/v1/data-requests/{id}/erase", EraseDataRequestRoute},
+      {"POST", "/api/v1/customers/{id}/legal-hold", PlaceLegalHoldRoute},
+      {"POST", "/api/v1/customers/{id}/legal-hold/release", ReleaseLegalHoldRoute},
   };
   return routes;
 }

@@ -31,6 +31,7 @@
 #include "http/scheduler.hpp"
 #include "http/sla.hpp"
 #include "http/tasks.hpp"
+#include "http/privacy_routes.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -254,6 +255,7 @@ Status Server::Listen() {
   impl_->workflow.RegisterTimers(impl_->scheduler);
   impl_->sla.RegisterTimers(impl_->scheduler);
   RegisterTaskTimers(impl_->ctx, impl_->scheduler);
+  RegisterPrivacyTimers(impl_->ctx, impl_->scheduler);
   return Ok();
 }
 

@@ -187,6 +187,8 @@ void AppendOptString(std::string& out, std::string_view key, std::string_view v)
   }
 }
 
+}  // namespace
+
 // A ticket as JSON. Customers see what their ticket is about and where it stands, not the
 // desk's working data (assignee, tags, closing summary); internal notes never go in here.
 void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff) {
@@ -240,6 +242,8 @@ void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff) {
   out += ",\"created_at\":\"" + FormatRfc3339(t.created_at) + "\",\"updated_at\":\"" + FormatRfc3339(t.updated_at) +
          "\"}";
 }
+
+namespace {
 
 void AppendNote(std::string& out, const store::TicketNote& n) {
   out += "{\"id\":" + std::to_string(n.id) + ",\"ticket_id\":" + std::to_string(n.ticket_id) +

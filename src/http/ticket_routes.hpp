@@ -10,6 +10,9 @@
 
 namespace kefu::http {
 
+// A ticket as JSON; customers (for_staff false) do not see the desk's working data.
+void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff);
+
 boost::asio::awaitable<Response> CreateTicket(Request& req, Context& ctx);
 boost::asio::awaitable<Response> CreateTicketFromConversation(Request& req, Context& ctx);
 boost::asio::awaitable<Response> ListTickets(Request& req, Context& ctx);

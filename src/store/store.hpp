@@ -173,6 +173,69 @@ struct StaffUpdate {
   Millis at = 0;
 };
 
+// How a customer is known on a channel (widget visitor, WeChat openid, e-mail address, phone).
+struct CustomerIdentity {
+  std::string channel;
+  std::string external_id;
+  bool verified = false;
+  Millis created_at = 0;
+};
+
+// A data-subject request (PIPL, GDPR): a customer asked for their data or for its erasure.
+struct DataRequest {
+  Id id = 0;
+  Id customer_id = 0;
+  std::string kind;               // "export" | "erasure"
+  std::string status = "open";    // "open" | "completed"
+  std::string note;               // how it came in (staff text; no customer content)
+  Millis received_at = 0;
+  Millis due_at = 0;              // the legal deadline
+  Millis completed_at = 0;        // 0: open
+  std::string result_json = "{}";  // what was done: counts, what was kept and why
+  Id created_by = 0;
+};
+
+struct NewDataRequest {
+  Id customer_id = 0;
+  std::string kind;
+  std::string note;
+  Millis received_at = 0;
+  Millis due_at = 0;
+  Millis warn_at = 0;  // when admins are reminded if still open (a "dsr.due" timer); 0: never
+  domain::Actor actor;
+};
+
+// Erasing a customer's data except what must be kept: everything of theirs is anonymised unless
+// a legal hold is on the customer (then nothing is, Code::conflict) or the record is within the
+// anti-money-laundering retention (tickets about money movements created after `aml_cutoff`,
+// with the conversations they were made from).
+struct ErasureRequest {
+  Id request_id = 0;
+  Millis aml_cutoff = 0;
+  domain::Actor actor;
+  Millis at = 0;
+};
+
+struct ErasureResult {
+  DataRequest request;  // completed, with result_json
+  int conversations_erased = 0;
+  int messages_erased = 0;
+  int tickets_erased = 0;
+  int attachments_deleted = 0;
+  int identities_deleted = 0;
+  int conversations_kept = 0;  // under AML retention
+  int tickets_kept = 0;
+  bool identity_kept = false;  // the customer's name and identities stay while records are kept
+  Millis kept_until = 0;       // when the last AML-held record may go; 0: nothing kept
+};
+
+struct LegalHold {
+  Id customer_id = 0;
+  std::string reason;
+  Id placed_by = 0;
+  Millis placed_at = 0;
+};
+
 struct NewSession {
   std::string name;  // may be empty: a visitor
   std::string lang;
@@ -594,6 +657,28 @@ class Store {
   virtual Result<Task> GetTask(Id task_id) = 0;
   // A staff member's tasks in a state, soonest due first, at most `limit`.
   virtual Result<std::vector<Task>> ListTasks(Id owner_id, std::string_view state, int limit) = 0;
+
+  // ---- data-subject requests (privacy) ----
+  virtual Result<std::vector<CustomerIdentity>> ListCustomerIdentities(Id customer_id) = 0;
+  // Every conversation of a customer, oldest first.
+  virtual Result<std::vector<Conversation>> ListCustomerConversations(Id customer_id) = 0;
+  // Records the request ("dsr.received" audit entry) with its reminder timer. Code::not_found
+  // for an unknown customer.
+  virtual void CreateDataRequest(NewDataRequest request, Callback<DataRequest> done) = 0;
+  virtual Result<DataRequest> GetDataRequest(Id id) = 0;
+  // Open ones first by due date, then completed ones, newest first; at most `limit`.
+  virtual Result<std::vector<DataRequest>> ListDataRequests(std::string_view status, int limit) = 0;
+  // Completes an open export request after its data was handed over ("dsr.export" audit entry).
+  // Code::conflict when it is not an open export request.
+  virtual void CompleteExport(Id request_id, domain::Actor actor, Millis at, Callback<DataRequest> done) = 0;
+  // Carries out an open erasure request in one transaction ("dsr.erasure" audit entry with the
+  // counts). Code::conflict when the request is not an open erasure or a legal hold is on.
+  virtual void EraseCustomer(ErasureRequest request, Callback<ErasureResult> done) = 0;
+  // Places (a reason given) or releases (empty reason) a legal hold on a customer; audited as
+  // "legal_hold.place" / "legal_hold.release". Code::conflict when there is nothing to release.
+  virtual void SetLegalHold(Id customer_id, std::string reason, domain::Actor actor, Millis at,
+                            Callback<std::optional<LegalHold>> done) = 0;
+  virtual Result<std::optional<LegalHold>> GetLegalHold(Id customer_id) = 0;
 
   // ---- attachments ----
   // Stores an attachment. A ticket's gets a "ticket.attachment_added" event; a conversation's is

@@ -513,6 +513,43 @@ CREATE TABLE attachments (
 CREATE UNIQUE INDEX attachments_by_message ON attachments(message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX attachments_by_ticket ON attachments(ticket_id, id) WHERE ticket_id IS NOT NULL;
 )sql"},
+    {15, "data-subject requests, legal holds; events may have their free text erased",
+     R"sql(
+-- PIPL / GDPR requests of a customer for their data or its erasure, with the legal due date.
+CREATE TABLE data_requests (
+  id            INTEGER PRIMARY KEY,
+  customer_id   INTEGER NOT NULL REFERENCES customers(id),
+  kind          TEXT NOT NULL CHECK (kind = 'export' OR kind = 'erasure'),
+  status        TEXT NOT NULL CHECK (status = 'open' OR status = 'completed'),
+  note          TEXT NOT NULL DEFAULT '',
+  received_at   INTEGER NOT NULL,
+  due_at        INTEGER NOT NULL,
+  completed_at  INTEGER,
+  result        TEXT NOT NULL DEFAULT '{}',
+  created_by    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX data_requests_by_status ON data_requests(status, due_at, id);
+
+-- A legal hold (litigation, a regulator's order) keeps all of a customer's records from erasure.
+CREATE TABLE legal_holds (
+  customer_id  INTEGER PRIMARY KEY REFERENCES customers(id),
+  reason       TEXT NOT NULL,
+  placed_by    INTEGER NOT NULL,
+  placed_at    INTEGER NOT NULL
+);
+
+-- Events stay append-only, with one exception a data-subject erasure needs: the free text an
+-- event copied (a survey comment, a transfer's reason and note, a closing summary) may be
+-- removed. Nothing else of an event can change: its type, time, actor and the rest of its data
+-- stay for analytics.
+DROP TRIGGER events_no_update;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  WHEN NOT (NEW.id = OLD.id AND NEW.conversation_id IS OLD.conversation_id AND NEW.ticket_id IS OLD.ticket_id
+            AND NEW.type = OLD.type AND NEW.at = OLD.at AND NEW.actor_type IS OLD.actor_type
+            AND NEW.actor_id IS OLD.actor_id
+            AND NEW.data = json_remove(OLD.data, '$.comment', '$.note', '$.reason', '$.summary', '$.text'))
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+)sql"},
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/text.hpp"
 #include "store/sqlite/attachments.hpp"
 #include "store/sqlite/audit.hpp"
+#include "store/sqlite/privacy.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -804,6 +805,61 @@ class SqliteStore final : public Store {
   Result<KbVersionPage> ListKbArticleVersions(std::string_view id, std::int64_t before_version, int limit) override {
     auto lease = readers_.Acquire();
     return ReadKbVersionPage(*lease, id, before_version, limit);
+  }
+
+  Result<std::vector<CustomerIdentity>> ListCustomerIdentities(Id customer_id) override {
+    auto lease = readers_.Acquire();
+    return ListCustomerIdentitiesTx(*lease, customer_id);
+  }
+
+  Result<std::vector<Conversation>> ListCustomerConversations(Id customer_id) override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(ids, ListCustomerConversationIdsTx(*lease, customer_id));
+    std::vector<Conversation> out;
+    for (Id id : ids) {
+      KEFU_ASSIGN(c, LoadConversation(*lease, id));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  void CreateDataRequest(NewDataRequest request, Callback<DataRequest> done) override {
+    Submit<DataRequest>([r = std::move(request), key = audit_key_](Db& db) { return CreateDataRequestTx(db, key, r); },
+                        std::move(done));
+  }
+
+  Result<DataRequest> GetDataRequest(Id id) override {
+    auto lease = readers_.Acquire();
+    return GetDataRequestTx(*lease, id);
+  }
+
+  Result<std::vector<DataRequest>> ListDataRequests(std::string_view status, int limit) override {
+    auto lease = readers_.Acquire();
+    return ListDataRequestsTx(*lease, status, limit);
+  }
+
+  void CompleteExport(Id request_id, domain::Actor actor, Millis at, Callback<DataRequest> done) override {
+    Submit<DataRequest>([=, key = audit_key_](Db& db) { return CompleteExportTx(db, key, request_id, actor, at); },
+                        std::move(done));
+  }
+
+  void EraseCustomer(ErasureRequest request, Callback<ErasureResult> done) override {
+    Submit<ErasureResult>([request, key = audit_key_](Db& db) { return EraseCustomerTx(db, key, request); },
+                          std::move(done));
+  }
+
+  void SetLegalHold(Id customer_id, std::string reason, domain::Actor actor, Millis at,
+                    Callback<std::optional<LegalHold>> done) override {
+    Submit<std::optional<LegalHold>>(
+        [=, reason = std::move(reason), key = audit_key_](Db& db) {
+          return SetLegalHoldTx(db, key, customer_id, reason, actor, at);
+        },
+        std::move(done));
+  }
+
+  Result<std::optional<LegalHold>> GetLegalHold(Id customer_id) override {
+    auto lease = readers_.Acquire();
+    return GetLegalHoldTx(*lease, customer_id);
   }
 
   void AddAttachment(NewAttachment attachment, Callback<Attachment> done) override {
