@@ -14,6 +14,7 @@
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deflateSync } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,6 +70,37 @@ const csatComment = `回复很快，谢谢！（${stamp}）`;
 const kbQuestion = `星付钱包的测试口令 ${stamp} 是什么？`;
 const kbAnswer = `这是端到端测试 ${stamp} 写入的文章：测试口令是 E2E-${stamp}。`;
 const kbSkip = KB_EMAIL && KB_PASSWORD ? null : 'KEFU_KB_EMAIL / KEFU_KB_PASSWORD not set';
+
+// A 1×1 PNG carrying a text chunk with a GPS position, which the server must strip.
+const GPS_MARKER = `GPS 31.2304N 121.4737E ${stamp}`;
+function pngWithText() {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('tEXt', Buffer.from(`Location\0${GPS_MARKER}`, 'latin1')),
+    chunk('IDAT', deflateSync(Buffer.from([0, 31, 111, 235]))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 const profiles = [];
 async function openProfile(label, locale) {
@@ -210,6 +242,22 @@ test('customer answer reaches the agent live', async () => {
   await p.keyboard.press('Enter');
   await p.waitForSelector(sel.item('customer', customerText2, 'sent'));
   await agent.page.waitForSelector(sel.item('customer', customerText2));
+});
+
+test('customer sends a photo: the agent sees it, without its location metadata', async () => {
+  const p = customer.page;
+  await p.getByTestId('attach-input').setInputFiles({ name: `付款截图-${stamp}.png`, mimeType: 'image/png', buffer: pngWithText() });
+  await p.waitForSelector('[data-testid="message-item"][data-kind="attachment"] [data-testid="attachment-image"]');
+  const a = agent.page;
+  const img = await a.waitForSelector('[data-testid="message-item"][data-kind="attachment"] [data-testid="attachment-image"]');
+  await a.waitForFunction((el) => el.complete && el.naturalWidth === 1, img, { timeout: TIMEOUT });
+  // what the console was served (the page's CSP rightly forbids fetching its blob: URL)
+  const bytes = await a.evaluate(async () => {
+    const url = document.querySelector('[data-kind="attachment"] [data-testid="attachment"]').dataset.url;
+    const token = sessionStorage.getItem('kefu.console.token');
+    return await (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).text();
+  });
+  expect(bytes.includes('IHDR') && !bytes.includes(GPS_MARKER), 'the photo reached the agent with its metadata');
 });
 
 test('reloading the widget page resumes the same conversation', async () => {

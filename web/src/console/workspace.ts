@@ -4,6 +4,7 @@ import { KefuSocket, type SocketStatus } from '../shared/socket';
 import { Thread } from '../shared/thread';
 import { TypingSender, TypingWatcher } from '../shared/typing';
 import {
+  MAX_ATTACHMENT_BYTES,
   MAX_TEXT,
   PRESENCES,
   sameId,
@@ -408,6 +409,28 @@ export class Workspace {
       await this.refreshConversation(c.id);
     } finally {
       this.state.accepting = false;
+    }
+  }
+
+  /** The agent's bearer token (attachments are fetched with it). */
+  get bearer(): string {
+    return this.token;
+  }
+
+  /** Sends a file to the selected conversation (the agent must hold it). */
+  async attach(file: File): Promise<void> {
+    const c = this.state.selected;
+    const thread = this.thread.value;
+    if (!c || !thread || !this.isMine(c)) return;
+    if (file.size > MAX_ATTACHMENT_BYTES) {
+      this.notice('too_large_file');
+      return;
+    }
+    try {
+      thread.addMessages([await api.uploadAttachment(this.token, c.id, file)]);
+    } catch (e) {
+      const code = this.failure(e);
+      this.notice(code === 'too_large' ? 'too_large_file' : code);
     }
   }
 

@@ -28,6 +28,8 @@ const en: typeof zhCN = {
     you: 'You',
   },
   errors: {
+    unsupported_media_type: 'This file type cannot be sent. Send an image (PNG, JPEG, GIF, WebP) or a PDF.',
+    too_large_file: 'That file is too large (at most 10 MB).',
     totp_required: 'Please enter your authenticator code.',
     totp_invalid: 'That authenticator code is wrong or was already used.',
     password_wrong: 'The password is wrong.',
@@ -96,7 +98,12 @@ const en: typeof zhCN = {
     contactButton: 'Chat with us',
     footer: '© 2026 StarPay Wallet · Demo page',
   },
+  attachment: {
+    loading: 'Loading file…',
+    unavailable: 'File unavailable',
+  },
   widget: {
+    attach: 'Send a file',
     launcher: 'Support',
     title: 'Customer support',
     subtitle: 'Assistant and human agents',
@@ -370,6 +377,7 @@ const en: typeof zhCN = {
       closed: 'Closed',
     },
     chat: {
+      attach: 'Send a file (image or PDF)',
       empty: 'Select a conversation on the left',
       emptyHint: 'New customer chats appear in the Waiting list as they arrive.',
       accept: 'Accept',

@@ -28,6 +28,8 @@ const es: typeof zhCN = {
     you: 'Tú',
   },
   errors: {
+    unsupported_media_type: 'No se puede enviar este tipo de archivo. Envía una imagen (PNG, JPEG, GIF, WebP) o un PDF.',
+    too_large_file: 'El archivo es demasiado grande (máximo 10 MB).',
     totp_required: 'Introduce tu código de autenticación.',
     totp_invalid: 'El código de autenticación es incorrecto o ya se usó.',
     password_wrong: 'La contraseña es incorrecta.',
@@ -96,7 +98,12 @@ const es: typeof zhCN = {
     contactButton: 'Chatea con nosotros',
     footer: '© 2026 StarPay Wallet · Página de demostración',
   },
+  attachment: {
+    loading: 'Cargando archivo…',
+    unavailable: 'Archivo no disponible',
+  },
   widget: {
+    attach: 'Enviar un archivo',
     launcher: 'Soporte',
     title: 'Atención al cliente',
     subtitle: 'Asistente y agentes humanos',
@@ -370,6 +377,7 @@ const es: typeof zhCN = {
       closed: 'Cerrado',
     },
     chat: {
+      attach: 'Enviar un archivo (imagen o PDF)',
       empty: 'Selecciona una conversación a la izquierda',
       emptyHint: 'Los nuevos chats de clientes aparecen en la lista En espera al llegar.',
       accept: 'Aceptar',

@@ -28,6 +28,8 @@ export default {
     you: '我',
   },
   errors: {
+    unsupported_media_type: '不支持该文件类型，请发送图片（PNG、JPEG、GIF、WebP）或 PDF。',
+    too_large_file: '文件太大（最大 10 MB）。',
     totp_required: '请输入动态验证码。',
     totp_invalid: '动态验证码错误或已使用。',
     password_wrong: '密码不正确。',
@@ -96,7 +98,12 @@ export default {
     contactButton: '联系在线客服',
     footer: '© 2026 星付钱包 · 演示页面',
   },
+  attachment: {
+    loading: '正在加载文件…',
+    unavailable: '文件无法查看',
+  },
   widget: {
+    attach: '发送文件',
     launcher: '在线客服',
     title: '在线客服',
     subtitle: '智能助手 + 人工客服，为您解答',
@@ -370,6 +377,7 @@ export default {
       closed: '已关闭',
     },
     chat: {
+      attach: '发送文件（图片或 PDF）',
       empty: '从左侧选择一个会话',
       emptyHint: '新的客户咨询会实时出现在「待接入」列表中。',
       accept: '接入',

@@ -43,12 +43,16 @@ function withQuery(path: string, query?: Query): string {
 export async function request<T>(
   method: string,
   path: string,
-  opts: { token?: string | null; body?: unknown; query?: Query; signal?: AbortSignal } = {},
+  opts: { token?: string | null; body?: unknown; raw?: Blob; query?: Query; signal?: AbortSignal } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
+  let body: string | Blob | undefined;
+  if (opts.raw !== undefined) {
+    // A file as the body; the server decides its type from its bytes, whatever this says.
+    headers['Content-Type'] = opts.raw.type || 'application/octet-stream';
+    body = opts.raw;
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
@@ -102,6 +106,8 @@ function statusCode(status: number): string {
       return 'conflict';
     case 413:
       return 'too_large';
+    case 415:
+      return 'unsupported_media_type';
     case 429:
       return 'rate_limited';
     case 503:
@@ -113,7 +119,26 @@ function statusCode(status: number): string {
 
 const enc = (id: Id) => encodeURIComponent(String(id));
 
+/** A file the server serves only with the bearer token (attachments), as a Blob. */
+export async function fetchBlob(url: string, token: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, credentials: 'omit', cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) throw new ApiError(res.status, statusCode(res.status), res.statusText);
+  return res.blob();
+}
+
 export const api = {
+  /** Sends a file into a conversation; answers the message of kind 'attachment' that carries it. */
+  uploadAttachment: (token: string, conversationId: Id, file: File) =>
+    request<Message>('POST', `/api/v1/conversations/${enc(conversationId)}/attachments`, {
+      token,
+      raw: file,
+      query: { name: file.name },
+    }),
   login: (email: string, password: string, totp?: string) =>
     request<LoginAnswer>('POST', '/api/v1/auth/login', {
       body: totp ? { email, password, totp } : { email, password },

@@ -1,5 +1,5 @@
 import { reactive } from 'vue';
-import type { Id, Message, MessageKind, Sender } from './types';
+import type { AttachmentRef, Id, Message, MessageKind, Sender } from './types';
 import { nowIso, uuid } from './util';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -14,6 +14,8 @@ export interface ChatItem {
   text: string;
   /** What the message is (see MessageKind); 'text' for our own and client-side lines. */
   kind: MessageKind;
+  /** For kind 'attachment': the file. */
+  attachment?: AttachmentRef;
   created_at: string;
   status: DeliveryStatus;
   /** Error code when status is 'failed' (or the last transient error while pending). */
@@ -101,6 +103,7 @@ export class Thread {
       sender: m.sender,
       text: m.text,
       kind: m.kind ?? 'text',
+      attachment: m.attachment,
       created_at: m.created_at,
       status: 'sent',
     });

@@ -62,6 +62,7 @@ export interface Sender {
 /** What a message is: customers and staff write 'text'; the bot's own messages say their purpose. */
 export type MessageKind =
   | 'text'
+  | 'attachment'
   | 'bot.greeting'
   | 'bot.answer'
   | 'bot.rephrase'
@@ -75,6 +76,18 @@ export type MessageKind =
   | 'conversation.idle_closed'
   | 'whisper';
 
+/** The file a message of kind 'attachment' carries (its text is the file's name). */
+export interface AttachmentRef {
+  id: string;
+  content_type: string;
+  size: number;
+  /** Fetch with the same bearer token; never put it in an <img src> directly. */
+  url: string;
+}
+
+/** Upload limit the server applies by default ([limits] attachment_bytes). */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
 export interface Message {
   id: Id;
   conversation_id: Id;
@@ -84,6 +97,7 @@ export interface Message {
   text: string;
   /** Older servers send none: read it as 'text'. */
   kind?: MessageKind;
+  attachment?: AttachmentRef;
   created_at: string;
 }
 

@@ -5,6 +5,7 @@ import { KefuSocket, type SocketStatus } from '../shared/socket';
 import { Thread, type OutboxEntry } from '../shared/thread';
 import { TypingSender, TypingWatcher } from '../shared/typing';
 import {
+  MAX_ATTACHMENT_BYTES,
   MAX_TEXT,
   sameId,
   type Conversation,
@@ -349,6 +350,28 @@ export class WidgetChat {
     for (const it of thread.pending()) {
       const at = this.lastSent.get(it.client_id!);
       if (at === undefined || now - at > RESEND_AFTER_MS) this.transmit(it.client_id!, it.text);
+    }
+  }
+
+  /** The customer's bearer token (attachments are fetched with it); null before a session. */
+  get token(): string | null {
+    return this.session?.token ?? null;
+  }
+
+  /** Sends a file; it shows up as the server's attachment message. */
+  async attach(file: File): Promise<void> {
+    const s = this.session;
+    const thread = this.thread.value;
+    if (!s || !thread) return;
+    if (file.size > MAX_ATTACHMENT_BYTES) {
+      this.showNotice('too_large_file');
+      return;
+    }
+    try {
+      thread.addMessages([await api.uploadAttachment(s.token, s.conversation_id, file)]);
+    } catch (e) {
+      const code = e instanceof ApiError ? e.code : 'generic';
+      this.showNotice(code === 'too_large' ? 'too_large_file' : code);
     }
   }
 
