@@ -56,7 +56,7 @@ TEST(ResponseHead, WritesTheFieldsClientsSee) {
                      "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-cache\r\n" +
                          security +
                          "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' "
-                         "data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'\r\n"
+                         "data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'\r\n"
                          "X-Frame-Options: SAMEORIGIN\r\nContent-Length: 10\r\n\r\n"});
   }
   {
