@@ -38,11 +38,17 @@ DbUrl NormaliseDb(const std::string& value);
 
 // Opens the store (creating and migrating it) and the master key beside it, telling the user
 // on stderr when the key file was created.
+// The store seals message bodies and PII under the data keys of the key file (or
+// KEFU_MASTER_KEY / KEFU_DATA_KEYS; docs/adr/0013). With `serving`, the store re-reads the key
+// file every second and re-seals in the background after a rotation (`kefu keys rotate`).
 struct Opened {
   std::unique_ptr<store::Store> store;
   auth::MasterKey key;
+  std::shared_ptr<crypto::FieldCipher> cipher;
 };
-Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file);
+Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file, bool serving = false);
+// The key file path for a --db value and an optional configured key file.
+Result<std::string> KeyFilePath(const std::string& db_value, const std::string& key_file);
 
 // The audit log's key: a subkey of the master key (store/audit.hpp, docs/adr/0008).
 store::AuditKey AuditKey(const auth::MasterKey& key);
@@ -58,6 +64,8 @@ Status RecordExport(store::Store& store, const std::string& what, size_t count, 
 int BackupCommand(int argc, char** argv);
 int RestoreCommand(int argc, char** argv);
 int AuditVerifyCommand(int argc, char** argv);
+// `kefu keys status|rotate|reseal|retire` (keys.cpp).
+int KeysCommand(int argc, char** argv);
 
 // Seeds demo staff (printing their passwords once) and the demo knowledge base.
 int SeedDemo(store::Store& store, const std::string& credentials_file);

@@ -53,22 +53,36 @@ DbUrl NormaliseDb(const std::string& value) {
   return {"sqlite:" + path, path};
 }
 
-Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file) {
+Result<std::string> KeyFilePath(const std::string& db_value, const std::string& key_file) {
+  if (!key_file.empty()) return key_file;
   DbUrl db = NormaliseDb(db_value);
-  std::string key_path = key_file;
-  if (key_path.empty()) {
-    if (db.sqlite_path.empty())
-      return MakeError(Code::invalid, "set key_file (KEFU_KEY_FILE) when the database is not SQLite");
-    key_path = auth::DefaultKeyPath(db.sqlite_path);
-  }
-  KEFU_ASSIGN(key, auth::LoadOrCreateMasterKey(key_path));
+  if (db.sqlite_path.empty())
+    return MakeError(Code::invalid, "set key_file (KEFU_KEY_FILE) when the database is not SQLite");
+  return auth::DefaultKeyPath(db.sqlite_path);
+}
+
+Result<Opened> OpenDatabase(const std::string& db_value, const std::string& key_file, bool serving) {
+  DbUrl db = NormaliseDb(db_value);
+  KEFU_ASSIGN(key_path, KeyFilePath(db_value, key_file));
+  KEFU_ASSIGN(key, auth::LoadKeys(key_path));
   if (key.created)
     std::fprintf(stderr, "kefu: created a new key file at %s (mode 0600) — keep a copy apart from the database's backups\n",
                  key.path.c_str());
+  auto cipher = std::make_shared<crypto::FieldCipher>();
+  KEFU_TRY(auth::ConfigureCipher(key, *cipher));
   store::StoreOptions options;
   options.audit_key = AuditKey(key);  // the audit log is chained under a subkey (admin.cpp)
+  options.cipher = cipher;
+  if (serving) {
+    options.reseal_check_ms = 1000;
+    // A rotation (kefu keys rotate) adds a key to the file: the store notices and re-seals.
+    options.refresh_keys = [key_path, cipher]() -> Status {
+      KEFU_ASSIGN(keys, auth::LoadKeys(key_path));
+      return auth::ConfigureCipher(keys, *cipher);
+    };
+  }
   KEFU_ASSIGN(store, store::Store::Open(db.url, options));
-  return Opened{std::move(store), key};
+  return Opened{std::move(store), key, cipher};
 }
 
 }  // namespace kefu::cli
@@ -110,6 +124,13 @@ Commands:
                The key file (PATH.key) is not in the backup: keep a copy of it apart.
   restore      Check a backup and put it in place (atomically; stop the server first):
                  kefu restore --in FILE --db PATH [--force]
+  keys         Encryption at rest (message bodies and customer PII; data keys in the key file):
+                 kefu keys status --db PATH          values under each data key id
+                 kefu keys rotate --db PATH          add a data key and make it current; a
+                                                     running server re-seals in the background
+                 kefu keys reseal --db PATH          re-seal now (no server needed)
+                 kefu keys retire --db PATH --id N   drop an old key once no value uses it
+               (each takes --key-file F; KEFU_MASTER_KEY / KEFU_DATA_KEYS replace the file)
   audit verify Walk the hash-chained audit log; names the first entry altered, removed or
                reordered (exit 1): kefu audit verify --db PATH [--key-file F]
 
@@ -170,7 +191,7 @@ int Serve(int argc, char** argv) {
     return Fail(MakeError(Code::invalid, "log_level must be debug, info, warn or error"));
   log::SetLevel(level);
   const auto t0 = std::chrono::steady_clock::now();
-  auto opened = cli::OpenDatabase(config->db, config->key_file);
+  auto opened = cli::OpenDatabase(config->db, config->key_file, /*serving=*/true);
   if (!opened.ok()) return Fail(opened.error());
   if (auto st = cli::RecordConfigChange(*opened->store, args->Get("config").value_or("")); !st.ok())
     return Fail(st.error());
@@ -468,6 +489,7 @@ int main(int argc, char** argv) {
     if (cmd == "backup") return cli::BackupCommand(argc, argv);
     if (cmd == "restore") return cli::RestoreCommand(argc, argv);
     if (cmd == "audit" && sub == "verify") return cli::AuditVerifyCommand(argc, argv);
+    if (cmd == "keys") return cli::KeysCommand(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kefu: internal error: %s\n", e.what());
     return 70;

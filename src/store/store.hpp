@@ -27,6 +27,7 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "crypto/field_cipher.hpp"
 #include "domain/conversation.hpp"
 #include "domain/sla.hpp"
 #include "domain/staff.hpp"
@@ -173,7 +174,9 @@ struct StaffUpdate {
   Millis at = 0;
 };
 
-// How a customer is known on a channel (widget visitor, WeChat openid, e-mail address, phone).
+// How a customer is known on a channel: "email", "phone", "widget" (an operator's user id),
+// "wechat", "telegram". Stored sealed; found again through a keyed blind index of the value
+// normalised (e-mail lower-cased, phone digits and a leading '+'), never by a clear index.
 struct CustomerIdentity {
   std::string channel;
   std::string external_id;
@@ -241,6 +244,8 @@ struct NewSession {
   std::string lang;
   std::string channel = "widget";
   Millis at = 0;
+  std::vector<CustomerIdentity> identities;  // recorded with the new customer (Code::conflict
+                                             // when one belongs to another customer already)
 };
 
 struct Session {
@@ -500,6 +505,22 @@ struct KbArticleChange {
 
 class TicketStore;  // store/tickets.hpp
 
+// ---- encryption at rest (docs/adr/0013) ----
+
+// How many values of a sealed column are under each data key (`keys status`).
+struct KeyUsage {
+  std::string column;       // "messages.text"
+  int key_id = 0;           // 0: still in clear (written before encryption at rest)
+  std::int64_t values = 0;
+};
+
+// What one re-sealing step did.
+struct ResealProgress {
+  std::int64_t scanned = 0;   // rows looked at
+  std::int64_t resealed = 0;  // rows rewritten under the current key
+  bool pass_complete = false; // every sealed column was walked to its end
+};
+
 struct StoreOptions {
   int read_connections = 2;
   int max_batch = 512;  // writes per group commit
@@ -507,6 +528,17 @@ struct StoreOptions {
   // the server pass it; without one (unit tests) the chain uses an all-zero key, which
   // `kefu audit verify` with the installation's key reports as altered.
   std::optional<AuditKey> audit_key;
+  // Encryption at rest: message bodies, customer PII and other free text are sealed under this
+  // cipher's current key and opened with any key it holds (docs/adr/0013). Without one (unit
+  // tests) they are stored in clear. Must outlive the store.
+  std::shared_ptr<crypto::FieldCipher> cipher;
+  // The server's re-sealing: every `reseal_check_ms` the store calls `refresh_keys` (which
+  // re-reads the key file into `cipher`; a rotation adds a key and makes it current) and, when
+  // values under an older key (or from before encryption) remain, re-seals them under the
+  // current key in small batches through the writer, between other writes. 0: off (commands).
+  int reseal_check_ms = 0;
+  int reseal_batch = 128;
+  std::function<Status()> refresh_keys;
 };
 
 class Store {
@@ -710,6 +742,9 @@ class Store {
   virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;
   virtual Result<std::vector<Staff>> ListStaff() = 0;
   virtual Result<Customer> GetCustomer(Id id) = 0;
+  // The customer known on `channel` by `external_id` (normalised as CustomerIdentity says);
+  // Code::not_found when none.
+  virtual Result<Customer> FindCustomerByIdentity(std::string_view channel, std::string_view external_id) = 0;
   virtual Result<Conversation> GetConversation(Id id) = 0;
   virtual Result<Message> GetMessage(Id id) = 0;
   virtual Result<ConversationPage> ListConversations(const ConversationQuery& query) = 0;
@@ -726,6 +761,14 @@ class Store {
   virtual Result<AuditPage> ListAudit(const AuditQuery& query) = 0;
   // Walks the whole audit chain with `key` and says where it first breaks.
   virtual Result<AuditVerdict> VerifyAudit(const AuditKey& key) = 0;
+
+  // ---- encryption at rest ----
+  // Values per sealed column and data key (full scans: for `kefu keys status`, not requests).
+  virtual Result<std::vector<KeyUsage>> SealedKeyUsage() = 0;
+  // Re-seals, in one writer job, up to `limit` rows that are in clear or under a key other than
+  // the current one, continuing where the last call stopped; a pass that reaches the end of
+  // every column reports pass_complete (and the next call starts a new pass).
+  virtual void ResealBatch(int limit, Callback<ResealProgress> done) = 0;
 
   // Tickets (工单), their notes, merges and canned replies (store/tickets.hpp); lives as long as
   // the Store.

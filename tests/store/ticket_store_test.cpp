@@ -33,7 +33,7 @@ class TicketStoreTest : public ::testing::Test {
     ASSERT_TRUE(staff.ok());
     staff_ = staff->id;
     auto session = Wait<Session>([&](Callback<Session> done) {
-      store_->CreateSession(NewSession{"张三", "zh", "widget", 1000}, std::move(done));
+      store_->CreateSession(NewSession{"张三", "zh", "widget", 1000, {}}, std::move(done));
     });
     ASSERT_TRUE(session.ok());
     session_ = *session;

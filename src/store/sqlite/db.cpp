@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+
+#include "core/log.hpp"
+
 namespace kefu::store::sqlite {
 
 Stmt::~Stmt() {
@@ -67,6 +71,36 @@ std::string Stmt::Text(int col) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
+Stmt& Stmt::BindSealed(int index, std::string_view plain, const crypto::Place& place) {
+  const crypto::FieldCipher* cipher = db_->cipher();
+  if (!cipher || plain.empty()) return Bind(index, plain);
+  // Sealed straight into SQLite's own buffer, which the statement frees: no copy.
+  const size_t size = crypto::FieldCipher::SealedSize(plain.size());
+  auto* out = static_cast<unsigned char*>(sqlite3_malloc64(size));
+  if (!out) return BindNull(index);  // out of memory: the NOT NULL constraint fails the write
+  cipher->SealInto(out, plain, place);
+  sqlite3_bind_blob64(stmt_, index, out, size, sqlite3_free);
+  return *this;
+}
+
+std::string Stmt::Plain(int col, const crypto::Place& place) const {
+  if (sqlite3_column_type(stmt_, col) != SQLITE_BLOB) return Text(col);
+  const void* p = sqlite3_column_blob(stmt_, col);
+  std::string_view sealed(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  const crypto::FieldCipher* cipher = db_->cipher();
+  if (cipher) {
+    auto opened = cipher->Open(sealed, place);
+    if (opened.ok()) return std::move(opened).value();
+    static std::atomic<int> reported{0};
+    if (reported.fetch_add(1) < 16)
+      log::Warn("store.sealed_unreadable", {{"column", std::string(place.column)}, {"row", place.row},
+                                            {"error", opened.error().message}});
+  }
+  return "[encrypted]";
+}
+
+bool Stmt::IsBlob(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_BLOB; }
+
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Result<Db> Db::Open(const std::string& path, bool read_only) {
@@ -85,7 +119,7 @@ Result<Db> Db::Open(const std::string& path, bool read_only) {
   return Db(raw);
 }
 
-Db::Db(Db&& other) noexcept : db_(other.db_), cache_(std::move(other.cache_)) {
+Db::Db(Db&& other) noexcept : db_(other.db_), cipher_(other.cipher_), cache_(std::move(other.cache_)) {
   other.db_ = nullptr;
   other.cache_.clear();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "crypto/field_cipher.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -33,6 +34,10 @@ class Stmt {
   Stmt& Bind(int index, std::string_view v);  // TEXT; the view must outlive Step()
   Stmt& BindBlob(int index, std::string_view v);  // BLOB; the view must outlive Step()
   Stmt& BindNull(int index);
+  // Encryption at rest (docs/adr/0013): binds `plain` sealed as a BLOB under the Db's cipher for
+  // `place` (its table.column and row key). Empty text stays an empty TEXT; without a cipher
+  // (unit tests that give none) the plain TEXT is bound.
+  Stmt& BindSealed(int index, std::string_view plain, const crypto::Place& place);
   // Binds NULL when `v` is 0 / empty.
   Stmt& BindOptional(int index, std::int64_t v) { return v ? Bind(index, v) : BindNull(index); }
   Stmt& BindOptional(int index, std::string_view v) { return v.empty() ? BindNull(index) : Bind(index, v); }
@@ -48,6 +53,12 @@ class Stmt {
   std::string Text(int col) const;
   std::string Blob(int col) const;
   bool IsNull(int col) const;
+  bool IsBlob(int col) const;
+  // A column that may be sealed: a BLOB is opened with the Db's cipher for `place`, TEXT (rows
+  // from before encryption at rest, not yet re-sealed) is returned as it is. A value that does
+  // not open (a key missing from the key file, or altered) reads as "[encrypted]" and is
+  // reported once per column in the log (without its content).
+  std::string Plain(int col, const crypto::Place& place) const;
 
  private:
   Db* db_;
@@ -84,10 +95,14 @@ class Db {
   std::int64_t LastInsertId() const;
   std::string LastError() const;
   sqlite3* raw() { return db_; }
+  // The cipher sealed columns use (not owned; must outlive the Db). nullptr: store clear text.
+  void set_cipher(const crypto::FieldCipher* cipher) { cipher_ = cipher; }
+  const crypto::FieldCipher* cipher() const { return cipher_; }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
+  const crypto::FieldCipher* cipher_ = nullptr;
   struct SqlHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -42,6 +42,41 @@ Result<int> RunForId(Db& db, const char* sql, Id id) {
 constexpr const char* kEventFreeTextRemoved =
     "json_remove(data, '$.comment', '$.note', '$.reason', '$.summary', '$.text')";
 
+// Removes those keys from the data of the events `ids_sql` (with ?1 bound to `id`) selects.
+// Sealed data (docs/adr/0013) cannot be edited in SQL: it is opened, cleaned and sealed again.
+Status EraseEventFreeText(Db& db, const std::string& ids_sql, Id id) {
+  std::vector<std::pair<Id, std::string>> rewrite;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT id, data FROM events WHERE id IN (" + ids_sql + ")"));
+    stmt.Bind(1, id);
+    KEFU_ASSIGN(clean, db.Prepare(std::string("SELECT ") + kEventFreeTextRemoved + " FROM (SELECT ?1 AS data)"));
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      const Id event_id = stmt.Int(0);
+      const std::string plain = stmt.Plain(1, crypto::Place{"events.data", event_id});
+      if (plain == "[encrypted]" || plain.empty()) continue;  // does not open: nothing to clean
+      clean.Bind(1, plain);
+      KEFU_ASSIGN(cleaned_row, clean.Step());
+      std::string cleaned = cleaned_row ? clean.Text(0) : plain;
+      clean.Reset();
+      if (cleaned != plain) rewrite.emplace_back(event_id, std::move(cleaned));
+    }
+  }
+  KEFU_ASSIGN(update, db.Prepare("UPDATE events SET data = ?2 WHERE id = ?1"));
+  for (const auto& [event_id, data] : rewrite) {
+    update.Bind(1, event_id);
+    if (db.cipher()) {
+      update.BindSealed(2, data, crypto::Place{"events.data", event_id});
+    } else {
+      update.Bind(2, data);
+    }
+    KEFU_TRY(update.Run());
+    update.Reset();
+  }
+  return Ok();
+}
+
 Status Audit(Db& db, const AuditKey& key, const domain::Actor& actor, Millis at, std::string action, Id customer_id,
              std::string details) {
   AuditRecord record;
@@ -66,14 +101,17 @@ Result<DataRequest> CompleteTx(Db& db, Id id, Millis at, const std::string& resu
 }  // namespace
 
 Result<std::vector<CustomerIdentity>> ListCustomerIdentitiesTx(Db& db, Id customer_id) {
-  KEFU_ASSIGN(stmt, db.Prepare("SELECT channel, external_id, verified, created_at FROM customer_identities "
+  KEFU_ASSIGN(stmt, db.Prepare("SELECT channel, external_id, verified, created_at, id FROM customer_identities "
                                "WHERE customer_id = ?1 ORDER BY id"));
   stmt.Bind(1, customer_id);
   std::vector<CustomerIdentity> out;
   for (;;) {
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) break;
-    out.push_back({stmt.Text(0), stmt.Text(1), stmt.Int(2) != 0, stmt.Int(3)});
+    // Sealed (docs/adr/0013); without a cipher (unit tests) the bytes as stored.
+    std::string external_id = db.cipher() ? stmt.Plain(1, crypto::Place{"customer_identities.external_id", stmt.Int(4)})
+                                          : stmt.Blob(1);
+    out.push_back({stmt.Text(0), std::move(external_id), stmt.Int(2) != 0, stmt.Int(3)});
   }
   return out;
 }
@@ -211,11 +249,10 @@ Result<ErasureResult> EraseCustomerTx(Db& db, const AuditKey& key, const Erasure
   KEFU_ASSIGN(conv_files, RunForId(db, (std::string("DELETE FROM attachments WHERE conversation_id IN (") + kErasable +
                                         ")").c_str(),
                                    customer));
-  KEFU_TRY(RunForId(db, (std::string("UPDATE events SET data = ") + kEventFreeTextRemoved +
-                         " WHERE conversation_id IN (" + kErasable +
-                         ") AND (type = 'transferred' OR type = 'closed' OR type = 'csat' OR type = 'resolved') "
-                         "AND data <> " + kEventFreeTextRemoved).c_str(),
-                    customer));
+  KEFU_TRY(EraseEventFreeText(db, std::string("SELECT id FROM events WHERE conversation_id IN (") + kErasable +
+                                       ") AND (type = 'transferred' OR type = 'closed' OR type = 'csat' OR "
+                                       "type = 'resolved')",
+                              customer));
 
   // Tickets not kept: what the customer wrote and what staff noted about them.
   constexpr const char* kErasableTickets =
@@ -233,9 +270,8 @@ Result<ErasureResult> EraseCustomerTx(Db& db, const AuditKey& key, const Erasure
   KEFU_ASSIGN(ticket_files, RunForId(db, (std::string("DELETE FROM attachments WHERE ticket_id IN (") +
                                           kErasableTickets + ")").c_str(),
                                      customer));
-  KEFU_TRY(RunForId(db, (std::string("UPDATE events SET data = ") + kEventFreeTextRemoved + " WHERE ticket_id IN (" +
-                         kErasableTickets + ") AND data <> " + kEventFreeTextRemoved).c_str(),
-                    customer));
+  KEFU_TRY(EraseEventFreeText(db, std::string("SELECT id FROM events WHERE ticket_id IN (") + kErasableTickets + ")",
+                              customer));
   out.attachments_deleted = conv_files + ticket_files;
 
   // Who they are: gone unless records are kept that need it (AML: the records identify the

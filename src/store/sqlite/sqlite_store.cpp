@@ -16,6 +16,7 @@
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sealed.hpp"
 #include "store/sqlite/sla.hpp"
 #include "store/sqlite/tasks.hpp"
 #include "store/sqlite/staff_auth.hpp"
@@ -56,7 +57,7 @@ Conversation ReadConversation(const Stmt& s) {
   Conversation c;
   c.id = s.Int(0);
   c.customer_id = s.Int(1);
-  c.customer_name = s.Text(2);
+  c.customer_name = s.Plain(2, crypto::Place{"customers.name", c.customer_id});
   c.channel = s.Text(3);
   c.state = domain::ParseState(s.Text(4)).value_or(ConversationState::closed);
   if (!s.IsNull(5)) c.desk = domain::ParseDesk(s.Text(5));
@@ -64,7 +65,7 @@ Conversation ReadConversation(const Stmt& s) {
   c.assigned_staff_name = s.Text(7);
   c.last_seq = s.Int(8);
   c.last_message_at = s.Int(9);
-  c.last_message_preview = s.Text(10);
+  c.last_message_preview = s.Plain(10, crypto::Place{"conversations.last_message_preview", c.id});
   c.created_at = s.Int(11);
   c.updated_at = s.Int(12);
   c.priority = static_cast<int>(s.Int(13));
@@ -89,7 +90,7 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 
 constexpr const char* kMessageColumns =
     "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.sender_type, m.sender_id, "
-    "COALESCE(s.name, cu.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size "
+    "COALESCE(s.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size, cu.name "
     "FROM messages m "
     "LEFT JOIN staff s ON m.sender_type = 'staff' AND s.id = m.sender_id "
     "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id "
@@ -103,8 +104,8 @@ Message ReadMessage(const Stmt& s) {
   m.client_id = s.Text(3);
   m.sender.type = domain::ParseActorType(s.Text(4)).value_or(ActorType::system);
   m.sender.id = s.Int(5);
-  m.sender_name = s.Text(6);
-  m.text = s.Text(7);
+  m.sender_name = s.IsNull(13) ? s.Text(6) : s.Plain(13, crypto::Place{"customers.name", m.sender.id});
+  m.text = s.Plain(7, crypto::Place{"messages.text", m.conversation_id, m.seq});
   m.created_at = s.Int(8);
   m.kind = s.Text(9);
   if (!s.IsNull(10)) m.attachment = AttachmentRef{s.Text(10), s.Text(11), s.Int(12)};
@@ -136,6 +137,18 @@ Staff ReadStaff(const Stmt& s) {
   return st;
 }
 
+// The blind index of an identity: HMAC-SHA-256 (per channel) of its normalised value. Without a
+// cipher (unit tests) the normalised value itself.
+std::string IdentityLookup(const Db& db, std::string_view channel, std::string_view external_id) {
+  const std::string value = channel == "email"   ? crypto::NormaliseEmail(external_id)
+                            : channel == "phone" ? crypto::NormalisePhone(external_id)
+                                                 : std::string(external_id);
+  if (!db.cipher()) return value;
+  const std::string column = "customer_identities." + std::string(channel);
+  const crypto::BlindTag tag = db.cipher()->BlindIndex(column, value);
+  return std::string(reinterpret_cast<const char*>(tag.data()), tag.size());
+}
+
 Result<Conversation> LoadConversation(Db& db, Id id) {
   static const std::string sql = std::string(kConversationColumns) + "WHERE c.id = ?1";
   KEFU_ASSIGN(stmt, db.Prepare(sql));
@@ -147,18 +160,13 @@ Result<Conversation> LoadConversation(Db& db, Id id) {
 
 Result<Id> InsertEvent(Db& db, Id conversation_id, std::string_view type, Millis at,
                        const std::optional<domain::Actor>& actor, std::string_view data) {
-  KEFU_ASSIGN(stmt, db.Prepare(
-                        "INSERT INTO events(conversation_id, type, at, actor_type, actor_id, data) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  stmt.BindOptional(1, conversation_id).Bind(2, type).Bind(3, at);
-  if (actor) {
-    stmt.Bind(4, domain::ActorTypeName(actor->type)).Bind(5, actor->id);
-  } else {
-    stmt.BindNull(4).BindNull(5);
-  }
-  stmt.Bind(6, data);
-  KEFU_TRY(stmt.Run());
-  return db.LastInsertId();
+  Event e;
+  e.conversation_id = conversation_id;
+  e.type = std::string(type);
+  e.at = at;
+  e.actor = actor;
+  e.data_json = std::string(data);
+  return InsertEventTx(db, e);
 }
 
 // Appends a message and its event (AppendMessage; also a timer's effect).
@@ -183,7 +191,13 @@ Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
                           "updated_at = ?2 WHERE id = ?1 RETURNING last_seq"));
     std::string_view preview = TruncateCodePoints(msg.text, kPreviewChars);
     // A whisper is not the conversation's activity as the customer sees it (nor its preview).
-    stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(3, preview).Bind(4, domain::IsStaffOnlyKind(msg.kind) ? 1 : 0);
+    const bool staff_only = domain::IsStaffOnlyKind(msg.kind);
+    stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(4, staff_only ? 1 : 0);
+    if (staff_only) {
+      stmt.BindNull(3);  // not used: the preview stays as it was
+    } else {
+      stmt.BindSealed(3, preview, crypto::Place{"conversations.last_message_preview", msg.conversation_id});
+    }
     KEFU_ASSIGN(row, stmt.Step());
     if (!row)
       return MakeError(Code::not_found,
@@ -198,7 +212,8 @@ Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
                           "sender_id, client_id, text, created_at, kind) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     stmt.Bind(1, msg.conversation_id).Bind(2, seq).Bind(3, sender_type).Bind(4, msg.sender.id);
-    stmt.BindOptional(5, std::string_view(msg.client_id)).Bind(6, msg.text).Bind(7, msg.at);
+    stmt.BindOptional(5, std::string_view(msg.client_id)).Bind(7, msg.at);
+    stmt.BindSealed(6, msg.text, crypto::Place{"messages.text", msg.conversation_id, seq});
     stmt.Bind(8, msg.kind.empty() ? std::string_view("text") : std::string_view(msg.kind));
     KEFU_TRY(stmt.Run());
   }
@@ -291,7 +306,12 @@ Result<TransitionResult> TransitionTx(Db& db, const AuditKey& audit_key, const T
     } else {
       stmt.BindNull(8);
     }
-    stmt.BindOptional(9, std::string_view(req.category)).BindOptional(10, std::string_view(req.summary));
+    stmt.BindOptional(9, std::string_view(req.category));
+    if (req.summary.empty()) {
+      stmt.BindNull(10);
+    } else {
+      stmt.BindSealed(10, req.summary, crypto::Place{"conversations.summary", req.conversation_id});
+    }
     KEFU_TRY(stmt.Run());
   }
   TransitionResult out;
@@ -383,7 +403,12 @@ class SqliteStore final : public Store {
         checkpoint_db_(std::move(checkpointer)),
         version_(version),
         max_batch_(options.max_batch),
-        audit_key_(options.audit_key.value_or(AuditKey{})) {
+        audit_key_(options.audit_key.value_or(AuditKey{})),
+        cipher_(options.cipher),
+        reseal_check_ms_(options.reseal_check_ms),
+        reseal_batch_(std::max(1, options.reseal_batch)),
+        refresh_keys_(options.refresh_keys) {
+    writer_db_.set_cipher(cipher_.get());
     // Checkpoints run on their own thread so that copying the WAL into the database (and its
     // fsync) never delays an acknowledgement.
     sqlite3_wal_autocheckpoint(writer_db_.raw(), 0);
@@ -405,6 +430,21 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { Close(); }
 
   ReadPool& readers() { return readers_; }
+  const crypto::FieldCipher* cipher() const { return cipher_.get(); }
+  // Starts the background re-sealing (once the read connections exist).
+  void StartBackground() {
+    if (cipher_ && reseal_check_ms_ > 0) reseal_thread_ = std::thread([this] { ResealLoop(); });
+  }
+
+  Result<std::vector<KeyUsage>> SealedKeyUsage() override {
+    auto lease = readers_.Acquire();
+    return SealedKeyUsageTx(*lease);
+  }
+
+  void ResealBatch(int limit, Callback<ResealProgress> done) override {
+    // The cursor lives with the writer: only writer jobs touch it.
+    Submit<ResealProgress>([this, limit](Db& db) { return ResealStepTx(db, reseal_cursor_, limit); }, std::move(done));
+  }
   int SchemaVersion() const override { return version_; }
 
   void AddStaff(NewStaff staff, Callback<Staff> done) override {
@@ -531,12 +571,43 @@ class SqliteStore final : public Store {
         [session = std::move(session)](Db& db) -> Result<Session> {
           Session out;
           {
+            // The customer's id is named before the insert: the sealed name is bound to it.
+            Id id = 0;
+            {
+              KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM customers"));
+              KEFU_ASSIGN(row, next.Step());
+              if (row) id = next.Int(0);
+            }
             KEFU_ASSIGN(stmt, db.Prepare(
-                                  "INSERT INTO customers(name, lang, created_at) VALUES (?1, ?2, ?3)"));
-            stmt.Bind(1, session.name).Bind(2, session.lang).Bind(3, session.at);
+                                  "INSERT INTO customers(id, name, lang, created_at) VALUES (?4, ?1, ?2, ?3)"));
+            stmt.BindSealed(1, session.name, crypto::Place{"customers.name", id}).Bind(2, session.lang).Bind(3, session.at);
+            stmt.Bind(4, id);
             KEFU_TRY(stmt.Run());
           }
           out.customer = Customer{db.LastInsertId(), session.name, session.lang, session.at};
+          for (const CustomerIdentity& identity : session.identities) {
+            Id identity_id = 0;
+            {
+              KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM customer_identities"));
+              KEFU_ASSIGN(row, next.Step());
+              if (row) identity_id = next.Int(0);
+            }
+            const std::string lookup = IdentityLookup(db, identity.channel, identity.external_id);
+            KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO customer_identities(id, customer_id, channel, external_id, "
+                                         "lookup, verified, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+            stmt.Bind(1, identity_id).Bind(2, out.customer.id).Bind(3, identity.channel);
+            if (db.cipher()) {
+              stmt.BindSealed(4, identity.external_id, crypto::Place{"customer_identities.external_id", identity_id});
+            } else {
+              stmt.BindBlob(4, identity.external_id);
+            }
+            stmt.BindBlob(5, lookup).Bind(6, identity.verified ? 1 : 0).Bind(7, session.at);
+            if (auto st = stmt.Run(); !st.ok()) {
+              if (st.error().code == Code::conflict)
+                return MakeError(Code::conflict, "this " + identity.channel + " identity belongs to another customer");
+              return std::move(st).error();
+            }
+          }
           {
             KEFU_ASSIGN(stmt, db.Prepare(
                                   "INSERT INTO conversations(customer_id, channel, state, "
@@ -612,7 +683,8 @@ class SqliteStore final : public Store {
           KEFU_ASSIGN(stmt, db.Prepare(
                                 "INSERT INTO csat(conversation_id, score, comment, staff_id, desk, created_at) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-          stmt.Bind(1, csat.conversation_id).Bind(2, csat.score).Bind(3, csat.comment).BindOptional(4, csat.staff_id);
+          stmt.Bind(1, csat.conversation_id).Bind(2, csat.score).BindOptional(4, csat.staff_id);
+          stmt.BindSealed(3, csat.comment, crypto::Place{"csat.comment", csat.conversation_id});
           if (csat.desk) {
             stmt.Bind(5, domain::DeskName(*csat.desk));
           } else {
@@ -1032,7 +1104,7 @@ class SqliteStore final : public Store {
     stmt.Bind(1, id);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "customer " + std::to_string(id) + " not found");
-    return Customer{stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Int(3)};
+    return Customer{stmt.Int(0), stmt.Plain(1, crypto::Place{"customers.name", id}), stmt.Text(2), stmt.Int(3)};
   }
 
   Result<Message> GetMessage(Id id) override {
@@ -1043,6 +1115,19 @@ class SqliteStore final : public Store {
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "message " + std::to_string(id) + " not found");
     return ReadMessage(stmt);
+  }
+
+  Result<Customer> FindCustomerByIdentity(std::string_view channel, std::string_view external_id) override {
+    auto lease = readers_.Acquire();
+    Db& db = *lease;
+    const std::string lookup = IdentityLookup(db, channel, external_id);
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT cu.id, cu.name, cu.lang, cu.created_at FROM customer_identities i "
+                                 "JOIN customers cu ON cu.id = i.customer_id WHERE i.channel = ?1 AND i.lookup = ?2"));
+    stmt.Bind(1, channel).BindBlob(2, lookup);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "no customer with that " + std::string(channel) + " identity");
+    const Id id = stmt.Int(0);
+    return Customer{id, stmt.Plain(1, crypto::Place{"customers.name", id}), stmt.Text(2), stmt.Int(3)};
   }
 
   Result<Conversation> GetConversation(Id id) override {
@@ -1128,13 +1213,19 @@ class SqliteStore final : public Store {
       e.at = stmt.Int(3);
       if (!stmt.IsNull(4))
         e.actor = domain::Actor{domain::ParseActorType(stmt.Text(4)).value_or(ActorType::system), stmt.Int(5)};
-      e.data_json = stmt.Text(6);
+      e.data_json = stmt.Plain(6, crypto::Place{"events.data", e.id});
       out.push_back(std::move(e));
     }
     return out;
   }
 
   void Close() override {
+    {
+      std::lock_guard lock(reseal_m_);
+      reseal_stop_ = true;
+      reseal_cv_.notify_all();
+    }
+    if (reseal_thread_.joinable()) reseal_thread_.join();
     {
       std::lock_guard lock(m_);
       if (stopping_) {
@@ -1158,6 +1249,70 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The server's background re-sealing (StoreOptions::reseal_check_ms): notices a rotation (a new
+  // current key in the re-read key file) and values from before encryption at rest, and walks
+  // every sealed column in small writer jobs, one at a time, so chat writes interleave.
+  void ResealLoop() {
+    // The key a pass last completed under, kept in the database so a restart does not rescan.
+    crypto::KeyId sealed_under = 0;
+    if (auto st = ReadSealedUnder(); st.ok()) sealed_under = *st;
+    for (;;) {
+      {
+        std::unique_lock lock(reseal_m_);
+        if (reseal_stop_) return;
+      }
+      if (refresh_keys_) {
+        if (Status st = refresh_keys_(); !st.ok())
+          log::Warn("store.keys_reload_failed", {{"error", st.error().message}});
+      }
+      const crypto::KeyId current = cipher_->current();
+      if (current != 0 && current != sealed_under) {
+        log::Info("store.reseal_started", {{"key_id", static_cast<int>(current)}});
+        std::int64_t resealed = 0;
+        bool complete = false;
+        while (!complete) {
+          {
+            std::lock_guard lock(reseal_m_);
+            if (reseal_stop_) return;
+          }
+          auto step = Wait<ResealProgress>([&](auto cb) { ResealBatch(reseal_batch_, std::move(cb)); });
+          if (!step.ok()) {
+            log::Warn("store.reseal_failed", {{"error", step.error().message}});
+            break;
+          }
+          resealed += step->resealed;
+          complete = step->pass_complete;
+          // Leave the writer to the chat between steps.
+          std::unique_lock lock(reseal_m_);
+          reseal_cv_.wait_for(lock, std::chrono::milliseconds(2), [&] { return reseal_stop_; });
+        }
+        if (complete && cipher_->current() == current) {
+          auto saved = Wait<int>([&](auto cb) {
+            Submit<int>(
+                [current](Db& db) -> Result<int> {
+                  KEFU_ASSIGN(stmt, db.Prepare("UPDATE crypto_state SET sealed_key_id = ?1 WHERE id = 1"));
+                  stmt.Bind(1, static_cast<int>(current));
+                  KEFU_TRY(stmt.Run());
+                  return 1;
+                },
+                std::move(cb));
+          });
+          if (saved.ok()) sealed_under = current;
+          log::Info("store.reseal_done", {{"key_id", static_cast<int>(current)}, {"resealed", resealed}});
+        }
+      }
+      std::unique_lock lock(reseal_m_);
+      reseal_cv_.wait_for(lock, std::chrono::milliseconds(reseal_check_ms_), [&] { return reseal_stop_; });
+    }
+  }
+
+  Result<crypto::KeyId> ReadSealedUnder() {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare("SELECT sealed_key_id FROM crypto_state WHERE id = 1"));
+    KEFU_ASSIGN(row, stmt.Step());
+    return row ? static_cast<crypto::KeyId>(stmt.Int(0)) : crypto::KeyId{0};
+  }
+
   static constexpr int kCheckpointPages = 1000;
   // Under sustained writes the background checkpoint never catches up (new frames keep coming),
   // so the WAL could not restart and would grow without bound; past this size the writer
@@ -1316,6 +1471,15 @@ class SqliteStore final : public Store {
   bool stopping_ = false;
   std::thread writer_thread_;
   std::unique_ptr<TicketStore> tickets_;
+  std::shared_ptr<crypto::FieldCipher> cipher_;
+  int reseal_check_ms_;
+  int reseal_batch_;
+  std::function<Status()> refresh_keys_;
+  ResealCursor reseal_cursor_;  // the writer's
+  std::mutex reseal_m_;
+  std::condition_variable reseal_cv_;
+  bool reseal_stop_ = false;
+  std::thread reseal_thread_;
 };
 
 }  // namespace
@@ -1336,8 +1500,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const St
   for (int i = 0; i < std::max(1, options.read_connections); ++i) {
     KEFU_ASSIGN(reader, Db::Open(path, false));
     KEFU_TRY(reader.Exec("PRAGMA query_only=ON; PRAGMA foreign_keys=ON;"));
+    reader.set_cipher(store->cipher());
     store->readers().Add(std::move(reader));
   }
+  store->StartBackground();
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -15,7 +15,7 @@ Task ReadTask(const Stmt& s) {
   t.owner_id = s.Int(1);
   t.conversation_id = s.Int(2);
   t.ticket_id = s.Int(3);
-  t.note = s.Text(4);
+  t.note = s.Plain(4, crypto::Place{"tasks.note", t.id});
   t.due_at = s.Int(5);
   t.state = s.Text(6);
   t.created_by = s.Int(7);
@@ -60,10 +60,17 @@ Result<Task> CreateTaskTx(Db& db, const NewTask& n) {
   if (n.conversation_id)
     KEFU_TRY(MustExist(db, "SELECT 1 FROM conversations WHERE id = ?1", n.conversation_id, "conversation"));
   if (n.ticket_id) KEFU_TRY(MustExist(db, "SELECT 1 FROM tickets WHERE id = ?1", n.ticket_id, "ticket"));
+  Id next_id = 0;  // named before the insert: the sealed note is bound to it
   {
-    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO tasks(owner_id, conversation_id, ticket_id, note, due_at, state, "
-                                 "created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)"));
-    stmt.Bind(1, n.owner_id).BindOptional(2, n.conversation_id).BindOptional(3, n.ticket_id).Bind(4, n.note);
+    KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM tasks"));
+    KEFU_ASSIGN(row, next.Step());
+    if (row) next_id = next.Int(0);
+  }
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO tasks(id, owner_id, conversation_id, ticket_id, note, due_at, state, "
+                                 "created_by, created_at) VALUES (?8, ?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7)"));
+    stmt.Bind(1, n.owner_id).BindOptional(2, n.conversation_id).BindOptional(3, n.ticket_id).Bind(8, next_id);
+    stmt.BindSealed(4, n.note, crypto::Place{"tasks.note", next_id});
     stmt.Bind(5, n.due_at).BindOptional(6, n.created_by).Bind(7, n.at);
     KEFU_TRY(stmt.Run());
   }

@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "store/sqlite/sla.hpp"
+#include "store/sqlite/timers.hpp"
 
 namespace kefu::store::sqlite {
 namespace {
@@ -29,15 +30,15 @@ Ticket ReadTicketRow(const Stmt& s) {
   t.category = domain::ParseTicketCategory(s.Text(2)).value_or(domain::TicketCategory::other);
   t.priority = static_cast<domain::TicketPriority>(std::clamp<std::int64_t>(s.Int(3), 0, 3));
   t.status = domain::ParseTicketStatus(s.Text(4)).value_or(TicketStatus::closed);
-  t.subject = s.Text(5);
-  t.description = s.Text(6);
+  t.subject = s.Plain(5, crypto::Place{"tickets.subject", t.id});
+  t.description = s.Plain(6, crypto::Place{"tickets.description", t.id});
   t.customer_id = s.Int(7);
-  t.customer_name = s.Text(8);
+  t.customer_name = s.Plain(8, crypto::Place{"customers.name", t.customer_id});
   t.conversation_id = s.Int(9);
   if (!s.IsNull(10)) t.desk = domain::ParseDesk(s.Text(10));
   t.assignee_id = s.Int(11);
   t.assignee_name = s.Text(12);
-  t.summary = s.Text(13);
+  t.summary = s.Plain(13, crypto::Place{"tickets.summary", t.id});
   t.merged_into = s.Int(14);
   TicketFields& f = t.fields;
   f.chain = s.Text(15);
@@ -77,14 +78,30 @@ Result<Ticket> ReadTicket(Db& db, Id id) {
 // `fields` are the event's own JSON members after "ticket_id" (each starting with ',').
 Status InsertTicketEvent(Db& db, const Ticket& t, std::string_view type, Millis at, const domain::Actor& actor,
                          std::string_view fields) {
-  std::string data = "{\"ticket_id\":" + std::to_string(t.id);
-  data += fields;
-  data += '}';
-  KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO events(conversation_id, ticket_id, type, at, actor_type, actor_id, data) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-  stmt.BindOptional(1, t.conversation_id).Bind(2, t.id).Bind(3, type).Bind(4, at);
-  stmt.Bind(5, domain::ActorTypeName(actor.type)).Bind(6, actor.id).Bind(7, data);
-  return stmt.Run();
+  Event e;
+  e.conversation_id = t.conversation_id;
+  e.ticket_id = t.id;
+  e.type = std::string(type);
+  e.at = at;
+  e.actor = actor;
+  e.data_json = "{\"ticket_id\":" + std::to_string(t.id);
+  e.data_json += fields;
+  e.data_json += '}';
+  KEFU_TRY(InsertEventTx(db, e));
+  return Ok();
+}
+
+// Binds a ticket's free-text columns sealed (docs/adr/0013).
+void BindTicketText(Stmt& stmt, int subject, int description, int summary, const Ticket& t) {
+  stmt.BindSealed(subject, t.subject, crypto::Place{"tickets.subject", t.id});
+  stmt.BindSealed(description, t.description, crypto::Place{"tickets.description", t.id});
+  if (summary) {
+    if (t.summary.empty()) {
+      stmt.BindNull(summary);
+    } else {
+      stmt.BindSealed(summary, t.summary, crypto::Place{"tickets.summary", t.id});
+    }
+  }
 }
 
 void AddField(std::string& out, std::string_view key, std::string_view value) {
@@ -127,14 +144,14 @@ Status WriteTicket(Db& db, const Ticket& t) {
                         "updated_at = ?22 WHERE id = ?1"));
   const TicketFields& f = t.fields;
   stmt.Bind(1, t.id).Bind(2, domain::TicketTypeName(t.type)).Bind(3, domain::TicketCategoryName(t.category));
-  stmt.Bind(4, static_cast<int>(t.priority)).Bind(5, domain::TicketStatusName(t.status)).Bind(6, t.subject);
-  stmt.Bind(7, t.description);
+  stmt.Bind(4, static_cast<int>(t.priority)).Bind(5, domain::TicketStatusName(t.status));
+  BindTicketText(stmt, 6, 7, 10, t);
   if (t.desk) {
     stmt.Bind(8, domain::DeskName(*t.desk));
   } else {
     stmt.BindNull(8);
   }
-  stmt.BindOptional(9, t.assignee_id).BindOptional(10, std::string_view(t.summary)).BindOptional(11, t.merged_into);
+  stmt.BindOptional(9, t.assignee_id).BindOptional(11, t.merged_into);
   int i = 12;
   for (const std::string* v : {&f.chain, &f.tx_hash, &f.from_address, &f.to_address, &f.token, &f.amount,
                                &f.order_id, &f.card_last4, &f.app_version, &f.platform})
@@ -189,8 +206,9 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
     if (!row) return MakeError(Code::not_found, "conversation " + std::to_string(n.conversation_id) + " not found");
     t.customer_id = stmt.Int(0);
     if (!t.desk && !stmt.IsNull(1)) t.desk = domain::ParseDesk(stmt.Text(1));
-    const std::string summary = stmt.Text(2), preview = stmt.Text(3);
-    t.customer_name = stmt.Text(4);
+    const std::string summary = stmt.Plain(2, crypto::Place{"conversations.summary", n.conversation_id});
+    const std::string preview = stmt.Plain(3, crypto::Place{"conversations.last_message_preview", n.conversation_id});
+    t.customer_name = stmt.Plain(4, crypto::Place{"customers.name", t.customer_id});
     if (t.description.empty()) t.description = !summary.empty() ? summary : preview;
     if (t.subject.empty()) {
       t.subject = !summary.empty()   ? std::string(TruncateCodePoints(summary, 80))
@@ -202,7 +220,7 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
     stmt.Bind(1, t.customer_id);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "customer " + std::to_string(t.customer_id) + " not found");
-    t.customer_name = stmt.Text(0);
+    t.customer_name = stmt.Plain(0, crypto::Place{"customers.name", t.customer_id});
   }
   if (t.subject.empty()) return MakeError(Code::invalid, "'subject' is required");
   if (t.assignee_id) {
@@ -212,14 +230,21 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
   {
     // One INSERT with every column: each of the tickets indexes is written once. A refused row
     // (a CHECK constraint) writes nothing: SQLite undoes the failed statement itself.
-    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO tickets(type, category, priority, status, subject, description, "
+    // The ticket's id is named before the insert (one writer): its sealed text is bound to it.
+    {
+      KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets"));
+      KEFU_ASSIGN(row, next.Step());
+      if (row) t.id = next.Int(0);
+    }
+    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO tickets(id, type, category, priority, status, subject, description, "
                                  "customer_id, conversation_id, desk, assignee_id, chain, tx_hash, from_address, "
                                  "to_address, token, amount, order_id, card_last4, app_version, platform, "
-                                 "created_at, updated_at) VALUES (?1, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                 "created_at, updated_at) VALUES (?21, ?1, ?2, ?3, 'new', ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                                  "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)"));
     const TicketFields& f = t.fields;
     stmt.Bind(1, domain::TicketTypeName(t.type)).Bind(2, domain::TicketCategoryName(t.category));
-    stmt.Bind(3, static_cast<int>(t.priority)).Bind(4, t.subject).Bind(5, t.description);
+    stmt.Bind(3, static_cast<int>(t.priority)).Bind(21, t.id);
+    BindTicketText(stmt, 4, 5, 0, t);
     stmt.BindOptional(6, t.customer_id).BindOptional(7, t.conversation_id);
     if (t.desk) {
       stmt.Bind(8, domain::DeskName(*t.desk));
@@ -353,6 +378,13 @@ Result<TicketNote> NoteTx(Db& db, Id ticket_id, Id staff_id, const std::string& 
   KEFU_ASSIGN(t, ReadTicket(db, ticket_id));
   TicketNote note{0, ticket_id, staff_id, "", text, at};
   {
+    // The note's id is named before the insert: the sealed text is bound to it (not to the
+    // ticket: a merge moves notes).
+    KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM ticket_notes"));
+    KEFU_ASSIGN(row, next.Step());
+    if (row) note.id = next.Int(0);
+  }
+  {
     KEFU_ASSIGN(stmt, db.Prepare("SELECT name FROM staff WHERE id = ?1"));
     stmt.Bind(1, staff_id);
     KEFU_ASSIGN(row, stmt.Step());
@@ -360,9 +392,10 @@ Result<TicketNote> NoteTx(Db& db, Id ticket_id, Id staff_id, const std::string& 
     note.staff_name = stmt.Text(0);
   }
   {
-    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO ticket_notes(ticket_id, staff_id, text, created_at) "
-                                 "VALUES (?1, ?2, ?3, ?4)"));
-    stmt.Bind(1, ticket_id).Bind(2, staff_id).Bind(3, text).Bind(4, at);
+    KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO ticket_notes(id, ticket_id, staff_id, text, created_at) "
+                                 "VALUES (?5, ?1, ?2, ?3, ?4)"));
+    stmt.Bind(1, ticket_id).Bind(2, staff_id).Bind(4, at).Bind(5, note.id);
+    stmt.BindSealed(3, text, crypto::Place{"ticket_notes.text", note.id});
     KEFU_TRY(stmt.Run());
   }
   note.id = db.LastInsertId();
@@ -557,7 +590,9 @@ class SqliteTicketStore final : public TicketStore {
       for (;;) {
         KEFU_ASSIGN(row, stmt.Step());
         if (!row) break;
-        out.push_back(TicketNote{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Text(3), stmt.Text(4), stmt.Int(5)});
+        const Id id = stmt.Int(0);
+        out.push_back(TicketNote{id, stmt.Int(1), stmt.Int(2), stmt.Text(3),
+                                 stmt.Plain(4, crypto::Place{"ticket_notes.text", id}), stmt.Int(5)});
       }
       return out;
     });
@@ -580,7 +615,7 @@ class SqliteTicketStore final : public TicketStore {
         if (!stmt.IsNull(4))
           e.actor = domain::Actor{domain::ParseActorType(stmt.Text(4)).value_or(domain::ActorType::system),
                                   stmt.Int(5)};
-        e.data_json = stmt.Text(6);
+        e.data_json = stmt.Plain(6, crypto::Place{"events.data", e.id});
         out.push_back(std::move(e));
       }
       return out;

@@ -74,16 +74,32 @@ Result<int> CancelTimerTx(Db& db, std::string_view kind, Id ref_id, Millis at) {
 }
 
 Result<Id> InsertEventTx(Db& db, const Event& e) {
+  const std::string_view data = e.data_json.empty() ? std::string_view("{}") : std::string_view(e.data_json);
+  // A message's event holds only ids (and is written per chat message): it stays clear. Every
+  // other event's data may copy what people wrote (reasons, summaries, comments): sealed, bound
+  // to the event's id, which the single writer can name before inserting.
+  const bool seal = db.cipher() && e.type != "message";
+  Id id = 0;
+  if (seal) {
+    KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM events"));
+    KEFU_ASSIGN(row, next.Step());
+    if (row) id = next.Int(0);
+  }
   KEFU_ASSIGN(stmt, db.Prepare(
-                        "INSERT INTO events(conversation_id, ticket_id, type, at, actor_type, actor_id, data) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                        "INSERT INTO events(id, conversation_id, ticket_id, type, at, actor_type, actor_id, data) "
+                        "VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   stmt.BindOptional(1, e.conversation_id).BindOptional(2, e.ticket_id).Bind(3, e.type).Bind(4, e.at);
   if (e.actor) {
     stmt.Bind(5, domain::ActorTypeName(e.actor->type)).Bind(6, e.actor->id);
   } else {
     stmt.BindNull(5).BindNull(6);
   }
-  stmt.Bind(7, e.data_json.empty() ? std::string_view("{}") : std::string_view(e.data_json));
+  if (seal) {
+    stmt.BindSealed(7, data, crypto::Place{"events.data", id});
+  } else {
+    stmt.Bind(7, data);
+  }
+  stmt.BindOptional(8, id);
   KEFU_TRY(stmt.Run());
   return db.LastInsertId();
 }
