@@ -20,7 +20,6 @@
 #include <utility>
 #include <vector>
 
-#include "auth/secret_box.hpp"
 #include "auth/token.hpp"
 #include "bot/bot.hpp"
 #include "calendar/calendar.hpp"
@@ -121,7 +120,6 @@ struct Context {
   // production. POST /api/v1/test/clock moves it.
   SettableClock* test_clock = nullptr;
   class StaffAuth* staff_auth = nullptr;  // staff sessions, TOTP sealing, lockout (staff_auth.hpp)
-  const auth::SecretBox* attachment_box = nullptr;  // seals attachments' names and bytes
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated

@@ -3,7 +3,7 @@
 #include <cctype>
 
 #include "auth/keys.hpp"
-#include "auth/secret_box.hpp"
+#include "crypto/field_cipher.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "domain/staff.hpp"
@@ -20,10 +20,21 @@ namespace {
 
 constexpr size_t kMaxNameChars = 200;
 
-// Associated data binding a sealed part to its attachment: a name or body copied onto another
-// row does not open.
-std::string Associated(std::string_view public_id, std::string_view part) {
-  return std::string(public_id) + ':' + std::string(part);
+// Where each sealed part lives for the key ring (docs/adr/0013): a name or body copied onto
+// another attachment does not open.
+crypto::Place NamePlace(std::int64_t seal_key) { return {"attachments.sealed_name", seal_key, 0}; }
+crypto::Place DataPlace(std::int64_t seal_key) { return {"attachments.sealed_data", seal_key, 0}; }
+
+std::int64_t NewSealKey() {
+  std::uint64_t r = 0;
+  auth::RandomBytes(&r, sizeof r);
+  return static_cast<std::int64_t>(r >> 2) + 1;  // positive
+}
+
+Result<std::string> Open(const Context& ctx, std::string_view sealed, const crypto::Place& place) {
+  const crypto::FieldCipher* cipher = ctx.store.Cipher();
+  if (!cipher) return std::string(sealed);  // a store without encryption (tests of the store alone)
+  return cipher->Open(sealed, place);
 }
 
 // RFC 8187 ext-value encoding for a Content-Disposition filename*: UTF-8, percent-encoded
@@ -87,14 +98,20 @@ Result<Clean> CleanUpload(const Request& req, const Context& ctx) {
   return Clean{*type, std::move(bytes)};
 }
 
-store::NewAttachment Sealed(const Context& ctx, const Subject& who, const Clean& file, const std::string& name) {
+// Sealed here, on the network thread's caller side, so that the writer never spends time on a
+// large file.
+Result<store::NewAttachment> Sealed(const Context& ctx, const Subject& who, const Clean& file, const std::string& name) {
+  const crypto::FieldCipher* cipher = ctx.store.Cipher();
+  if (!cipher || cipher->current() == 0)
+    return MakeError(Code::unavailable, "attachments need encryption keys, and none are configured");
   store::NewAttachment a;
   a.public_id = NewPublicId();
+  a.seal_key = NewSealKey();
   a.uploader = who.actor();
   a.content_type = std::string(media::ContentType(file.type));
   a.size = static_cast<std::int64_t>(file.bytes.size());
-  a.sealed_name = ctx.attachment_box->Seal(name, Associated(a.public_id, "name"));
-  a.sealed_data = ctx.attachment_box->Seal(file.bytes, Associated(a.public_id, "data"));
+  a.sealed_name = cipher->Seal(name, NamePlace(a.seal_key));
+  a.sealed_data = cipher->Seal(file.bytes, DataPlace(a.seal_key));
   a.at = Clock::System().Now();
   return a;
 }
@@ -118,6 +135,11 @@ awaitable<Result<store::Attachment>> Store(Context& ctx, store::NewAttachment a)
 
 }  // namespace
 
+std::string AttachmentName(const Context& ctx, const store::Attachment& attachment) {
+  auto name = Open(ctx, attachment.sealed_name, NamePlace(attachment.seal_key));
+  return name.ok() ? std::move(*name) : std::string();
+}
+
 awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -133,9 +155,10 @@ awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
   if (!name.ok()) co_return Response::Fail(name.error());
   auto guarded = Hub::GuardText(*who, *name);  // a name is text like any other
   if (!guarded.ok()) co_return Response::Fail(guarded.error());
-  store::NewAttachment a = Sealed(ctx, *who, *file, guarded->text);
-  a.conversation_id = *id;
-  auto stored = co_await Store(ctx, std::move(a));
+  auto a = Sealed(ctx, *who, *file, guarded->text);
+  if (!a.ok()) co_return Response::Fail(a.error());
+  a->conversation_id = *id;
+  auto stored = co_await Store(ctx, std::move(*a));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   // The message that shows it, in the same conversation; its text is the file's name.
   store::NewMessage msg;
@@ -175,9 +198,10 @@ awaitable<Response> UploadTicketAttachment(Request& req, Context& ctx) {
   if (!name.ok()) co_return Response::Fail(name.error());
   auto guarded = Hub::GuardText(*who, *name);
   if (!guarded.ok()) co_return Response::Fail(guarded.error());
-  store::NewAttachment a = Sealed(ctx, *who, *file, guarded->text);
-  a.ticket_id = *id;
-  auto stored = co_await Store(ctx, std::move(a));
+  auto a = Sealed(ctx, *who, *file, guarded->text);
+  if (!a.ok()) co_return Response::Fail(a.error());
+  a->ticket_id = *id;
+  auto stored = co_await Store(ctx, std::move(*a));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   std::string out;
   AppendAttachment(out, *stored, guarded->text);
@@ -198,7 +222,7 @@ awaitable<Response> ListTicketAttachments(Request& req, Context& ctx) {
   if (!list.ok()) co_return Response::Fail(list.error());
   std::string out = "{\"attachments\":[";
   for (const store::Attachment& a : *list) {
-    auto name = ctx.attachment_box->Open(a.sealed_name, Associated(a.public_id, "name"));
+    auto name = Open(ctx, a.sealed_name, NamePlace(a.seal_key));
     if (!name.ok()) co_return Response::Fail(name.error());
     if (out.back() != '[') out += ',';
     AppendAttachment(out, a, *name);
@@ -225,8 +249,8 @@ awaitable<Response> DownloadAttachment(Request& req, Context& ctx) {
     if (!ticket.ok()) allowed = std::move(ticket).error();
   }
   if (!allowed.ok()) co_return Response::Fail(MakeError(Code::not_found, "attachment not found"));
-  auto name = ctx.attachment_box->Open(a->sealed_name, Associated(a->public_id, "name"));
-  auto bytes = ctx.attachment_box->Open(a->sealed_data, Associated(a->public_id, "data"));
+  auto name = Open(ctx, a->sealed_name, NamePlace(a->seal_key));
+  auto bytes = Open(ctx, a->sealed_data, DataPlace(a->seal_key));
   if (!name.ok() || !bytes.ok()) {
     log::Error("attachment.unreadable", {{"rid", req.rid}, {"attachment", a->public_id}});
     co_return Response::Fail(MakeError(Code::internal, "the attachment cannot be read"));

@@ -11,6 +11,9 @@
 
 namespace kefu::http {
 
+// A stored attachment's file name, opened ("" when it does not open).
+std::string AttachmentName(const Context& ctx, const store::Attachment& attachment);
+
 boost::asio::awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx);
 boost::asio::awaitable<Response> UploadTicketAttachment(Request& req, Context& ctx);
 boost::asio::awaitable<Response> ListTicketAttachments(Request& req, Context& ctx);

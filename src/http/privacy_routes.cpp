@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "http/attachments.hpp"
 #include "http/json_io.hpp"
 #include "http/scheduler.hpp"
 #include "http/ticket_routes.hpp"
@@ -127,11 +128,11 @@ Result<std::string> ExportCustomer(Context& ctx, Id customer_id) {
       KEFU_ASSIGN(files, ctx.store.ListTicketAttachments(t.id));
       for (const auto& f : files) {
         if (out.back() != '[') out += ',';
-        auto name = ctx.attachment_box->Open(f.sealed_name, f.public_id + ":name");
+        auto name = AttachmentName(ctx, f);
         out += "{\"id\":";
         AppendJsonString(out, f.public_id);
         out += ",\"name\":";
-        AppendJsonString(out, name.ok() ? *name : std::string());
+        AppendJsonString(out, name);
         out += ",\"content_type\":";
         AppendJsonString(out, f.content_type);
         out += ",\"size\":" + std::to_string(f.size) + "}";

@@ -166,9 +166,8 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr, nullptr},
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
         staff_auth(s, master, c.staff_session_ttl_ms),
-        attachment_box(auth::DeriveKey(master, "attach01")),
         workflow(ctx, WorkflowTiming::From(c)),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
         scheduler(ctx),
@@ -178,7 +177,6 @@ struct Server::Impl {
     ctx.scheduler = &scheduler;
     ctx.sla = &sla;
     ctx.staff_auth = &staff_auth;
-    ctx.attachment_box = &attachment_box;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -208,7 +206,6 @@ struct Server::Impl {
   Hub hub;
   Context ctx;
   StaffAuth staff_auth;
-  auth::SecretBox attachment_box;
   Workflow workflow;
   BotTrainer trainer;
   Scheduler scheduler;

@@ -264,10 +264,13 @@ struct NewMessage {
 };
 
 // A file a customer or staff member attached to a conversation or a ticket (screenshots, ID
-// photos). The store never sees it in clear: name and bytes arrive sealed (http/attachments.cpp)
-// and leave sealed; the type was sniffed and the metadata stripped before sealing.
+// photos). The store never sees it in clear: name and bytes arrive sealed with Cipher() under
+// crypto::Place{"attachments.sealed_name" / "attachments.sealed_data", seal_key}
+// (http/attachments.cpp, off the writer thread) and leave sealed; the re-sealing pass moves them
+// to a new key after a rotation like every other sealed column.
 struct NewAttachment {
   std::string public_id;    // random, unguessable
+  std::int64_t seal_key = 0;  // random; the row key of both sealed parts' crypto::Place
   Id conversation_id = 0;   // exactly one of conversation_id and ticket_id
   Id ticket_id = 0;
   domain::Actor uploader;
@@ -281,6 +284,7 @@ struct NewAttachment {
 struct Attachment {
   Id id = 0;
   std::string public_id;
+  std::int64_t seal_key = 0;
   Id conversation_id = 0;
   Id ticket_id = 0;
   Id message_id = 0;  // the message that carries it (conversation attachments); 0: none yet
@@ -777,6 +781,10 @@ class Store {
   // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
   // submitted afterwards fail with Code::unavailable.
   virtual void Close() = 0;
+
+  // The cipher values are sealed with (StoreOptions::cipher), for callers that seal large values
+  // themselves before a write (attachments, off the writer thread); null without one.
+  virtual const crypto::FieldCipher* Cipher() const = 0;
 };
 
 // Runs an asynchronous write and waits for it: for the CLI and tests, never network threads.

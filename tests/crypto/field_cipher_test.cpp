@@ -39,7 +39,8 @@ TEST_F(FieldCipherTest, RoundTripCarriesFormatAndKeyId) {
     ASSERT_EQ(sealed.size(), plain.size() + kOverhead);
     EXPECT_EQ(static_cast<unsigned char>(sealed[0]), kFormat);
     EXPECT_EQ(FieldCipher::KeyIdOf(sealed), KeyId{1});
-    if (!plain.empty()) {
+    // (A one-byte text shows up by chance in ≈1 of 6 random sealed values: look for long ones.)
+    if (plain.size() >= 8) {
       EXPECT_EQ(sealed.find(plain), std::string::npos);
     }
     auto opened = cipher_.Open(sealed, place);

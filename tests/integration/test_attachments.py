@@ -2,12 +2,15 @@
 agent sees it arrive and downloads it without its GPS position; files are typed by their bytes,
 limited in size, sealed at rest and served only to the conversation's or ticket's people."""
 import os
+import re
 import struct
+import subprocess
+import time
 import urllib.request
 import unittest
 import zlib
 
-from kefu import Server
+from kefu import KEFU, Server
 
 AGENT = "agent@files.kefu"
 GPS = b"GPS 31.2304N 121.4737E Shanghai"
@@ -173,6 +176,28 @@ class AttachmentsTest(unittest.TestCase):
         code, _, data = self.download(msg["attachment"]["url"], s.login(AGENT))
         self.assertEqual(code, 200)
         self.assertIn(marker, data)
+
+    def test_a_key_rotation_reseals_files_and_they_still_open(self):
+        s = self.server
+        c = self.served()
+        code, msg = self.upload(f"/api/v1/conversations/{c['conversation_id']}/attachments", jpeg(b"ROTATE-ME"), c["token"],
+                                name="before-rotation.jpg")
+        self.assertEqual(code, 201, msg)
+        r = subprocess.run([KEFU, "keys", "rotate", "--db", s.db], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        deadline, out = time.monotonic() + 30, ""
+        while time.monotonic() < deadline:
+            out = subprocess.run([KEFU, "keys", "status", "--db", s.db], capture_output=True, text=True, timeout=60).stdout
+            if "current data key: 2" in out and not re.search(r"(?m)^key 1:", out):
+                break
+            time.sleep(0.3)
+        self.assertNotRegex(out, r"(?m)^key 1:")
+        r = subprocess.run([KEFU, "keys", "retire", "--db", s.db, "--id", "1"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        s.restart()
+        code, _, data = self.download(msg["attachment"]["url"], s.login(AGENT))
+        self.assertEqual(code, 200)
+        self.assertIn(b"ROTATE-ME", data)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, public_id, conversation_id, ticket_id, message_id, uploader_type, uploader_id, content_type, "
-    "size, sealed_name, created_at";
+    "size, sealed_name, created_at, seal_key";
 
 Attachment Read(const Stmt& s, bool with_data) {
   Attachment a;
@@ -22,7 +22,8 @@ Attachment Read(const Stmt& s, bool with_data) {
   a.size = s.Int(8);
   a.sealed_name = s.Blob(9);
   a.created_at = s.Int(10);
-  if (with_data) a.sealed_data = s.Blob(11);
+  a.seal_key = s.Int(11);
+  if (with_data) a.sealed_data = s.Blob(12);
   return a;
 }
 
@@ -43,15 +44,16 @@ Result<Attachment> AddAttachmentTx(Db& db, const NewAttachment& a) {
   }
   KEFU_ASSIGN(stmt, db.Prepare(
                         "INSERT INTO attachments(public_id, conversation_id, ticket_id, uploader_type, uploader_id, "
-                        "content_type, size, sealed_name, sealed_data, created_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+                        "content_type, size, sealed_name, sealed_data, created_at, seal_key) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
   stmt.Bind(1, a.public_id).BindOptional(2, a.conversation_id).BindOptional(3, a.ticket_id);
   stmt.Bind(4, domain::ActorTypeName(a.uploader.type)).Bind(5, a.uploader.id).Bind(6, a.content_type);
-  stmt.Bind(7, a.size).BindBlob(8, a.sealed_name).BindBlob(9, a.sealed_data).Bind(10, a.at);
+  stmt.Bind(7, a.size).BindBlob(8, a.sealed_name).BindBlob(9, a.sealed_data).Bind(10, a.at).Bind(11, a.seal_key);
   KEFU_TRY(stmt.Run());
   Attachment out;
   out.id = db.LastInsertId();
   out.public_id = a.public_id;
+  out.seal_key = a.seal_key;
   out.conversation_id = a.conversation_id;
   out.ticket_id = a.ticket_id;
   out.uploader = a.uploader;

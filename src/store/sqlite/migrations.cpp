@@ -589,6 +589,13 @@ CREATE TABLE customer_identities (
 );
 CREATE INDEX customer_identities_by_customer ON customer_identities(customer_id);
 )sql"},
+    {17, "attachments sealed under the key ring",
+     R"sql(
+-- Attachments' name and bytes are sealed with the data keys (crypto::Place row key: seal_key,
+-- random per attachment, so they can be sealed before the row exists) and re-sealed after a
+-- rotation like the other sealed columns.
+ALTER TABLE attachments ADD COLUMN seal_key INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

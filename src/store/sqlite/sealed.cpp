@@ -20,6 +20,8 @@ constexpr SealedColumn kColumns[] = {
     {"tasks", "note", "tasks.note", "id", "0", "1"},
     {"customer_identities", "external_id", "customer_identities.external_id", "id", "0", "1"},
     {"events", "data", "events.data", "id", "0", "type <> 'message' AND type NOT LIKE 'kb.%'"},
+    {"attachments", "sealed_name", "attachments.sealed_name", "seal_key", "0", "1"},
+    {"attachments", "sealed_data", "attachments.sealed_data", "seal_key", "0", "1"},
 };
 
 }  // namespace
@@ -40,7 +42,11 @@ Result<ResealProgress> ResealStepTx(Db& db, ResealCursor& cursor, int limit) {
     const std::string select = std::string("SELECT rowid, ") + c.column + ", " + c.row + ", " + c.row2 + " FROM " +
                                c.table + " WHERE rowid > ?1 AND " + c.where + " ORDER BY rowid LIMIT ?2";
     const std::string update = std::string("UPDATE ") + c.table + " SET " + c.column + " = ?2 WHERE rowid = ?1";
-    const std::int64_t wanted = limit - progress.scanned;
+    // Files are up to [limits] attachment_bytes each: a few per step keep the writer's
+    // transaction short.
+    const std::int64_t wanted =
+        std::string_view(c.table) == "attachments" ? std::min<std::int64_t>(limit - progress.scanned, 4)
+                                                   : limit - progress.scanned;
     std::vector<std::pair<std::int64_t, std::string>> rewrite;  // rowid, plain
     std::vector<crypto::Place> places;
     std::int64_t rows = 0;

@@ -426,6 +426,7 @@ class SqliteStore final : public Store {
   }
 
   TicketStore& Tickets() override { return *tickets_; }
+  const crypto::FieldCipher* Cipher() const override { return cipher_.get(); }
 
   ~SqliteStore() override { Close(); }
 
