@@ -141,19 +141,20 @@ Every config key except [calendars.NAME] can also be set with a KEFU_* environme
 Hardening ([limits], [http], [proxy]; defaults in brackets):
   header_bytes [16 KiB], header_count [100] and body_bytes [1 MiB] per request (431/413);
   header_timeout_ms [10000] for a request head, request_timeout_ms [30000] for a whole request
-  (slow clients get 408 and are disconnected), idle_timeout_ms [60000] between keep-alive
-  requests; ip_burst/ip_per_second [600/100] per client address, token_burst/token_per_second
-  [600/100] per bearer token (429 with Retry-After; 0 per second switches a limit off),
-  ip_ws_connections [1000] open WebSockets per client address (0: off), ws_queue_bytes [4 MiB]
-  unsent bytes before a WebSocket peer that stopped reading is dropped. The
-  client address of a trusted proxy ([proxy] trusted, default loopback) is taken from
-  X-Forwarded-For; loopback without it is not limited by address. [http] allowed_origins lists
-  the other sites that may call the widget's public routes (CORS) and frame the widget page;
-  state-changing requests from any other site are refused (403).
+  (plus 1 s per 32 KiB of body): slower clients get 408 and are disconnected;
+  idle_timeout_ms [60000] between keep-alive requests. Rate limits (429 with Retry-After;
+  0 per second switches one off): ip_burst/ip_per_second [600/100] per client address,
+  token_burst/token_per_second [600/100] per bearer token, ip_ws_connections [1000] open
+  WebSockets per client address; ws_queue_bytes [4 MiB] unsent bytes before a WebSocket peer
+  that stopped reading is dropped. Behind a trusted proxy ([proxy] trusted, default loopback)
+  the client address comes from X-Forwarded-For; loopback without it is not limited by
+  address. [http] allowed_origins lists the other sites that may call the widget's public
+  routes (CORS) and frame the widget page; state-changing requests from any other site are
+  refused (403).
 
-The server prints "kefu: listening on http://HOST:PORT" (https:// with TLS) when ready. SIGTERM or SIGINT
-drains: no new connections, pending writes are committed and acknowledged, WebSockets are
-closed with 1001, and the database is checkpointed and closed.
+The server prints "kefu: listening on http://HOST:PORT" (https:// with TLS) when ready.
+SIGTERM or SIGINT drains: no new connections, pending writes are committed and acknowledged,
+WebSockets are closed with 1001, and the database is checkpointed and closed.
 )";
 
 int Fail(const Error& e) {

@@ -164,6 +164,8 @@ bool CorsRoute(std::string_view route_path) {
       "/api/v1/conversations/{id}/messages",
       "/api/v1/conversations/{id}/feedback",
       "/api/v1/conversations/{id}/leave-message",
+      "/api/v1/conversations/{id}/attachments",
+      "/api/v1/attachments/{id}",
   };
   return std::find(std::begin(kRoutes), std::end(kRoutes), route_path) != std::end(kRoutes);
 }
