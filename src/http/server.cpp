@@ -557,7 +557,7 @@ awaitable<void> Server::Impl::WriteError(Stream& stream, unsigned version, const
 
 namespace {
 
-// TLS WebSockets (docs/adr/0013): the lean frame layer reads and writes a plain socket, so a TLS
+// TLS WebSockets (docs/adr/0014): the lean frame layer reads and writes a plain socket, so a TLS
 // connection that upgrades gets one end of a socket pair and these two loops move the bytes
 // between the other end and the TLS stream. Plain connections never pay for it.
 struct TlsBridge {
@@ -903,7 +903,7 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     } else if (cross == CrossOrigin::refused) {
       // CSRF: kefu authenticates with bearer tokens, never cookies, so a cross-site form or fetch
       // carries no credentials; refusing cross-site state changes outright keeps it that way
-      // even if a cookie is ever added (docs/adr/0012).
+      // even if a cookie is ever added (docs/adr/0013).
       log::Info("http.cross_site_refused", {{"rid", rid}, {"path", raw_path}, {"ip", ip}});
       out = Response::Fail(MakeError(Code::forbidden, "cross-site request refused"));
     } else if (route && route->handler) {
