@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev sqlite3 libsodium-dev libssl-dev libtomlplusplus-dev
+  libsqlite3-dev sqlite3 libsodium-dev libssl-dev openssl libtomlplusplus-dev
   libicu-dev libopencc-dev opencc libstemmer-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev

@@ -148,6 +148,9 @@ constexpr const char* kServeHelp = R"(Usage: kefu serve [options]
                     [bot] retrain_delay_ms, calendar, channels, [calendars.NAME] …;
                     see docs/config.example.toml)
   --web-root DIR    the built web UI (default web/dist)
+  --tls-cert FILE   serve HTTPS and WSS with this PEM certificate chain (with --tls-key;
+                    also [tls] cert / KEFU_TLS_CERT); responses then carry HSTS
+  --tls-key FILE    the certificate's PEM private key ([tls] key / KEFU_TLS_KEY)
   --log-level L     debug, info, warn or error
   --test-clock T    FOR TESTS ONLY: time stands still at T (RFC 3339) and moves only by
                     POST /api/v1/test/clock; every timer (SLA, reminders, auto-close) fires
@@ -156,9 +159,23 @@ constexpr const char* kServeHelp = R"(Usage: kefu serve [options]
 Every config key except [calendars.NAME] can also be set with a KEFU_* environment variable
 (e.g. KEFU_LISTEN, KEFU_LIMITS_FRAME_BYTES). Precedence: flags > environment > file > defaults.
 
-The server prints "kefu: listening on http://HOST:PORT" when it is ready. SIGTERM or SIGINT
-drains: no new connections, pending writes are committed and acknowledged, WebSockets are
-closed with 1001, and the database is checkpointed and closed.
+Hardening ([limits], [http], [proxy]; defaults in brackets):
+  header_bytes [16 KiB], header_count [100] and body_bytes [1 MiB] per request (431/413);
+  header_timeout_ms [10000] for a request head, request_timeout_ms [30000] for a whole request
+  (plus 1 s per 32 KiB of body): slower clients get 408 and are disconnected;
+  idle_timeout_ms [60000] between keep-alive requests. Rate limits (429 with Retry-After;
+  0 per second switches one off): ip_burst/ip_per_second [600/100] per client address,
+  token_burst/token_per_second [600/100] per bearer token, ip_ws_connections [1000] open
+  WebSockets per client address; ws_queue_bytes [4 MiB] unsent bytes before a WebSocket peer
+  that stopped reading is dropped. Behind a trusted proxy ([proxy] trusted, default loopback)
+  the client address comes from X-Forwarded-For; loopback without it is not limited by
+  address. [http] allowed_origins lists the other sites that may call the widget's public
+  routes (CORS) and frame the widget page; state-changing requests from any other site are
+  refused (403).
+
+The server prints "kefu: listening on http://HOST:PORT" (https:// with TLS) when ready.
+SIGTERM or SIGINT drains: no new connections, pending writes are committed and acknowledged,
+WebSockets are closed with 1001, and the database is checkpointed and closed.
 )";
 
 int Fail(const Error& e) {
@@ -179,6 +196,10 @@ int Serve(int argc, char** argv) {
   if (auto v = args->Get("listen")) config->listen = *v;
   if (auto v = args->Get("web-root")) config->web_root = *v;
   if (auto v = args->Get("log-level")) config->log_level = *v;
+  if (auto v = args->Get("tls-cert")) config->tls_cert_file = *v;
+  if (auto v = args->Get("tls-key")) config->tls_key_file = *v;
+  if (config->tls_cert_file.empty() != config->tls_key_file.empty())
+    return Fail(MakeError(Code::invalid, "--tls-cert and --tls-key go together: give both or neither"));
   std::optional<SettableClock> test_clock;
   if (auto v = args->Get("test-clock")) {
     auto start = ParseRfc3339(*v);
@@ -215,7 +236,8 @@ int Serve(int argc, char** argv) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     log::Info("server.ready", {{"listen", server.local_address()}, {"startup_ms", ms},
                                {"schema", opened->store->SchemaVersion()}, {"version", Version()}});
-    std::printf("kefu: listening on http://%s\n", server.local_address().c_str());
+    std::printf("kefu: listening on %s://%s\n", config->tls_cert_file.empty() ? "http" : "https",
+                server.local_address().c_str());
     std::fflush(stdout);
     if (auto st = server.Run(); !st.ok()) code = Fail(st.error());
     // Close the store while the server still exists: late write callbacks post into it.

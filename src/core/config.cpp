@@ -149,6 +149,29 @@ Result<std::vector<std::string>> StringArray(const toml::node& n, const std::str
   return out;
 }
 
+// An origin as browsers send it: scheme "http" or "https", a host, an optional port, nothing
+// else. Stored lower-cased so that comparing is a plain string compare.
+Status SetOrigins(ServerConfig& c, std::string_view where, const std::vector<std::string>& origins) {
+  std::vector<std::string> out;
+  for (const auto& given : origins) {
+    std::string o = AsciiLower(Trim(given));
+    if (!o.empty() && o.back() == '/') o.pop_back();
+    std::string_view rest = o;
+    bool scheme = rest.starts_with("https://") || rest.starts_with("http://");
+    if (scheme) rest.remove_prefix(rest.find("//") + 2);
+    bool ok = scheme && !rest.empty();
+    for (char ch : rest)
+      ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
+                  ch == ':' || ch == '[' || ch == ']');
+    if (!ok || o == "*")
+      return Bad(where, "http.allowed_origins",
+                 "'" + given + "' is not an origin such as https://wallet.example (no path, no '*')");
+    out.push_back(std::move(o));
+  }
+  c.allowed_origins = std::move(out);
+  return Ok();
+}
+
 bool CalendarNameOk(std::string_view name) {
   if (name.empty()) return false;
   for (char ch : name) {
@@ -266,12 +289,20 @@ const std::vector<Key>& Keys() {
       LimitKey("limits.body_bytes", &Limits::body_bytes, 1024, 1LL << 30),
       LimitKey("limits.attachment_bytes", &Limits::attachment_bytes, 1024, 100LL << 20),
       LimitKey("limits.header_bytes", &Limits::header_bytes, 1024, 1 << 20),
+      LimitKey("limits.header_count", &Limits::header_count, 8, 10'000),
       LimitKey("limits.frame_bytes", &Limits::frame_bytes, 256, 16LL << 20),
       LimitKey("limits.text_chars", &Limits::text_chars, 1, 1 << 20),
       LimitKey("limits.ws_burst", &Limits::ws_burst, 1, 1 << 20),
       LimitKey("limits.ws_per_second", &Limits::ws_per_second, 1, 1 << 20),
+      LimitKey("limits.ws_queue_bytes", &Limits::ws_queue_bytes, 64 << 10, 1LL << 30),
       LimitKey("limits.header_timeout_ms", &Limits::header_timeout_ms, 100, 3'600'000),
+      LimitKey("limits.request_timeout_ms", &Limits::request_timeout_ms, 100, 86'400'000),
       LimitKey("limits.idle_timeout_ms", &Limits::idle_timeout_ms, 100, 86'400'000),
+      LimitKey("limits.ip_burst", &Limits::ip_burst, 1, 1 << 24),
+      LimitKey("limits.ip_per_second", &Limits::ip_per_second, 0, 1 << 24),
+      LimitKey("limits.ip_ws_connections", &Limits::ip_ws_connections, 0, 1 << 24),
+      LimitKey("limits.token_burst", &Limits::token_burst, 1, 1 << 24),
+      LimitKey("limits.token_per_second", &Limits::token_per_second, 0, 1 << 24),
       LimitKey("limits.ping_interval_ms", &Limits::ping_interval_ms, 100, 3'600'000),
       IntKey<std::int64_t>("bot.retrain_delay_ms", 0, 3'600'000,
                            [](ServerConfig& c, std::int64_t v) { c.bot_retrain_delay_ms = v; }),
@@ -312,6 +343,17 @@ const std::vector<Key>& Keys() {
             }
             return Ok();
           }},
+      Key{"http.allowed_origins",
+          [](ServerConfig& c, std::string_view v) -> Status {
+            return SetOrigins(c, "environment", SplitList(v));
+          },
+          [](ServerConfig& c, const toml::node& n) -> Status {
+            auto origins = StringArray(n, "http.allowed_origins", "[\"https://wallet.example\"]");
+            if (!origins.ok()) return std::move(origins).error();
+            return SetOrigins(c, "config", *origins);
+          }},
+      StringKey("tls.cert", &ServerConfig::tls_cert_file),
+      StringKey("tls.key", &ServerConfig::tls_key_file),
   };
   return keys;
 }

@@ -8,10 +8,18 @@
 //   key_file = ""                        KEFU_KEY_FILE   (default: <db>.key beside the database)
 //   threads = 1                          KEFU_THREADS    (network threads)
 //   log_level = "info"                   KEFU_LOG_LEVEL
-//   [limits] body_bytes, attachment_bytes, header_bytes, frame_bytes, text_chars, ws_burst, ws_per_second,
-//            header_timeout_ms, idle_timeout_ms, ping_interval_ms
-//                                        KEFU_LIMITS_FRAME_BYTES, ...
-//   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated)
+//   [limits] body_bytes, attachment_bytes, header_bytes, header_count, frame_bytes, text_chars, ws_burst,
+//            ws_per_second, ws_queue_bytes, header_timeout_ms, request_timeout_ms, idle_timeout_ms,
+//            ping_interval_ms, ip_burst, ip_per_second, ip_ws_connections, token_burst,
+//            token_per_second
+//                                        KEFU_LIMITS_FRAME_BYTES, ... (see Limits below)
+//   [proxy] trusted = ["127.0.0.0/8", "::1"]   KEFU_PROXY_TRUSTED (comma separated; addresses or
+//                                        CIDR networks whose X-Forwarded-For is believed)
+//   [http] allowed_origins = ["https://wallet.example"]   KEFU_HTTP_ALLOWED_ORIGINS (comma
+//                                        separated; other sites that may call the widget's public
+//                                        routes (CORS) and frame the widget page; scheme://host[:port])
+//   [tls] cert = "", key = ""            KEFU_TLS_CERT, KEFU_TLS_KEY (PEM files; both set: HTTPS
+//                                        and WSS on the listen address, with HSTS)
 //   [bot] retrain_delay_ms = 500         KEFU_BOT_RETRAIN_DELAY_MS (quiet time after a
 //                                        knowledge-base change before the bot retrains)
 //   [bot] calendar = "24x7"              KEFU_BOT_CALENDAR (the hours the bot tells customers and
@@ -66,13 +74,26 @@ struct Limits {
   std::int64_t body_bytes = 1 << 20;        // HTTP request body
   std::int64_t attachment_bytes = 10 << 20;  // one uploaded attachment (its request body)
   std::int64_t header_bytes = 16 << 10;     // HTTP request head
+  std::int64_t header_count = 100;          // header fields in one HTTP request
   std::int64_t frame_bytes = 64 << 10;      // one WebSocket message
   std::int64_t text_chars = 4000;           // one chat message, in code points
   std::int64_t ws_burst = 200;              // frames allowed at once per connection
   std::int64_t ws_per_second = 20;          // sustained frames per second per connection
-  std::int64_t header_timeout_ms = 10'000;  // slow clients must send a request head by then
-  std::int64_t idle_timeout_ms = 60'000;    // keep-alive HTTP connections
+  std::int64_t ws_queue_bytes = 4 << 20;    // unsent bytes per connection before it is dropped
+  std::int64_t header_timeout_ms = 10'000;  // a request head must arrive whole this long after its
+                                            // first byte (and a new connection's first request)
+  std::int64_t request_timeout_ms = 30'000;  // the whole request, body included, from its first byte
+  std::int64_t idle_timeout_ms = 60'000;    // keep-alive HTTP connections between requests
   std::int64_t ping_interval_ms = 30'000;   // WebSocket ping; no pong within another → closed
+  // REST requests and WebSocket handshakes per client address (token bucket: a burst, then so
+  // many per second; 0 per second: no limit). The address is the peer's, or from
+  // X-Forwarded-For when the peer is a trusted proxy; loopback without it is not limited.
+  std::int64_t ip_burst = 600;
+  std::int64_t ip_per_second = 100;
+  std::int64_t ip_ws_connections = 1000;  // open WebSockets per client address (0: no limit)
+  // REST requests per bearer token, wherever they come from (loopback included).
+  std::int64_t token_burst = 600;
+  std::int64_t token_per_second = 100;
 };
 
 struct ServerConfig {
@@ -84,6 +105,12 @@ struct ServerConfig {
   std::string log_level = "info";
   Limits limits;
   std::vector<std::string> trusted_proxies = {"127.0.0.0/8", "::1"};
+  // Origins ("https://wallet.example", lower case, no trailing slash) of other sites allowed to
+  // call the widget's public routes cross-origin and to frame the widget page.
+  std::vector<std::string> allowed_origins;
+  // TLS: PEM certificate chain and private key; both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Knowledge-base edits in quick succession retrain the bot once, this long after the last one
   // (and at most 10× this long after the first).
   std::int64_t bot_retrain_delay_ms = 500;

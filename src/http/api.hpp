@@ -62,8 +62,10 @@ struct Response {
 
 // The head of an HTTP response as the server writes it: status line, Content-Type and
 // Cache-Control (unless `headers` has its own), `headers`, X-Request-Id, the security headers
-// (and the HTML ones for pages), Connection when keep-alive differs from the version's default,
-// Content-Length (not for 1xx, 204 and 304), and the blank line.
+// (nosniff, Referrer-Policy, Content-Security-Policy — `csp`, or for anything but a page
+// "default-src 'none'; frame-ancestors 'none'" —, X-Frame-Options when given, HSTS over TLS),
+// Connection when keep-alive differs from the version's default, Content-Length (not for 1xx,
+// 204 and 304), and the blank line.
 struct ResponseHead {
   unsigned version = 11;  // 10 or 11
   int status = 200;
@@ -71,7 +73,9 @@ struct ResponseHead {
   std::string_view cache_control;
   const std::vector<std::pair<std::string, std::string>>* headers = nullptr;  // may be null
   std::string_view rid;
-  bool html = false;
+  std::string_view csp;            // a page's policy; empty: the one for API answers
+  std::string_view frame_options;  // X-Frame-Options; empty: not sent
+  bool hsts = false;               // served over TLS: Strict-Transport-Security
   bool keep_alive = true;
   size_t body_size = 0;
 

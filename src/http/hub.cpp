@@ -100,6 +100,7 @@ void Hub::Attach(std::shared_ptr<WsConnection> conn, Subject subject, std::strin
   by_subject_[key].push_back(raw);
   if (subject.is_staff()) staff_online_.insert(key);
   peers_.emplace(raw, Peer{conn, std::move(subject)});
+  if (!raw->remote_ip().empty()) ++per_address_[raw->remote_ip()];
   ++connections_;
   metrics_.ws_connections_opened++;
   metrics_.ws_connections_open++;
@@ -130,6 +131,10 @@ void Hub::OnClosed(WsConnection& conn) {
       staff_online_.erase(key);
       // A customer's last tab closed: if they were waiting, the workflow watches for abandonment.
       if (!who.is_staff() && workflow_) workflow_->CustomerDisconnected(who.id);
+    }
+    if (!raw->remote_ip().empty()) {
+      auto counted = per_address_.find(raw->remote_ip());
+      if (counted != per_address_.end() && --counted->second <= 0) per_address_.erase(counted);
     }
     --connections_;
     metrics_.ws_connections_open--;

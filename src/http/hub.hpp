@@ -130,11 +130,17 @@ class Hub final : public WsListener {
   void CloseStaff(domain::Id staff_id, std::string_view reason);
 
   std::size_t connection_count() const { return connections_; }
+  // Open connections counted under a client address (WsConnection::remote_ip()).
+  int ConnectionsFrom(const std::string& address) const {
+    auto it = per_address_.find(address);
+    return it == per_address_.end() ? 0 : it->second;
+  }
 
   // WsListener
   void OnText(WsConnection& conn, std::string_view text) override;
   void OnTooLarge(WsConnection& conn) override;
   void OnClosed(WsConnection& conn) override;
+  std::size_t MaxQueuedBytes() const override { return static_cast<std::size_t>(limits_.ws_queue_bytes); }
 
  private:
   struct Participants {
@@ -172,6 +178,7 @@ class Hub final : public WsListener {
   Limits limits_;
   Metrics& metrics_;
   std::unordered_map<const WsConnection*, Peer> peers_;
+  std::unordered_map<std::string, int> per_address_;  // open connections by client address
   std::unordered_map<std::uint64_t, std::vector<WsConnection*>> by_subject_;
   std::unordered_set<std::uint64_t> staff_online_;
   std::unordered_map<domain::Id, Participants> participants_;

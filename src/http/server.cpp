@@ -2,9 +2,17 @@
 
 #include <openssl/sha.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,7 +26,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <type_traits>
 
 #include "auth/keys.hpp"
 #include "core/log.hpp"
@@ -26,6 +36,7 @@
 #include "http/api.hpp"
 #include "http/bot_trainer.hpp"
 #include "http/json_io.hpp"
+#include "http/security.hpp"
 #include "http/staff_auth.hpp"
 #include "http/static_files.hpp"
 #include "http/scheduler.hpp"
@@ -40,6 +51,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using asio::ip::tcp;
+using TlsStream = asio::ssl::stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
 // ---------- small shared pieces declared in api.hpp ----------
 
@@ -187,8 +201,21 @@ struct Server::Impl {
 
   awaitable<void> Accept();
   awaitable<void> Session(tcp::socket socket);
-  awaitable<bool> Upgrade(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                          bhttp::request<bhttp::string_body>& req, const std::string& rid, const std::string& ip);
+  // One connection's requests, on a plain or TLS stream. `tls` owns the TLS stream (it outlives
+  // this coroutine when the connection becomes a WebSocket); null for plain connections.
+  template <class Stream>
+  awaitable<void> Serve(Stream& stream, const std::string& peer, std::shared_ptr<TlsStream> tls);
+  template <class Stream>
+  awaitable<bool> Upgrade(Stream& stream, beast::flat_buffer& buffer, bhttp::request<bhttp::string_body>& req,
+                          const std::string& rid, const std::string& ip, const std::string& client,
+                          std::shared_ptr<TlsStream> tls);
+  // Writes a JSON error answer (and the security headers) outside the route handlers.
+  template <class Stream>
+  awaitable<void> WriteError(Stream& stream, unsigned version, const Error& e, int status, std::string_view rid,
+                             bool keep_alive, const std::vector<std::pair<std::string, std::string>>* headers = nullptr);
+  // The Content-Security-Policy of an HTML page: the console may not be framed at all, the
+  // widget page only by the configured origins.
+  std::string PageCsp(bool console, std::string_view host) const;
   void BeginDrain(const char* why);
   void DrainStep(std::chrono::steady_clock::time_point deadline);
   void ScheduleSweep();
@@ -213,6 +240,10 @@ struct Server::Impl {
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
+  std::optional<asio::ssl::context> ssl;  // set by Listen when TLS is configured
+  TrustedNetworks trusted;
+  RateLimiter ip_limiter{config.limits.ip_burst, config.limits.ip_per_second};
+  RateLimiter token_limiter{config.limits.token_burst, config.limits.token_per_second};
   int active_requests = 0;
   bool draining = false;
   std::atomic<bool> stop_requested{false};
@@ -233,6 +264,9 @@ void Server::SetTestClock(SettableClock* clock) { impl_->ctx.test_clock = clock;
 Status Server::Listen() {
   // Staff sessions come from the store once; from here on the table is written through.
   KEFU_TRY(impl_->staff_auth.Load(Clock::System().Now()));
+  KEFU_ASSIGN(trusted, TrustedNetworks::Parse(impl_->config.trusted_proxies));
+  impl_->trusted = std::move(trusted);
+  KEFU_TRY(LoadTls());
   KEFU_ASSIGN(hp, ParseHostPort(impl_->config.listen));
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
@@ -253,6 +287,47 @@ Status Server::Listen() {
   impl_->sla.RegisterTimers(impl_->scheduler);
   RegisterTaskTimers(impl_->ctx, impl_->scheduler);
   RegisterPrivacyTimers(impl_->ctx, impl_->scheduler);
+  return Ok();
+}
+
+namespace {
+
+// The reason OpenSSL gave for the last failure, for start-up errors.
+std::string SslReason(const boost::system::error_code& ec) {
+  const char* reason = ERR_reason_error_string(ERR_peek_last_error());
+  std::string out = reason ? reason : ec.message();
+  ERR_clear_error();
+  return out;
+}
+
+}  // namespace
+
+Status Server::LoadTls() {
+  const ServerConfig& c = impl_->config;
+  if (c.tls_cert_file.empty() && c.tls_key_file.empty()) return Ok();
+  if (c.tls_cert_file.empty() || c.tls_key_file.empty())
+    return MakeError(Code::invalid, "--tls-cert and --tls-key go together: give both or neither");
+  asio::ssl::context ctx(asio::ssl::context::tls_server);
+  // TLS 1.2 and newer only; idle connections give their record buffers back.
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                  asio::ssl::context::single_dh_use);
+  SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  boost::system::error_code ec;
+  ctx.use_certificate_chain_file(c.tls_cert_file, ec);
+  if (ec) return MakeError(Code::invalid, "--tls-cert " + c.tls_cert_file + ": cannot load a PEM certificate (" + SslReason(ec) + ")");
+  ctx.use_private_key_file(c.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    std::string reason = SslReason(ec);
+    if (reason.find("mismatch") != std::string::npos)
+      return MakeError(Code::invalid, "--tls-key " + c.tls_key_file + " does not belong to the certificate in --tls-cert " + c.tls_cert_file);
+    return MakeError(Code::invalid, "--tls-key " + c.tls_key_file + ": cannot load a PEM private key (" + reason + ")");
+  }
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    ERR_clear_error();
+    return MakeError(Code::invalid, "--tls-key " + c.tls_key_file + " does not belong to the certificate in --tls-cert " + c.tls_cert_file);
+  }
+  impl_->ssl.emplace(std::move(ctx));
   return Ok();
 }
 
@@ -289,7 +364,10 @@ void Server::Impl::ScheduleSweep() {
   sweep_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec || draining) return;
     using namespace std::chrono;
-    hub.Sweep(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+    const auto now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    hub.Sweep(now);
+    ip_limiter.Prune(now);
+    token_limiter.Prune(now);
     ScheduleSweep();
   });
 }
@@ -380,9 +458,10 @@ bool HeaderHasToken(std::string_view value, std::string_view token) {
 
 }  // namespace
 
+
 std::string ResponseHead::Serialize() const {
   std::string h;
-  h.reserve(256 + rid.size());
+  h.reserve(320 + rid.size() + csp.size());
   h += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   h += std::to_string(status);
   h += ' ';
@@ -407,12 +486,11 @@ std::string ResponseHead::Serialize() const {
   field("X-Request-Id", rid);
   field("X-Content-Type-Options", "nosniff");
   field("Referrer-Policy", "no-referrer");
-  if (html) {
-    field("Content-Security-Policy",
-          "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
-          "style-src 'self' 'unsafe-inline'; frame-ancestors 'self'");
-    field("X-Frame-Options", "SAMEORIGIN");
-  }
+  // A handler's own policy (an attachment download's sandbox) replaces the default one.
+  if (!given("Content-Security-Policy"))
+    field("Content-Security-Policy", csp.empty() ? std::string_view("default-src 'none'; frame-ancestors 'none'") : csp);
+  if (!frame_options.empty()) field("X-Frame-Options", frame_options);
+  if (hsts) field("Strict-Transport-Security", "max-age=31536000");
   if (version == 10 && keep_alive) field("Connection", "keep-alive");
   if (version != 10 && !keep_alive) field("Connection", "close");
   if (!(status < 200 || status == 204 || status == 304)) field("Content-Length", std::to_string(body_size));
@@ -420,22 +498,143 @@ std::string ResponseHead::Serialize() const {
   return h;
 }
 
+std::string Server::Impl::PageCsp(bool console, std::string_view host) const {
+  std::string csp =
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+      "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; connect-src 'self'";
+  // The WebSocket to this very host ('self' covers ws: and wss: only in newer browsers).
+  if (HostHeaderOk(host)) {
+    csp += " wss://";
+    csp += host;
+    if (!ssl) {
+      csp += " ws://";
+      csp += host;
+    }
+  }
+  csp += "; frame-ancestors ";
+  if (console) {
+    csp += "'none'";
+  } else {
+    csp += "'self'";
+    for (const auto& o : config.allowed_origins) {
+      csp += ' ';
+      csp += o;
+    }
+  }
+  return csp;
+}
+
+template <class Stream>
+awaitable<void> Server::Impl::WriteError(Stream& stream, unsigned version, const Error& e, int status,
+                                         std::string_view rid, bool keep_alive,
+                                         const std::vector<std::pair<std::string, std::string>>* headers) {
+  const std::string body = json::Error(e.code, e.message);
+  ResponseHead head;
+  head.version = version;
+  head.status = status;
+  head.content_type = "application/json";
+  head.cache_control = "no-store";
+  head.headers = headers;
+  head.rid = rid;
+  head.hsts = kTls<Stream>;
+  head.keep_alive = keep_alive;
+  head.body_size = body.size();
+  const std::string bytes = head.Serialize();
+  metrics.http_requests++;
+  if (status >= 500) {
+    metrics.http_errors_5xx++;
+  } else {
+    metrics.http_errors_4xx++;
+  }
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(bytes), asio::buffer(body)};
+  boost::system::error_code ec;
+  co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+}
+
 namespace {
+
+// TLS WebSockets (docs/adr/0015): the lean frame layer reads and writes a plain socket, so a TLS
+// connection that upgrades gets one end of a socket pair and these two loops move the bytes
+// between the other end and the TLS stream. Plain connections never pay for it.
+struct TlsBridge {
+  std::shared_ptr<TlsStream> tls;
+  asio::local::stream_protocol::socket inner;
+};
+
+void CloseTcp(TlsBridge& b) {
+  boost::system::error_code ec;
+  beast::get_lowest_layer(*b.tls).socket().close(ec);
+}
+
+// The client's bytes, decrypted, to the frame layer.
+awaitable<void> PumpIn(std::shared_ptr<TlsBridge> b) {
+  std::array<char, 4096> buf;
+  boost::system::error_code ec;
+  for (;;) {
+    std::size_t n = co_await b->tls->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    co_await asio::async_write(b->inner, asio::buffer(buf.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  b->inner.close(ec);  // the frame layer sees the end of the connection
+  CloseTcp(*b);
+}
+
+// The frame layer's bytes, encrypted, to the client.
+awaitable<void> PumpOut(std::shared_ptr<TlsBridge> b) {
+  std::array<char, 4096> buf;
+  boost::system::error_code ec;
+  for (;;) {
+    std::size_t n = co_await b->inner.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    co_await asio::async_write(*b->tls, asio::buffer(buf.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  // The frame layer closed (after its close frame): give the client a moment to answer it.
+  auto& tcp_socket = beast::get_lowest_layer(*b->tls).socket();
+  tcp_socket.shutdown(tcp::socket::shutdown_send, ec);
+  asio::steady_timer grace(tcp_socket.get_executor());
+  grace.expires_after(std::chrono::seconds(2));
+  co_await grace.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  CloseTcp(*b);
+}
+
+// The deadline of a request being read. Beast's tcp_stream closes the socket when its timer
+// fires, which leaves no way to answer 408; this cancels the pending read instead. The
+// generation makes a late-running handler of an earlier arming harmless.
+struct Watchdog {
+  explicit Watchdog(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  std::uint64_t generation = 0;
+  bool fired = false;
+
+  void Arm(tcp::socket& socket, std::chrono::steady_clock::time_point when, const std::shared_ptr<Watchdog>& self) {
+    fired = false;
+    const std::uint64_t gen = ++generation;
+    timer.expires_at(when);
+    timer.async_wait([self, &socket, gen](const boost::system::error_code& ec) {
+      if (ec || self->generation != gen) return;
+      self->fired = true;
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    });
+  }
+  void Disarm() {
+    ++generation;
+    timer.cancel();
+  }
+};
 
 }  // namespace
 
-awaitable<bool> Server::Impl::Upgrade(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+template <class Stream>
+awaitable<bool> Server::Impl::Upgrade(Stream& stream, beast::flat_buffer& buffer,
                                       bhttp::request<bhttp::string_body>& req, const std::string& rid,
-                                      const std::string& ip) {
+                                      const std::string& ip, const std::string& client,
+                                      std::shared_ptr<TlsStream> tls) {
   auto reject = [&](int status, Code code, std::string msg) -> awaitable<bool> {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), req.version()};
-    res.set(bhttp::field::content_type, "application/json");
-    res.set("X-Request-Id", rid);
-    res.body() = json::Error(code, msg);
-    res.prepare_payload();
-    res.keep_alive(false);
-    boost::system::error_code ec;
-    co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    co_await WriteError(stream, req.version(), MakeError(code, std::move(msg)), status, rid, false);
     log::Info("ws.rejected", {{"rid", rid}, {"status", status}, {"ip", ip}});
     co_return false;
   };
@@ -445,6 +644,18 @@ awaitable<bool> Server::Impl::Upgrade(beast::tcp_stream& stream, beast::flat_buf
   if (req[bhttp::field::sec_websocket_version] != "13")
     co_return co_await reject(400, Code::invalid, "Sec-WebSocket-Version must be 13");
   if (draining) co_return co_await reject(503, Code::unavailable, "the server is shutting down");
+  // A page of another site must not open a WebSocket with a token it got hold of (cross-site
+  // WebSocket hijacking needs ambient credentials, which kefu does not use; this is defence in
+  // depth): only this origin and the allowed ones.
+  if (std::string_view origin = Trim(req[bhttp::field::origin]);
+      !origin.empty() && AsciiLower(Trim(req["Sec-Fetch-Site"])) != "same-origin" &&
+      !SameOrigin(origin, req[bhttp::field::host]) && !OriginAllowed(origin, config.allowed_origins))
+    co_return co_await reject(403, Code::forbidden, "WebSocket connections from this origin are not allowed");
+  if (!client.empty() && config.limits.ip_ws_connections > 0 &&
+      hub.ConnectionsFrom(client) >= config.limits.ip_ws_connections)
+    co_return co_await reject(429, Code::rate_limited,
+                              "too many WebSocket connections from this address (" +
+                                  std::to_string(config.limits.ip_ws_connections) + ")");
   Request parsed;
   std::string_view target = req.target();
   if (size_t q = target.find('?'); q != std::string_view::npos) parsed.query = std::string(target.substr(q + 1));
@@ -459,12 +670,29 @@ awaitable<bool> Server::Impl::Upgrade(beast::tcp_stream& stream, beast::flat_buf
       "Sec-WebSocket-Accept: " +
       WebSocketAccept(Trim(req[bhttp::field::sec_websocket_key])) + "\r\n\r\n";
   boost::system::error_code ec;
-  co_await asio::async_write(stream.socket(), asio::buffer(head), asio::redirect_error(asio::use_awaitable, ec));
+  beast::get_lowest_layer(stream).expires_never();
+  co_await asio::async_write(stream, asio::buffer(head), asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return false;
   std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
-  tcp::socket socket = stream.release_socket();
+  tcp::socket socket(io);
+  if constexpr (kTls<Stream>) {
+    asio::local::stream_protocol::socket outer(io), inner(io);
+    asio::local::connect_pair(outer, inner, ec);
+    if (!ec) socket.assign(tcp::v4(), outer.release(ec), ec);
+    if (ec) {
+      log::Warn("ws.tls_bridge_failed", {{"rid", rid}, {"error", ec.message()}});
+      co_return false;
+    }
+    auto bridge = std::make_shared<TlsBridge>(TlsBridge{std::move(tls), std::move(inner)});
+    asio::co_spawn(io, PumpIn(bridge), asio::detached);
+    asio::co_spawn(io, PumpOut(std::move(bridge)), asio::detached);
+  } else {
+    (void)tls;
+    socket = stream.release_socket();
+  }
   WsLimits limits{static_cast<std::size_t>(config.limits.frame_bytes)};
   auto conn = std::make_shared<WsConnection>(std::move(socket), limits, hub);
+  conn->set_remote_ip(client);
   log::Debug("ws.open", {{"rid", rid}, {"subject", who->is_staff() ? "staff" : "customer"}, {"id", who->id}});
   hub.Attach(std::move(conn), std::move(who).value(), std::move(leftover));
   co_return true;
@@ -474,31 +702,96 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
   boost::system::error_code ec;
   std::string ip;
   if (auto ep = socket.remote_endpoint(ec); !ec) ip = ep.address().to_string();
-  beast::tcp_stream stream(std::move(socket));
+  if (!ssl) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await Serve(stream, ip, nullptr);
+    co_return;
+  }
+  auto tls = std::make_shared<TlsStream>(beast::tcp_stream(std::move(socket)), *ssl);
+  beast::get_lowest_layer(*tls).expires_after(std::chrono::milliseconds(config.limits.header_timeout_ms));
+  co_await tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    // A plain-HTTP client on the TLS port gets a plain answer saying so, then the door closes.
+    if (ec.category() == asio::error::get_ssl_category() && ERR_GET_REASON(ec.value()) == SSL_R_HTTP_REQUEST) {
+      static constexpr std::string_view kPlain =
+          "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 77\r\n\r\n"
+          R"({"error":{"code":"invalid","message":"this port speaks HTTPS; use https://"}})";
+      static_assert(kPlain.size() - kPlain.find("\r\n\r\n") - 4 == 77);
+      auto& raw = beast::get_lowest_layer(*tls);
+      raw.expires_after(std::chrono::seconds(5));
+      co_await asio::async_write(raw, asio::buffer(kPlain.data(), kPlain.size()), asio::redirect_error(asio::use_awaitable, ec));
+      metrics.http_requests++;
+      metrics.http_errors_4xx++;
+    }
+    log::Debug("tls.handshake_failed", {{"ip", ip}, {"error", ec.message()}});
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(*tls).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return;
+  }
+  co_await Serve(*tls, ip, tls);
+}
+
+template <class Stream>
+awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::shared_ptr<TlsStream> tls) {
+  using Clock = std::chrono::steady_clock;
+  boost::system::error_code ec;
+  auto& tcp_stream = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
+  std::shared_ptr<Watchdog> watchdog;  // made at the first request
   bool first = true;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.limits.header_bytes));
     std::int64_t body_limit = config.limits.body_bytes;
     parser.body_limit(static_cast<std::uint64_t>(body_limit));
-    stream.expires_after(std::chrono::milliseconds(first ? config.limits.header_timeout_ms
-                                                         : config.limits.idle_timeout_ms));
-    first = false;
-    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    // Uploads (a file as the body) may be larger than JSON bodies; nothing else may.
-    if (!ec && !parser.is_done() && parser.get().method() == bhttp::verb::post &&
-        IsUploadTarget(parser.get().target())) {
-      body_limit = config.limits.attachment_bytes;
-      parser.body_limit(static_cast<std::uint64_t>(body_limit));
+    // Between requests a keep-alive connection may idle; once a request's first byte is in, its
+    // head must follow within header_timeout_ms and the whole request within request_timeout_ms
+    // (a client dribbling bytes is cut off, whatever its pace).
+    if (buffer.size() == 0) {
+      tcp_stream.expires_after(std::chrono::milliseconds(first ? config.limits.header_timeout_ms
+                                                               : config.limits.idle_timeout_ms));
+      const std::size_t n = co_await stream.async_read_some(buffer.prepare(2048), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;  // closed or idle too long: nothing to answer
+      buffer.commit(n);
     }
-    if (!ec && !parser.is_done())
-      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
+    first = false;
+    const auto started = Clock::now();
+    const auto request_deadline = started + std::chrono::milliseconds(config.limits.request_timeout_ms);
+    tcp_stream.expires_never();
+    if (!watchdog) watchdog = std::make_shared<Watchdog>(tcp_stream.get_executor());
+    watchdog->Arm(tcp_stream.socket(),
+                  std::min(started + std::chrono::milliseconds(config.limits.header_timeout_ms), request_deadline),
+                  watchdog);
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    bool too_many = false;
+    if (!ec) {
+      too_many = std::distance(parser.get().begin(), parser.get().end()) > config.limits.header_count;
+      // Uploads (a file as the body) may be larger than JSON bodies; nothing else may.
+      if (!parser.is_done() && parser.get().method() == bhttp::verb::post && IsUploadTarget(parser.get().target())) {
+        body_limit = config.limits.attachment_bytes;
+        parser.body_limit(static_cast<std::uint64_t>(body_limit));
+      }
+      if (!too_many && !parser.is_done()) {
+        // A big body may take longer, but at no less than 32 KiB/s on average.
+        const auto length = parser.content_length().value_or(0);
+        watchdog->Arm(tcp_stream.socket(), request_deadline + std::chrono::milliseconds(length / 32), watchdog);
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    const bool timed_out = watchdog->fired;
+    watchdog->Disarm();
+    if (ec || too_many) {
       int status = 0;
       Code code = Code::invalid;
       std::string msg;
-      if (ec == bhttp::error::body_limit) {
+      if (too_many) {
+        status = 431, code = Code::too_large,
+        msg = "more than " + std::to_string(config.limits.header_count) + " header fields";
+      } else if (timed_out) {
+        status = 408, msg = parser.is_header_done()
+                                ? "request not received within " + std::to_string(config.limits.request_timeout_ms) + " ms"
+                                : "request head not received within " + std::to_string(config.limits.header_timeout_ms) + " ms";
+      } else if (ec == bhttp::error::body_limit) {
         status = 413, code = Code::too_large, msg = "request body larger than " + std::to_string(body_limit) + " bytes";
       } else if (ec == bhttp::error::header_limit) {
         status = 431, code = Code::too_large, msg = "request header too large";
@@ -507,21 +800,13 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
         status = 400, msg = "malformed HTTP request";
       }
       if (status) {
-        bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
-        res.set(bhttp::field::content_type, "application/json");
-        res.body() = json::Error(code, msg);
-        res.prepare_payload();
-        res.keep_alive(false);
-        stream.expires_after(std::chrono::seconds(5));
-        co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-        metrics.http_requests++;
-        metrics.http_errors_4xx++;
+        log::Info("http.refused", {{"status", status}, {"ip", ip}, {"reason", msg}});
+        co_await WriteError(stream, 11, MakeError(code, msg), status, NextRid(), false);
       }
       break;
     }
-    stream.expires_never();
+    tcp_stream.expires_never();
     auto& req = parser.get();
-    const auto started = std::chrono::steady_clock::now();
     std::string rid;
     if (auto given = req["X-Request-Id"]; !given.empty() && given.size() <= 64 &&
                                           std::all_of(given.begin(), given.end(), [](char c) {
@@ -534,9 +819,36 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
     std::string_view target = req.target();
     std::string_view raw_path = target.substr(0, target.find('?'));
     std::string path = PercentDecode(raw_path, false);
+    const bool upgrade = path == "/api/v1/ws";
 
-    if (path == "/api/v1/ws") {
-      bool upgraded = co_await Upgrade(stream, buffer, req, rid, ip);
+    // Rate limits: per client address (REST and WebSocket handshakes), per bearer token (REST).
+    const std::string client = ClientAddress(ip, req["X-Forwarded-For"], trusted);
+    if (path != "/healthz") {
+      using namespace std::chrono;
+      const std::int64_t now_ms = duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+      std::int64_t retry_ms = 0;
+      std::string_view token = upgrade ? std::string_view() : BearerToken(req[bhttp::field::authorization]);
+      const char* which = nullptr;
+      if (!client.empty() && !ip_limiter.Take(client, now_ms, retry_ms)) {
+        which = "too many requests from this address";
+      } else if (!token.empty() && !token_limiter.Take(token, now_ms, retry_ms)) {
+        which = "too many requests with this token";
+      }
+      if (which) {
+        const std::vector<std::pair<std::string, std::string>> retry{
+            {"Retry-After", std::to_string(std::max<std::int64_t>(1, (retry_ms + 999) / 1000))}};
+        log::Info("http.rate_limited", {{"rid", rid}, {"ip", ip}, {"client", client}, {"path", raw_path},
+                                        {"by", token.empty() || client.empty() ? "address" : "token"}});
+        const bool keep = req.keep_alive() && !draining;
+        co_await WriteError(stream, req.version(), MakeError(Code::rate_limited, std::string(which) + "; retry later"),
+                            429, rid, keep, &retry);
+        if (!keep) break;
+        continue;
+      }
+    }
+
+    if (upgrade) {
+      bool upgraded = co_await Upgrade(stream, buffer, req, rid, ip, client, tls);
       metrics.http_requests++;
       if (upgraded) co_return;
       break;
@@ -553,11 +865,45 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
     r.rid = rid;
 
     Response out;
-    bool html = false;
+    std::string csp;
+    std::string_view frame_options;
     const StaticFile* file = nullptr;
     bool path_known = false;
-    const Route* route = MatchRoute(r.method, r.path, r.params, path_known);
-    if (route && route->handler) {
+    const std::string_view origin = Trim(req[bhttp::field::origin]);
+    const std::string_view host = req[bhttp::field::host];
+    const bool preflight = req.method() == bhttp::verb::options && !origin.empty() &&
+                           !req[bhttp::field::access_control_request_method].empty();
+    const Route* route = nullptr;
+    CrossOrigin cross = CrossOrigin::same;
+    if (preflight) {
+      // CORS preflight: only the widget's public routes, only for the configured origins.
+      std::string wanted(Trim(req[bhttp::field::access_control_request_method]));
+      route = MatchRoute(wanted, r.path, r.params, path_known);
+      if (route && CorsRoute(route->path) && OriginAllowed(origin, config.allowed_origins)) {
+        out.status = 204;
+        out.headers = {{"Access-Control-Allow-Origin", std::string(origin)},
+                       {"Access-Control-Allow-Methods", wanted},
+                       {"Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id"},
+                       {"Access-Control-Max-Age", "600"},
+                       {"Vary", "Origin"}};
+      } else {
+        out = Response::Fail(MakeError(Code::forbidden, "cross-origin requests to this route are not allowed from this origin"));
+      }
+      route = nullptr;
+    } else {
+      route = MatchRoute(r.method, r.path, r.params, path_known);
+      cross = ClassifyOrigin(r.method, origin, req["Sec-Fetch-Site"], host, route ? route->path : "",
+                             config.allowed_origins);
+    }
+    if (preflight) {
+      // answered above
+    } else if (cross == CrossOrigin::refused) {
+      // CSRF: kefu authenticates with bearer tokens, never cookies, so a cross-site form or fetch
+      // carries no credentials; refusing cross-site state changes outright keeps it that way
+      // even if a cookie is ever added (docs/adr/0014).
+      log::Info("http.cross_site_refused", {{"rid", rid}, {"path", raw_path}, {"ip", ip}});
+      out = Response::Fail(MakeError(Code::forbidden, "cross-site request refused"));
+    } else if (route && route->handler) {
       ++active_requests;
       try {
         out = co_await route->handler(r, ctx);
@@ -568,12 +914,21 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
       --active_requests;
     } else if ((req.method() == bhttp::verb::get || req.method() == bhttp::verb::head) &&
                !path.starts_with("/api/") && (file = static_files.Find(path)) != nullptr) {
-      html = file->content_type.starts_with("text/html");
+      if (file->content_type.starts_with("text/html")) {
+        const bool console = path.starts_with("/console");
+        csp = PageCsp(console, host);
+        frame_options = console ? "DENY" : config.allowed_origins.empty() ? "SAMEORIGIN" : "";
+      }
     } else if (path_known) {
       out = Response::Fail(MakeError(Code::invalid, "method not allowed"));
       out.status = 405;
     } else {
       out = Response::Fail(MakeError(Code::not_found, "no such route: " + std::string(raw_path)));
+    }
+    if (cross == CrossOrigin::allowed) {
+      out.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+      out.headers.emplace_back("Access-Control-Expose-Headers", "Retry-After, X-Request-Id");
+      out.headers.emplace_back("Vary", "Origin");
     }
 
     // The response head is written by hand (the same fields, in the same order, as Beast's
@@ -594,7 +949,9 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
     head.cache_control = file ? (file->immutable ? "public, max-age=31536000, immutable" : "no-cache") : "no-store";
     if (!file) head.headers = &out.headers;
     head.rid = rid;
-    head.html = html;
+    head.csp = csp;
+    head.frame_options = frame_options;
+    head.hsts = kTls<Stream>;
     head.keep_alive = keep;
     head.body_size = body.size();
     std::string head_bytes = head.Serialize();
@@ -604,16 +961,16 @@ awaitable<void> Server::Impl::Session(tcp::socket socket) {
     } else if (status >= 400) {
       metrics.http_errors_4xx++;
     }
-    stream.expires_after(std::chrono::seconds(30));
+    tcp_stream.expires_after(std::chrono::seconds(30));
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_bytes), asio::buffer(body.data(), body.size())};
     co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     // The query string is never logged: it may carry a token.
     log::Info("http.request", {{"rid", rid}, {"method", r.method}, {"path", raw_path}, {"status", status},
                                {"ms", ms}, {"ip", ip}});
     if (ec || !keep) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace kefu::http

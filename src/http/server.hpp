@@ -37,7 +37,9 @@ class Server {
   // moves it and timers fire as if that much time had passed. Never in production. Before Run.
   void SetTestClock(SettableClock* clock);
 
-  // Binds the listening socket. Code::unavailable when the address is taken.
+  // Binds the listening socket (HTTPS when the config names a TLS certificate and key).
+  // Code::unavailable when the address is taken; Code::invalid for a bad proxy list or a TLS
+  // certificate or key that cannot be loaded (the message names the file).
   Status Listen();
 
   // "host:port" actually bound (useful with port 0).
@@ -50,6 +52,7 @@ class Server {
   void Stop();
 
  private:
+  Status LoadTls();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

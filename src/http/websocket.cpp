@@ -1,5 +1,6 @@
 #include "http/websocket.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include <chrono>
@@ -167,6 +168,13 @@ void WsConnection::SendFrame(std::uint8_t opcode, std::string_view payload) {
     for (int i = 7; i >= 0; --i) pending_ += static_cast<char>((static_cast<std::uint64_t>(len) >> (8 * i)) & 0xFF);
   }
   pending_.append(payload);
+  if (pending_.size() - pending_offset_ > listener_->MaxQueuedBytes()) {
+    // A slow or stalled reader must not make the server hold its messages without bound. Not
+    // shut down here: the hub may be iterating over its connections right now.
+    state_ = State::closing;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Shutdown(); });
+    return;
+  }
   if (writing_) return;
   if (t_cork_depth > 0) {
     if (!flush_queued_) {

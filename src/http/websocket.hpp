@@ -35,6 +35,9 @@ class WsListener {
   virtual void OnTooLarge(WsConnection& conn) = 0;
   // The connection is gone; runs once, nothing can be sent any more.
   virtual void OnClosed(WsConnection& conn) = 0;
+  // Outgoing bytes a connection may hold that its peer has not taken; a peer that falls further
+  // behind (it stopped reading) is disconnected. Asked here, not stored per connection.
+  virtual std::size_t MaxQueuedBytes() const = 0;
 };
 
 // While a WsCork is alive on the network thread, frames are queued instead of written, and each
@@ -72,7 +75,11 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   bool open() const { return state_ == State::open; }
   std::int64_t last_heard_ms() const { return last_heard_ms_; }
   std::size_t queued_bytes() const { return pending_.size() - pending_offset_; }
+  // The client address per-address limits count this connection under: the TCP peer's at
+  // first; the server replaces it with the address behind a trusted proxy, or with "" when the
+  // connection is not limited by address (loopback).
   const std::string& remote_ip() const { return remote_ip_; }
+  void set_remote_ip(std::string ip) { remote_ip_ = std::move(ip); }
 
   // Application data attached by the hub (who this is, rate-limit bucket).
   std::uint64_t subject_key = 0;

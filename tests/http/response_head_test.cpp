@@ -26,7 +26,9 @@ TEST(ResponseHead, WritesTheFieldsClientsSee) {
     h.body_size = size;
     return h;
   };
-  const std::string security = "X-Request-Id: r-1\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
+  const std::string base = "X-Request-Id: r-1\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
+  // Every answer that is not a page may not be framed nor load anything.
+  const std::string security = base + "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
   std::vector<Case> cases;
   {
     ResponseHead h = head(11, 201, true, 42);
@@ -51,13 +53,20 @@ TEST(ResponseHead, WritesTheFieldsClientsSee) {
     ResponseHead h = head(11, 200, true, 10);
     h.content_type = "text/html; charset=utf-8";
     h.cache_control = "no-cache";
-    h.html = true;
+    h.csp = "default-src 'self'; frame-ancestors 'none'";
+    h.frame_options = "DENY";
     cases.push_back({"page", h,
                      "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-cache\r\n" +
-                         security +
-                         "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' "
-                         "data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'\r\n"
-                         "X-Frame-Options: SAMEORIGIN\r\nContent-Length: 10\r\n\r\n"});
+                         base +
+                         "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+                         "X-Frame-Options: DENY\r\nContent-Length: 10\r\n\r\n"});
+  }
+  {
+    ResponseHead h = head(11, 200, true, 4);
+    h.hsts = true;
+    cases.push_back({"over TLS", h,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n" + security +
+                         "Strict-Transport-Security: max-age=31536000\r\nContent-Length: 4\r\n\r\n"});
   }
   {
     ResponseHead h = head(11, 200, true, 2);

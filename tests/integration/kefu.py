@@ -26,9 +26,12 @@ def free_port():
 class Server:
     """One kefu process on a temporary database. Restartable on the same database."""
 
-    def __init__(self, env=None, args=()):
+    def __init__(self, env=None, args=(), tls=None):
         self.dir = tempfile.mkdtemp(prefix="kefu-it-")
         self.args = list(args)  # extra `kefu serve` flags (e.g. --test-clock); may change between restarts
+        # tls: an ssl.SSLContext trusting the server's certificate; the caller passes
+        # --tls-cert/--tls-key in args. Requests and WebSockets then use HTTPS and WSS.
+        self.tls = tls
         self.db = os.path.join(self.dir, "kefu.db")
         self.port = free_port()
         self.env = dict(os.environ, **(env or {}))
@@ -38,7 +41,7 @@ class Server:
 
     @property
     def base(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def cli(self, *args, stdin=None):
         return subprocess.run([KEFU, *args], input=stdin, capture_output=True, text=True, env=self.env, timeout=60)
@@ -89,7 +92,7 @@ class Server:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10, context=self.tls) as r:
                 payload = r.read()
                 return r.status, (json.loads(payload) if payload and r.headers.get_content_type() == "application/json" else payload)
         except urllib.error.HTTPError as e:
@@ -109,8 +112,8 @@ class Server:
         assert status == 201, body
         return body
 
-    def ws(self, token):
-        ws = WebSocket(self.port, token)
+    def ws(self, token, headers=None):
+        ws = WebSocket(self.port, token, ssl_context=self.tls, headers=headers)
         self.sockets.append(ws)
         return ws
 
@@ -123,12 +126,15 @@ class HandshakeError(Exception):
 
 
 class WebSocket:
-    def __init__(self, port, token, timeout=10):
+    def __init__(self, port, token, timeout=10, ssl_context=None, headers=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if ssl_context is not None:
+            self.sock = ssl_context.wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         path = "/api/v1/ws" + (f"?token={token}" if token is not None else "")
-        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n{extra}"
                            "Sec-WebSocket-Version: 13\r\n\r\n").encode())
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
