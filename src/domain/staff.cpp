@@ -35,4 +35,13 @@ bool CanReadKbDrafts(Role r) { return CanEditKb(r) || r == Role::supervisor; }
 
 bool CanReadAudit(Role r) { return r == Role::auditor || r == Role::admin; }
 
+bool MaySeeCase(Role role, std::optional<Desk> desk, std::int64_t staff_id, std::optional<Desk> case_desk,
+                std::int64_t assignee) {
+  if (role == Role::supervisor || role == Role::admin) return true;
+  if (role != Role::agent) return false;
+  if (assignee != 0 && assignee == staff_id) return true;
+  if (!case_desk) return true;
+  return desk && *desk == *case_desk;
+}
+
 }  // namespace kefu::domain

@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,9 @@ struct Request {
   std::string user_agent;  // as sent (stored with a new staff session)
   std::string rid;  // request id, echoed as X-Request-Id and in logs
   std::vector<std::string> params;  // values of {placeholders} in route order
+  // Who is calling, set by the server's access gate before a non-public route's handler runs
+  // (Caller and StaffCaller answer it without checking the token again).
+  std::optional<Subject> caller;
 
   // The decoded value of query parameter `name`, if present.
   std::optional<std::string> Query(std::string_view name) const;
@@ -165,12 +169,8 @@ boost::asio::awaitable<Result<T>> Write(Submit submit) {
 boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
 // The same, for staff-only routes: Code::forbidden ("staff only") for a customer token.
 boost::asio::awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx);
-// The path's {id} (the `index`th placeholder) as a positive integer id; Code::not_found otherwise.
-Result<domain::Id> PathId(const Request& req, size_t index = 0);
-// The conversation, if `who` may see it. Customers get not_found for others' conversations so
-// that ids cannot be probed.
-boost::asio::awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, domain::Id id);
-// The ticket, if `who` may see it; customers get not_found for others' tickets.
+// The ticket, if `who` may see it (desk scope, docs/adr/0011): customers their own (not_found
+// otherwise); staff as TicketScope (ticket_routes.hpp) says (Code::forbidden otherwise).
 boost::asio::awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, domain::Id id);
 // The `limit` query parameter: `def` when absent, Code::invalid outside 1..max.
 Result<int> LimitParam(const Request& req, int def, int max);
@@ -188,11 +188,80 @@ std::string_view BearerToken(std::string_view authorization);
 
 using Handler = boost::asio::awaitable<Response> (*)(Request&, Context&);
 
+// Staff roles as bits of an access rule.
+inline constexpr unsigned RoleBit(domain::Role r) { return 1u << static_cast<unsigned>(r); }
+inline constexpr unsigned kAgent = RoleBit(domain::Role::agent);
+inline constexpr unsigned kSupervisor = RoleBit(domain::Role::supervisor);
+inline constexpr unsigned kAdmin = RoleBit(domain::Role::admin);
+inline constexpr unsigned kAuditor = RoleBit(domain::Role::auditor);
+inline constexpr unsigned kKbEditor = RoleBit(domain::Role::kb_editor);
+inline constexpr unsigned kAllStaff = kAgent | kSupervisor | kAdmin | kAuditor | kKbEditor;
+// The roles that take and answer conversations and work tickets.
+inline constexpr unsigned kHandlers = kAgent | kSupervisor | kAdmin;
+
+// Which objects a caller inside the rule may reach; the handler checks it (the gate cannot: it
+// needs the object). docs/adr/0011.
+enum class Scope : std::uint8_t {
+  any,           // no object, or every object of the route
+  self,          // the caller's own account, sessions and tasks
+  conversation,  // customers: their own conversation; agents: their desk's (CanSeeConversation)
+  ticket,        // customers: their own tickets; agents: their desk's (CanSeeTicket)
+};
+
+// Who may call a route: checked once, by the server, before the handler (docs/adr/0011).
+// Public routes need no token (one sent is not checked); every other route answers 401 without
+// a valid token and 403 to a caller outside the rule. Built only by the named constructors, so
+// a route without a rule — `{"GET", "/x", Handler}` — does not compile.
+class Access {
+ public:
+  static constexpr Access Public() { return Access(true, false, 0, Scope::any); }
+  static constexpr Access Staff(unsigned roles, Scope scope = Scope::any) { return Access(false, false, roles, scope); }
+  static constexpr Access Customer(Scope scope) { return Access(false, true, 0, scope); }
+  // Customers (on their own objects) and staff of `roles`.
+  static constexpr Access CustomerOr(unsigned roles, Scope scope) { return Access(false, true, roles, scope); }
+
+  constexpr bool is_public() const { return public_; }
+  constexpr bool customers() const { return customer_; }
+  constexpr unsigned roles() const { return roles_; }
+  constexpr Scope scope() const { return scope_; }
+  constexpr bool Allows(domain::Role r) const { return (roles_ & RoleBit(r)) != 0; }
+
+  // As in docs/openapi.yaml's x-kefu-access: "public", or the callers joined by ", " in the
+  // order customer, agent, supervisor, admin, auditor, kb_editor.
+  std::string Describe() const;
+
+ private:
+  constexpr Access(bool is_public, bool customer, unsigned roles, Scope scope)
+      : public_(is_public), customer_(customer), roles_(roles), scope_(scope) {}
+  bool public_;
+  bool customer_;
+  unsigned roles_;
+  Scope scope_;
+};
+
+std::string_view ScopeName(Scope s);
+
 struct Route {
   const char* method;
   const char* path;  // with {placeholders}
+  Access access;     // who may call it; see Access
   Handler handler;   // null for routes the server core answers itself (WebSocket upgrade)
 };
+
+// The access gate: the caller of `req` if `access` lets them in (also stored in req.caller),
+// Code::unauthorized without or with a bad token, Code::forbidden for a caller outside the rule.
+// Public routes answer nullopt without looking at the token.
+boost::asio::awaitable<Result<std::optional<Subject>>> CheckAccess(const Access& access, Request& req, Context& ctx);
+
+// The conversation, if `who` may see it (desk scope, docs/adr/0011): customers their own
+// (Code::not_found otherwise, so ids cannot be probed); staff as domain::MaySeeCase says, or an
+// agent who handled it before unless it is with the security desk (Code::forbidden otherwise).
+boost::asio::awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who,
+                                                                         domain::Id id);
+
+// A path id (the `index`th placeholder): a positive integer below 2^53, otherwise
+// Code::not_found, "<what> not found" ("not found" when `what` is empty).
+Result<domain::Id> PathId(const Request& req, std::string_view what = {}, size_t index = 0);
 
 // The route table (routes.cpp).
 const std::vector<Route>& RouteTable();

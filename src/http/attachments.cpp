@@ -186,8 +186,6 @@ awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
 awaitable<Response> UploadTicketAttachment(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (who->is_staff() && !domain::CanHandleConversations(who->role))
-    co_return Response::Fail(MakeError(Code::forbidden, "your role cannot add files to tickets"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
   auto ticket = co_await VisibleTicket(ctx, *who, *id);

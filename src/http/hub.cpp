@@ -143,7 +143,7 @@ void Hub::OnClosed(WsConnection& conn) {
 }
 
 bool Hub::CustomerConnected(Id customer_id) const {
-  return by_subject_.contains(Subject{auth::SubjectType::customer, customer_id, {}, {}}.key());
+  return by_subject_.contains(Subject{auth::SubjectType::customer, customer_id, {}, {}, {}}.key());
 }
 
 void Hub::OnTooLarge(WsConnection& conn) {
@@ -229,7 +229,7 @@ void Hub::WithParticipants(Id conversation_id, Then then) {
         then(Result<Participants>(std::move(loaded).error()));
         return;
       }
-      Participants p{loaded->customer_id, loaded->assigned_staff_id, loaded->state};
+      Participants p{loaded->customer_id, loaded->assigned_staff_id, loaded->state, loaded->desk};
       participants_[conversation_id] = p;
       then(Result<Participants>(p));
     });
@@ -331,7 +331,7 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
               std::string f = "{\"type\":\"conversation.updated\",\"conversation\":";
               json::AppendConversation(f, c);
               f += '}';
-              SendToStaffLobby(f);
+              SendToStaffLobby(f, c.desk, c.assigned_staff_id);
             });
           });
         }
@@ -345,17 +345,17 @@ void Hub::Publish(const store::Message& m, const WsConnection* except) {
   if (it == participants_.end()) return;
   const std::string frame = MessageCreatedFrame(m);
   if (!domain::IsStaffOnlyKind(m.kind)) {
-    Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}};
+    Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}, {}};
     SendToSubject(customer.key(), frame, except);
   }
   if (it->second.staff_id) {
-    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}};
+    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}, {}};
     SendToSubject(agent.key(), frame, except);
   }
   if (auto watching = monitors_.find(m.conversation_id); watching != monitors_.end()) {
     for (Id staff : watching->second) {
       if (staff == it->second.staff_id) continue;
-      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}}.key(), frame, except);
+      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}, {}}.key(), frame, except);
     }
   }
 }
@@ -418,10 +418,10 @@ void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversati
                     ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
     json::AppendActorRef(f, subject.actor(), subject.name);
     f += '}';
-    Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}};
+    Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}, {}};
     SendToSubject(customer.key(), f, conn.get());
     if (p->staff_id) {
-      Subject agent{auth::SubjectType::staff, p->staff_id, {}, {}};
+      Subject agent{auth::SubjectType::staff, p->staff_id, {}, {}, {}};
       SendToSubject(agent.key(), f, conn.get());
     }
   });
@@ -430,23 +430,26 @@ void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversati
 void Hub::ConversationChanged(const store::Conversation& c) {
   Participants before{};
   if (auto it = participants_.find(c.id); it != participants_.end()) before = it->second;
-  participants_[c.id] = Participants{c.customer_id, c.assigned_staff_id, c.state};
+  const bool known = participants_.contains(c.id);
+  participants_[c.id] = Participants{c.customer_id, c.assigned_staff_id, c.state, c.desk};
   std::string updated = "{\"type\":\"conversation.updated\",\"conversation\":";
   json::AppendConversation(updated, c);
   updated += '}';
-  SendToStaffLobby(updated);
+  // Those who may see it now get it; those who saw it until now are told it left their scope.
+  const std::string gone = "{\"type\":\"conversation.gone\",\"conversation_id\":" + std::to_string(c.id) + "}";
+  SendToStaffLobby(updated, c.desk, c.assigned_staff_id, known ? &gone : nullptr, before.desk, before.staff_id);
   if (c.assigned_staff_id && c.assigned_staff_id != before.staff_id) {
     std::string f = "{\"type\":\"conversation.assigned\",\"conversation_id\":" + std::to_string(c.id) +
                     ",\"agent\":{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
     AppendJsonString(f, c.assigned_staff_name);
     f += "}}";
-    Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}};
+    Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}, {}};
     SendToSubject(customer.key(), f, nullptr);
   }
 }
 
 void Hub::SendToCustomer(Id customer_id, const std::string& frame) {
-  Subject customer{auth::SubjectType::customer, customer_id, {}, {}};
+  Subject customer{auth::SubjectType::customer, customer_id, {}, {}, {}};
   SendToSubject(customer.key(), frame, nullptr);
 }
 
@@ -500,8 +503,19 @@ void Hub::SendToSubject(std::uint64_t key, const std::string& frame, const WsCon
     if (c != except) c->SendText(frame);
 }
 
-void Hub::SendToStaffLobby(const std::string& frame) {
-  for (std::uint64_t key : staff_online_) SendToSubject(key, frame, nullptr);
+void Hub::SendToStaffLobby(const std::string& frame, std::optional<domain::Desk> desk, Id assignee,
+                           const std::string* gone, std::optional<domain::Desk> before_desk, Id before_assignee) {
+  for (std::uint64_t key : staff_online_) {
+    auto it = by_subject_.find(key);
+    if (it == by_subject_.end() || it->second.empty()) continue;
+    const Peer* peer = Find(*it->second.front());
+    if (!peer) continue;
+    const Subject& s = peer->subject;
+    if (domain::MaySeeCase(s.role, s.desk, s.id, desk, assignee))
+      SendToSubject(key, frame, nullptr);
+    else if (gone && domain::MaySeeCase(s.role, s.desk, s.id, before_desk, before_assignee))
+      SendToSubject(key, *gone, nullptr);
+  }
 }
 
 void Hub::Sweep(std::int64_t now) {

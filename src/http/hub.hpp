@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -35,6 +36,7 @@ struct Subject {
   domain::Id id = 0;
   std::string name;
   domain::Role role = domain::Role::agent;  // staff only
+  std::optional<domain::Desk> desk;         // staff only: their desk, when they have one
 
   bool is_staff() const { return type == auth::SubjectType::staff; }
   std::uint64_t key() const {
@@ -98,11 +100,14 @@ class Hub final : public WsListener {
   // Whether a customer has a WebSocket open now.
   bool CustomerConnected(domain::Id customer_id) const;
 
-  // A frame for every connected staff console (SLA warnings and breaches).
-  void NotifyStaff(const std::string& frame) { SendToStaffLobby(frame); }
+  // A frame about a ticket (SLA warnings and breaches) for the connected staff consoles whose
+  // desk scope covers it.
+  void NotifyStaff(const std::string& frame, std::optional<domain::Desk> desk, domain::Id assignee) {
+    SendToStaffLobby(frame, desk, assignee);
+  }
   // A frame for one staff member's connected consoles (a follow-up task fell due).
   void NotifyStaffMember(domain::Id staff_id, const std::string& frame) {
-    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent}.key(), frame, nullptr);
+    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent, {}}.key(), frame, nullptr);
   }
 
   // A conversation changed state or assignee: refresh rights, tell the parties.
@@ -147,6 +152,7 @@ class Hub final : public WsListener {
     domain::Id customer_id = 0;
     domain::Id staff_id = 0;
     domain::ConversationState state = domain::ConversationState::bot;
+    std::optional<domain::Desk> desk;
   };
   struct Peer {
     std::shared_ptr<WsConnection> conn;
@@ -165,7 +171,12 @@ class Hub final : public WsListener {
   void WithParticipants(domain::Id conversation_id, Then then);
   bool Allowed(const Subject& subject, const Participants& p) const;
   void SendToSubject(std::uint64_t key, const std::string& frame, const WsConnection* except);
-  void SendToStaffLobby(const std::string& frame);
+  // Sends a frame about a case (a conversation or ticket at `desk`, assigned to `assignee`) to
+  // the connected staff whose desk scope covers it (domain::MaySeeCase; docs/adr/0011); with
+  // `gone`, sends that frame instead to those whom the case covered before a change only.
+  void SendToStaffLobby(const std::string& frame, std::optional<domain::Desk> desk, domain::Id assignee,
+                        const std::string* gone = nullptr, std::optional<domain::Desk> before_desk = std::nullopt,
+                        domain::Id before_assignee = 0);
   void SendError(WsConnection& conn, Code code, std::string_view message, std::string_view client_id = {});
   void SendError(WsConnection& conn, std::string_view code, std::string_view message,
                  std::string_view client_id = {});

@@ -3,6 +3,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 #include "auth/password.hpp"
@@ -37,26 +38,9 @@ std::optional<std::int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
-Result<Id> PathId(const Request& req, size_t index) {
-  if (index >= req.params.size()) return MakeError(Code::not_found, "not found");
-  auto v = ParseInt(req.params[index]);
-  if (!v || *v <= 0 || *v >= (1LL << 53)) return MakeError(Code::not_found, "not found");
-  return *v;
-}
-
-awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, Id id) {
-  auto conv_fn = [&ctx, id] { return ctx.store.GetConversation(id); };
-  auto conv = co_await Blocking(ctx, std::move(conv_fn));
-  if (!conv.ok()) co_return conv;
-  if (!who.is_staff() && conv->customer_id != who.id)
-    co_return MakeError(Code::not_found, "conversation " + std::to_string(id) + " not found");
-  co_return conv;
-}
-
 namespace {
 
 constexpr std::size_t kMaxNameChars = 64;
-
 
 std::string ConversationJson(const store::Conversation& c) {
   std::string out;
@@ -149,6 +133,10 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListConversations(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
+  // Desk scope (docs/adr/0011): an agent's page holds their desk's, their own and undesked ones.
+  std::erase_if(page->conversations, [&w = *who](const store::Conversation& c) {
+    return !domain::MaySeeCase(w.role, w.desk, w.id, c.desk, c.assigned_staff_id);
+  });
   std::string out = "{\"conversations\":";
   json::AppendArray(out, page->conversations, json::AppendConversation);
   json::AppendNextCursorAndClose(out, page->next_cursor);
@@ -264,10 +252,11 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
 awaitable<Response> Accept(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (!domain::CanHandleConversations(who->role))
-    co_return Response::Fail(MakeError(Code::forbidden, "your role cannot take conversations"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
+  // Desk scope: an agent takes their desk's conversations (and undesked ones), not another's.
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return Response::Fail(conv.error());
   auto result = co_await ctx.workflow->Accept(*who, *id);
   if (!result.ok()) co_return Response::Fail(result.error());
   log::Info("conversation.accepted", {{"rid", req.rid}, {"conversation_id", *id}, {"staff_id", who->id}});
@@ -316,8 +305,6 @@ awaitable<Response> Handoff(Request& req, Context& ctx) {
   if (!reason.ok()) co_return Response::Fail(reason.error());
   auto desk = domain::ParseDesk(desk_name->value_or("L1"));
   if (!desk) co_return Response::Fail(MakeError(Code::invalid, "'desk' must be L1, L2, L3, security or complaints"));
-  if (who->is_staff() && !domain::CanHandleConversations(who->role))
-    co_return Response::Fail(MakeError(Code::forbidden, "your role cannot hand conversations over"));
   if (reason->has_value() && CountCodePoints(**reason) > 500)
     co_return Response::Fail(MakeError(Code::invalid, "'reason' must be at most 500 characters"));
   auto conv = co_await VisibleConversation(ctx, *who, *id);
@@ -448,6 +435,40 @@ awaitable<Response> ListEvents(Request& req, Context& ctx) {
 
 }  // namespace
 
+// The conversation, if `who` may see it (desk scope, docs/adr/0011). Customers get not_found
+// for others' conversations so that ids cannot be probed; staff outside their scope get
+// forbidden. An agent who handled a conversation before (an event of theirs in its history)
+// still sees it, unless it is now with the security desk.
+awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, Id id) {
+  struct Found {
+    Result<store::Conversation> conv;
+    bool handled = false;
+  };
+  auto conv_fn = [&ctx, &who, id]() -> Found {
+    Found f{ctx.store.GetConversation(id)};
+    if (!f.conv.ok() || !who.is_staff() ||
+        domain::MaySeeCase(who.role, who.desk, who.id, f.conv->desk, f.conv->assigned_staff_id) ||
+        who.role != domain::Role::agent || f.conv->desk == domain::Desk::security)
+      return f;
+    auto events = ctx.store.ListEvents(id);
+    if (events.ok())
+      f.handled = std::any_of(events->begin(), events->end(), [&who](const store::Event& e) {
+        return e.actor && e.actor->type == domain::ActorType::staff && e.actor->id == who.id;
+      });
+    return f;
+  };
+  auto found = co_await Blocking(ctx, std::move(conv_fn));
+  auto& conv = found.conv;
+  if (!conv.ok()) co_return conv;
+  if (!who.is_staff() && conv->customer_id != who.id)
+    co_return MakeError(Code::not_found, "conversation " + std::to_string(id) + " not found");
+  if (who.is_staff() && !found.handled &&
+      !domain::MaySeeCase(who.role, who.desk, who.id, conv->desk, conv->assigned_staff_id))
+    co_return MakeError(Code::forbidden, "conversation " + std::to_string(id) + " is with the " +
+                                             std::string(conv->desk ? domain::DeskName(*conv->desk) : "") + " desk");
+  co_return std::move(conv);
+}
+
 Result<int> LimitParam(const Request& req, int def, int max) {
   auto s = req.Query("limit");
   if (!s) return def;
@@ -457,10 +478,60 @@ Result<int> LimitParam(const Request& req, int def, int max) {
   return static_cast<int>(*v);
 }
 
-awaitable<Result<Subject>> Caller(Request& req, Context& ctx) {
+Result<Id> PathId(const Request& req, std::string_view what, size_t index) {
+  auto v = index < req.params.size() ? ParseInt(req.params[index]) : std::nullopt;
+  if (!v || *v <= 0 || *v >= (1LL << 53))
+    return MakeError(Code::not_found, what.empty() ? std::string("not found") : std::string(what) + " not found");
+  return *v;
+}
+
+std::string_view ScopeName(Scope s) {
+  switch (s) {
+    case Scope::any: return "any";
+    case Scope::self: return "self";
+    case Scope::conversation: return "conversation";
+    case Scope::ticket: return "ticket";
+  }
+  return "any";
+}
+
+std::string Access::Describe() const {
+  if (public_) return "public";
+  std::string out;
+  auto add = [&out](std::string_view name) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  };
+  if (customer_) add("customer");
+  for (domain::Role r : {domain::Role::agent, domain::Role::supervisor, domain::Role::admin, domain::Role::auditor,
+                         domain::Role::kb_editor})
+    if (Allows(r)) add(domain::RoleName(r));
+  return out;
+}
+
+awaitable<Result<std::optional<Subject>>> CheckAccess(const Access& access, Request& req, Context& ctx) {
+  if (access.is_public()) co_return std::optional<Subject>();
   std::string_view token = BearerToken(req.authorization);
   if (token.empty()) co_return MakeError(Code::unauthorized, "a bearer token is required");
-  co_return co_await Authenticate(ctx, token, req.remote_ip);
+  auto who = co_await Authenticate(ctx, token, req.remote_ip);
+  if (!who.ok()) co_return std::move(who).error();
+  if (!who->is_staff() && !access.customers()) co_return MakeError(Code::forbidden, "staff only");
+  if (who->is_staff() && !access.Allows(who->role))
+    co_return MakeError(Code::forbidden,
+                        access.roles() == 0 ? std::string("customers only")
+                                            : "your role (" + std::string(domain::RoleName(who->role)) +
+                                                  ") may not do this; allowed: " + access.Describe());
+  req.caller = *who;
+  co_return std::optional<Subject>(std::move(who).value());
+}
+
+awaitable<Result<Subject>> Caller(Request& req, Context& ctx) {
+  if (req.caller) co_return *req.caller;  // the access gate checked the token already
+  std::string_view token = BearerToken(req.authorization);
+  if (token.empty()) co_return MakeError(Code::unauthorized, "a bearer token is required");
+  auto who = co_await Authenticate(ctx, token, req.remote_ip);
+  if (who.ok()) req.caller = *who;
+  co_return who;
 }
 
 awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
@@ -509,8 +580,6 @@ awaitable<Response> Whisper(Request& req, Context& ctx) {
 awaitable<Response> MonitorConversation(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (who->role != domain::Role::supervisor && who->role != domain::Role::admin)
-    co_return Response::Fail(MakeError(Code::forbidden, "only supervisors and admins monitor conversations"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body, /*empty_ok=*/true);
@@ -530,7 +599,6 @@ awaitable<Response> MonitorConversation(Request& req, Context& ctx) {
 awaitable<Response> LeaveMessageRoute(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  if (who->is_staff()) co_return Response::Fail(MakeError(Code::forbidden, "customers leave messages"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
@@ -577,81 +645,90 @@ awaitable<Response> MoveTestClock(Request& req, Context& ctx) {
 }
 
 const std::vector<Route>& RouteTable() {
+  // Who may call what (docs/adr/0011; x-kefu-access in docs/openapi.yaml says the same).
+  constexpr Access kPublic = Access::Public();
+  constexpr Access kSelf = Access::Staff(kAllStaff, Scope::self);
+  constexpr Access kParticipant = Access::CustomerOr(kHandlers, Scope::conversation);
+  constexpr Access kHandler = Access::Staff(kHandlers, Scope::conversation);
+  constexpr Access kTicket = Access::Staff(kHandlers, Scope::ticket);
+  constexpr Access kKbRead = Access::Staff(kKbEditor | kAdmin | kSupervisor);
+  constexpr Access kKbWrite = Access::Staff(kKbEditor | kAdmin);
   static const std::vector<Route> routes = {
-      {"GET", "/", nullptr},          // widget demo page (static)
-      {"GET", "/console", nullptr},   // agent console (static)
-      {"GET", "/api/v1/ws", nullptr},  // WebSocket upgrade, answered by the server core
-      {"GET", "/healthz", Healthz},
-      {"GET", "/metrics", MetricsPage},
-      {"POST", "/api/v1/auth/login", Login},
-      {"POST", "/api/v1/auth/logout", Logout},
-      {"POST", "/api/v1/auth/logout-all", LogoutAll},
-      {"GET", "/api/v1/auth/sessions", ListMySessions},
-      {"POST", "/api/v1/auth/password", ChangePassword},
-      {"POST", "/api/v1/auth/totp/enroll", StartTotpEnrolment},
-      {"POST", "/api/v1/auth/totp/confirm", ConfirmTotpEnrolment},
-      {"POST", "/api/v1/staff/{id}/sessions/revoke", RevokeStaffSessions},
-      {"GET", "/api/v1/staff/me", StaffMe},
-      {"POST", "/api/v1/widget/sessions", CreateWidgetSession},
-      {"GET", "/api/v1/conversations", ListConversations},
-      {"GET", "/api/v1/conversations/{id}", GetConversation},
-      {"GET", "/api/v1/conversations/{id}/messages", ListMessages},
-      {"POST", "/api/v1/conversations/{id}/messages", PostMessage},
-      {"POST", "/api/v1/conversations/{id}/accept", Accept},
-      {"POST", "/api/v1/conversations/{id}/handoff", Handoff},
-      {"POST", "/api/v1/conversations/{id}/transfer", Transfer},
-      {"POST", "/api/v1/conversations/{id}/close", CloseConversation},
-      {"POST", "/api/v1/staff/me/status", SetMyStatus},
-      {"GET", "/api/v1/queues", ListQueues},
-      {"POST", "/api/v1/bot/answer", BotAnswerRoute},
-      {"GET", "/api/v1/conversations/{id}/events", ListEvents},
-      {"POST", "/api/v1/conversations/{id}/ticket", CreateTicketFromConversation},
-      {"GET", "/api/v1/tickets", ListTickets},
-      {"POST", "/api/v1/tickets", CreateTicket},
-      {"GET", "/api/v1/tickets/{id}", GetTicket},
-      {"PATCH", "/api/v1/tickets/{id}", UpdateTicket},
-      {"POST", "/api/v1/tickets/{id}/status", SetTicketStatus},
-      {"POST", "/api/v1/tickets/{id}/notes", AddTicketNote},
-      {"GET", "/api/v1/tickets/{id}/events", ListTicketEvents},
-      {"POST", "/api/v1/tickets/{id}/merge", MergeTicket},
-      {"GET", "/api/v1/canned-replies", ListCannedReplies},
-      {"POST", "/api/v1/canned-replies", CreateCannedReply},
-      {"POST", "/api/v1/canned-replies/{id}/render", RenderCannedReply},
-      {"GET", "/api/v1/kb/articles", ListKbArticles},
-      {"POST", "/api/v1/kb/articles", CreateKbArticle},
-      {"GET", "/api/v1/kb/articles/{id}", GetKbArticle},
-      {"PUT", "/api/v1/kb/articles/{id}", UpdateKbArticle},
-      {"GET", "/api/v1/kb/articles/{id}/versions", ListKbArticleVersions},
-      {"POST", "/api/v1/kb/articles/{id}/publish", PublishKbArticle},
-      {"POST", "/api/v1/kb/articles/{id}/unpublish", UnpublishKbArticle},
-      {"GET", "/api/v1/kb/search", SearchKb},
-      {"GET", "/api/v1/kb/suggestions", KbSuggestions},
-      {"POST", "/api/v1/conversations/{id}/feedback", BotFeedbackRoute},
-      {"POST", "/api/v1/conversations/{id}/leave-message", LeaveMessageRoute},
-      {"POST", "/api/v1/conversations/{id}/whisper", Whisper},
-      {"GET", "/api/v1/staff", ListStaffRoute},
-      {"PATCH", "/api/v1/staff/{id}", UpdateStaffRoute},
-      {"POST", "/api/v1/conversations/{id}/monitor", MonitorConversation},
-      {"POST", "/api/v1/test/clock", MoveTestClock},
-      {"GET", "/api/v1/sla-policies", ListSlaPolicies},
-      {"POST", "/api/v1/sla-policies", CreateSlaPolicy},
-      {"PUT", "/api/v1/sla-policies/{id}", ReplaceSlaPolicy},
-      {"GET", "/api/v1/tickets/{id}/sla", GetTicketSla},
-      {"GET", "/api/v1/sla/breaches", ListSlaBreaches},
-      {"GET", "/api/v1/tasks", ListTasksRoute},
-      {"POST", "/api/v1/tasks", CreateTaskRoute},
-      {"POST", "/api/v1/tasks/{id}/done", CompleteTaskRoute},
-      {"GET", "/api/v1/audit", ListAudit},
-      {"POST", "/api/v1/conversations/{id}/attachments", UploadConversationAttachment},
-      {"POST", "/api/v1/tickets/{id}/attachments", UploadTicketAttachment},
-      {"GET", "/api/v1/tickets/{id}/attachments", ListTicketAttachments},
-      {"GET", "/api/v1/attachments/{id}", DownloadAttachment},
-      {"POST", "/api/v1/customers/{id}/data-requests", CreateDataRequestRoute},
-      {"GET", "/api/v1/data-requests", ListDataRequestsRoute},
-      {"GET", "/api/v1/data-requests/{id}/export", ExportDataRequestRoute},
-      {"POST", "/api/v1/data-requests/{id}/erase", EraseDataRequestRoute},
-      {"POST", "/api/v1/customers/{id}/legal-hold", PlaceLegalHoldRoute},
-      {"POST", "/api/v1/customers/{id}/legal-hold/release", ReleaseLegalHoldRoute},
+      {"GET", "/", kPublic, nullptr},          // widget demo page (static)
+      {"GET", "/console", kPublic, nullptr},   // agent console (static)
+      {"GET", "/api/v1/ws", Access::CustomerOr(kAllStaff, Scope::conversation), nullptr},  // WebSocket upgrade, answered by the server core
+      {"GET", "/healthz", kPublic, Healthz},
+      {"GET", "/metrics", kPublic, MetricsPage},
+      {"POST", "/api/v1/auth/login", kPublic, Login},
+      {"POST", "/api/v1/auth/logout", kSelf, Logout},
+      {"POST", "/api/v1/auth/logout-all", kSelf, LogoutAll},
+      {"GET", "/api/v1/auth/sessions", kSelf, ListMySessions},
+      {"POST", "/api/v1/auth/password", kSelf, ChangePassword},
+      {"POST", "/api/v1/auth/totp/enroll", kSelf, StartTotpEnrolment},
+      {"POST", "/api/v1/auth/totp/confirm", kSelf, ConfirmTotpEnrolment},
+      {"POST", "/api/v1/staff/{id}/sessions/revoke", Access::Staff(kAdmin), RevokeStaffSessions},
+      {"GET", "/api/v1/staff/me", kSelf, StaffMe},
+      {"POST", "/api/v1/widget/sessions", kPublic, CreateWidgetSession},
+      {"GET", "/api/v1/conversations", Access::Staff(kHandlers, Scope::conversation), ListConversations},
+      {"GET", "/api/v1/conversations/{id}", kParticipant, GetConversation},
+      {"GET", "/api/v1/conversations/{id}/messages", kParticipant, ListMessages},
+      {"POST", "/api/v1/conversations/{id}/messages", kParticipant, PostMessage},
+      {"POST", "/api/v1/conversations/{id}/accept", kHandler, Accept},
+      {"POST", "/api/v1/conversations/{id}/handoff", kParticipant, Handoff},
+      {"POST", "/api/v1/conversations/{id}/transfer", kHandler, Transfer},
+      {"POST", "/api/v1/conversations/{id}/close", kHandler, CloseConversation},
+      {"POST", "/api/v1/staff/me/status", Access::Staff(kHandlers, Scope::self), SetMyStatus},
+      {"GET", "/api/v1/queues", Access::Staff(kHandlers), ListQueues},
+      {"POST", "/api/v1/bot/answer", kPublic, BotAnswerRoute},
+      {"GET", "/api/v1/conversations/{id}/events", kHandler, ListEvents},
+      {"POST", "/api/v1/conversations/{id}/ticket", kHandler, CreateTicketFromConversation},
+      {"GET", "/api/v1/tickets", Access::CustomerOr(kHandlers, Scope::ticket), ListTickets},
+      {"POST", "/api/v1/tickets", Access::Staff(kHandlers), CreateTicket},
+      {"GET", "/api/v1/tickets/{id}", Access::CustomerOr(kHandlers, Scope::ticket), GetTicket},
+      {"PATCH", "/api/v1/tickets/{id}", kTicket, UpdateTicket},
+      {"POST", "/api/v1/tickets/{id}/status", kTicket, SetTicketStatus},
+      {"POST", "/api/v1/tickets/{id}/notes", kTicket, AddTicketNote},
+      {"GET", "/api/v1/tickets/{id}/events", kTicket, ListTicketEvents},
+      {"POST", "/api/v1/tickets/{id}/merge", kTicket, MergeTicket},
+      {"GET", "/api/v1/canned-replies", Access::Staff(kHandlers | kKbEditor), ListCannedReplies},
+      {"POST", "/api/v1/canned-replies", Access::Staff(kSupervisor | kAdmin | kKbEditor), CreateCannedReply},
+      {"POST", "/api/v1/canned-replies/{id}/render", Access::Staff(kHandlers | kKbEditor), RenderCannedReply},
+      {"GET", "/api/v1/kb/articles", kKbRead, ListKbArticles},
+      {"POST", "/api/v1/kb/articles", kKbWrite, CreateKbArticle},
+      {"GET", "/api/v1/kb/articles/{id}", kKbRead, GetKbArticle},
+      {"PUT", "/api/v1/kb/articles/{id}", kKbWrite, UpdateKbArticle},
+      {"GET", "/api/v1/kb/articles/{id}/versions", kKbRead, ListKbArticleVersions},
+      {"POST", "/api/v1/kb/articles/{id}/publish", kKbWrite, PublishKbArticle},
+      {"POST", "/api/v1/kb/articles/{id}/unpublish", kKbWrite, UnpublishKbArticle},
+      {"GET", "/api/v1/kb/search", kPublic, SearchKb},
+      {"GET", "/api/v1/kb/suggestions", kPublic, KbSuggestions},
+      {"POST", "/api/v1/conversations/{id}/feedback", Access::Customer(Scope::conversation), BotFeedbackRoute},
+      {"POST", "/api/v1/conversations/{id}/leave-message", Access::Customer(Scope::conversation), LeaveMessageRoute},
+      {"POST", "/api/v1/conversations/{id}/whisper", kHandler, Whisper},
+      {"GET", "/api/v1/staff", Access::Staff(kSupervisor | kAdmin), ListStaffRoute},
+      {"PATCH", "/api/v1/staff/{id}", Access::Staff(kAdmin), UpdateStaffRoute},
+      {"POST", "/api/v1/conversations/{id}/monitor", Access::Staff(kSupervisor | kAdmin, Scope::conversation), MonitorConversation},
+      {"POST", "/api/v1/test/clock", kPublic, MoveTestClock},
+      {"GET", "/api/v1/sla-policies", Access::Staff(kHandlers), ListSlaPolicies},
+      {"POST", "/api/v1/sla-policies", Access::Staff(kSupervisor | kAdmin), CreateSlaPolicy},
+      {"PUT", "/api/v1/sla-policies/{id}", Access::Staff(kSupervisor | kAdmin), ReplaceSlaPolicy},
+      {"GET", "/api/v1/tickets/{id}/sla", kTicket, GetTicketSla},
+      {"GET", "/api/v1/sla/breaches", Access::Staff(kHandlers), ListSlaBreaches},
+      {"GET", "/api/v1/tasks", Access::Staff(kHandlers, Scope::self), ListTasksRoute},
+      {"POST", "/api/v1/tasks", Access::Staff(kHandlers, Scope::self), CreateTaskRoute},
+      {"POST", "/api/v1/tasks/{id}/done", Access::Staff(kHandlers, Scope::self), CompleteTaskRoute},
+      {"GET", "/api/v1/audit", Access::Staff(kAuditor | kAdmin), ListAudit},
+      {"POST", "/api/v1/conversations/{id}/attachments", kParticipant, UploadConversationAttachment},
+      {"POST", "/api/v1/tickets/{id}/attachments", Access::CustomerOr(kHandlers, Scope::ticket), UploadTicketAttachment},
+      {"GET", "/api/v1/tickets/{id}/attachments", Access::CustomerOr(kHandlers, Scope::ticket), ListTicketAttachments},
+      // An attachment belongs to a conversation or a ticket; whoever may see that may download it.
+      {"GET", "/api/v1/attachments/{id}", kParticipant, DownloadAttachment},
+      {"POST", "/api/v1/customers/{id}/data-requests", Access::Staff(kAdmin), CreateDataRequestRoute},
+      {"GET", "/api/v1/data-requests", Access::Staff(kAdmin | kAuditor), ListDataRequestsRoute},
+      {"GET", "/api/v1/data-requests/{id}/export", Access::Staff(kAdmin), ExportDataRequestRoute},
+      {"POST", "/api/v1/data-requests/{id}/erase", Access::Staff(kAdmin), EraseDataRequestRoute},
+      {"POST", "/api/v1/customers/{id}/legal-hold", Access::Staff(kAdmin), PlaceLegalHoldRoute},
+      {"POST", "/api/v1/customers/{id}/legal-hold/release", Access::Staff(kAdmin), ReleaseLegalHoldRoute},
   };
   return routes;
 }
@@ -705,7 +782,8 @@ const Route* MatchRoute(std::string_view method, std::string_view path, std::vec
 
 std::vector<RouteInfo> Routes() {
   std::vector<RouteInfo> out;
-  for (const Route& r : RouteTable()) out.push_back({r.method, r.path});
+  for (const Route& r : RouteTable())
+    out.push_back({r.method, r.path, r.access.Describe(), std::string(ScopeName(r.access.scope()))});
   return out;
 }
 

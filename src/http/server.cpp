@@ -145,6 +145,7 @@ awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, st
     s.id = found->staff_id;
     s.name = std::move(found->name);
     s.role = found->role;
+    s.desk = found->desk;
     if (found->needs_touch) {
       auto ignore = [](Result<int>) {};  // last use is best effort; the session stays valid
       ctx.store.TouchStaffSession(std::move(found->token_hash), now, ip.empty() ? std::move(found->ip) : std::string(ip),
@@ -906,7 +907,12 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     } else if (route && route->handler) {
       ++active_requests;
       try {
-        out = co_await route->handler(r, ctx);
+        // The access gate (docs/adr/0011): one place for 401 and a role's 403.
+        auto gate = co_await CheckAccess(route->access, r, ctx);
+        if (!gate.ok())
+          out = Response::Fail(gate.error());
+        else
+          out = co_await route->handler(r, ctx);
       } catch (const std::exception& e) {
         log::Error("http.handler_crashed", {{"rid", rid}, {"error", e.what()}});
         out = Response::Fail(MakeError(Code::internal, "internal error; request id " + rid));

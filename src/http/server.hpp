@@ -61,6 +61,8 @@ class Server {
 struct RouteInfo {
   std::string method;
   std::string path;
+  std::string access;  // as in x-kefu-access: "public" or "customer, agent, …"
+  std::string scope;   // as in x-kefu-scope: any, self, conversation, ticket
 };
 
 // Every route, for the test that keeps docs/openapi.yaml in step with the code.

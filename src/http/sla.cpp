@@ -190,7 +190,7 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
              "\",\"subject\":";
     AppendJsonString(frame, t.subject);
     frame += '}';
-    ctx_.hub.NotifyStaff(frame);
+    ctx_.hub.NotifyStaff(frame, t.desk, t.assignee_id);
     log::Info(step.kind == SlaStep::Kind::breach ? "sla.breached" : "sla.warning",
               {{"ticket_id", t.id}, {"target", domain::SlaTargetName(step.target)}});
   }

@@ -1,4 +1,5 @@
 #include "http/sla_routes.hpp"
+#include "http/ticket_routes.hpp"
 
 #include <boost/json.hpp>
 
@@ -65,13 +66,6 @@ void AppendTicketSla(std::string& out, const domain::TicketSla& s, Millis now) {
   out += '}';
 }
 
-awaitable<Result<Subject>> SlaAdmin(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (who.ok() && who->role != domain::Role::supervisor && who->role != domain::Role::admin)
-    co_return MakeError(Code::forbidden, "only supervisors and admins manage SLA policies");
-  co_return who;
-}
-
 // A policy from a request body (every field; a replace is a whole policy too).
 Result<domain::SlaPolicy> ReadPolicy(const boost::json::object& body) {
   domain::SlaPolicy p;
@@ -112,14 +106,8 @@ Result<domain::SlaPolicy> ReadPolicy(const boost::json::object& body) {
   return p;
 }
 
-Result<Id> IdParam(const Request& req) {
-  auto id = req.params.empty() ? std::nullopt : ParseInt(req.params[0]);
-  if (!id || *id <= 0) return MakeError(Code::not_found, "no such id");
-  return *id;
-}
-
 awaitable<Response> SavePolicy(Request& req, Context& ctx, Id id) {
-  auto who = co_await SlaAdmin(req, ctx);
+  auto who = co_await StaffCaller(req, ctx);  // supervisors and admins (the access gate)
   if (!who.ok()) co_return Response::Fail(who.error());
   auto body = json::ParseObject(req.body);
   if (!body.ok()) co_return Response::Fail(body.error());
@@ -149,7 +137,7 @@ awaitable<Response> ListSlaPolicies(Request& req, Context& ctx) {
 awaitable<Response> CreateSlaPolicy(Request& req, Context& ctx) { co_return co_await SavePolicy(req, ctx, 0); }
 
 awaitable<Response> ReplaceSlaPolicy(Request& req, Context& ctx) {
-  auto id = IdParam(req);
+  auto id = PathId(req, "SLA policy");
   if (!id.ok()) co_return Response::Fail(id.error());
   co_return co_await SavePolicy(req, ctx, *id);
 }
@@ -157,8 +145,9 @@ awaitable<Response> ReplaceSlaPolicy(Request& req, Context& ctx) {
 awaitable<Response> GetTicketSla(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = IdParam(req);
+  auto id = PathId(req, "ticket");
   if (!id.ok()) co_return Response::Fail(id.error());
+  if (auto scope = co_await TicketInScope(ctx, *who, *id); !scope.ok()) co_return Response::Fail(scope.error());
   auto load = [&ctx, id = *id] { return ctx.store.GetTicketSla(id); };
   auto sla = co_await Blocking(ctx, std::move(load));
   if (!sla.ok()) co_return Response::Fail(sla.error());

@@ -51,12 +51,6 @@ awaitable<Status> TaskDue(Context& ctx, store::Timer timer) {
   co_return Ok();
 }
 
-Result<Id> IdParam(const Request& req) {
-  auto id = req.params.empty() ? std::nullopt : ParseInt(req.params[0]);
-  if (!id || *id <= 0) return MakeError(Code::not_found, "no such task");
-  return *id;
-}
-
 }  // namespace
 
 void RegisterTaskTimers(Context& ctx, Scheduler& scheduler) {
@@ -150,7 +144,7 @@ awaitable<Response> ListTasksRoute(Request& req, Context& ctx) {
 awaitable<Response> CompleteTaskRoute(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = IdParam(req);
+  auto id = PathId(req, "task");
   if (!id.ok()) co_return Response::Fail(id.error());
   auto load = [&ctx, id = *id] { return ctx.store.GetTask(id); };
   auto task = co_await Blocking(ctx, std::move(load));

@@ -1,21 +1,31 @@
 // Keeps docs/openapi.yaml in step with the code: every route the server answers must be
-// described there, and every path described there must exist.
+// described there, every path described there must exist, and each operation's access rule
+// (x-kefu-access, x-kefu-scope; docs/adr/0011) must be the route table's.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
+#include "http/api.hpp"
 #include "http/server.hpp"
 
 namespace kefu::http {
 namespace {
 
-// Reads "paths:" of an OpenAPI document: "  /path:" lines and their "    get:" children.
-std::set<std::string> SpecRoutes(const std::string& file) {
+struct SpecOp {
+  std::string access;  // as written after "x-kefu-access: ", brackets removed; empty: none
+  std::string scope;   // as written after "x-kefu-scope: "; empty: none
+};
+
+// Reads "paths:" of an OpenAPI document: "  /path:" lines, their "    get:" children and the
+// children's "      x-kefu-access:" and "      x-kefu-scope:" lines.
+std::map<std::string, SpecOp> SpecRoutes(const std::string& file) {
   std::ifstream in(file);
-  std::set<std::string> out;
+  std::map<std::string, SpecOp> out;
   std::string line, path;
+  SpecOp* op = nullptr;
   bool in_paths = false;
   while (std::getline(in, line)) {
     if (line.rfind("paths:", 0) == 0) {
@@ -27,14 +37,24 @@ std::set<std::string> SpecRoutes(const std::string& file) {
     if (line.rfind("  /", 0) == 0 && line.back() == ':') {
       path = line.substr(2, line.size() - 3);
       if (path.size() > 1 && path.front() == '"') path = path.substr(1, path.size() - 2);
+      op = nullptr;
       continue;
     }
+    if (line.rfind("    ", 0) == 0 && line.size() > 4 && line[4] != ' ') op = nullptr;  // next key of the path
     for (const char* m : {"get", "post", "put", "patch", "delete"}) {
       if (line == std::string("    ") + m + ":") {
         std::string upper = m;
         for (char& c : upper) c = static_cast<char>(std::toupper(c));
-        out.insert(upper + " " + path);
+        op = &out[upper + " " + path];
       }
+    }
+    if (!op) continue;
+    for (auto [key, field] : {std::pair{"      x-kefu-access: ", &SpecOp::access}, std::pair{"      x-kefu-scope: ", &SpecOp::scope}}) {
+      const std::string prefix = key;
+      if (line.rfind(prefix, 0) != 0) continue;
+      std::string v = line.substr(prefix.size());
+      if (v.size() >= 2 && v.front() == '[' && v.back() == ']') v = v.substr(1, v.size() - 2);
+      (*op).*field = v;
     }
   }
   return out;
@@ -46,7 +66,35 @@ TEST(OpenApi, DescribesExactlyTheRoutesInCode) {
   std::set<std::string> code;
   for (const auto& r : Routes()) code.insert(r.method + " " + r.path);
   for (const auto& r : code) EXPECT_TRUE(spec.contains(r)) << r << " is served but missing from docs/openapi.yaml";
-  for (const auto& r : spec) EXPECT_TRUE(code.contains(r)) << r << " is in docs/openapi.yaml but not served";
+  for (const auto& [r, op] : spec) EXPECT_TRUE(code.contains(r)) << r << " is in docs/openapi.yaml but not served";
+}
+
+TEST(OpenApi, EveryOperationHasTheAccessRuleOfItsRoute) {
+  const auto spec = SpecRoutes(std::string(KEFU_SOURCE_DIR) + "/docs/openapi.yaml");
+  for (const auto& [r, op] : spec) {
+    EXPECT_FALSE(op.access.empty()) << r << " has no x-kefu-access in docs/openapi.yaml";
+    EXPECT_FALSE(op.scope.empty()) << r << " has no x-kefu-scope in docs/openapi.yaml";
+  }
+  for (const auto& r : Routes()) {
+    const std::string key = r.method + " " + r.path;
+    ASSERT_FALSE(r.access.empty()) << key << " has no access rule";
+    auto it = spec.find(key);
+    if (it == spec.end()) continue;  // reported by the test above
+    EXPECT_EQ(it->second.access, r.access) << key << ": x-kefu-access differs from the route table";
+    EXPECT_EQ(it->second.scope, r.scope) << key << ": x-kefu-scope differs from the route table";
+  }
+}
+
+// A rule admits exactly the callers it names: the public ones need no token, and no route
+// admits nobody.
+TEST(Access, RulesAreWellFormed) {
+  EXPECT_EQ(Access::Public().Describe(), "public");
+  EXPECT_EQ(Access::Staff(kAgent | kAdmin).Describe(), "agent, admin");
+  EXPECT_EQ(Access::CustomerOr(kHandlers, Scope::conversation).Describe(), "customer, agent, supervisor, admin");
+  EXPECT_EQ(Access::Customer(Scope::conversation).Describe(), "customer");
+  EXPECT_TRUE(Access::Staff(kAuditor | kAdmin).Allows(domain::Role::auditor));
+  EXPECT_FALSE(Access::Staff(kAuditor | kAdmin).Allows(domain::Role::agent));
+  for (const auto& r : Routes()) EXPECT_NE(r.access, "") << r.method << " " << r.path;
 }
 
 }  // namespace

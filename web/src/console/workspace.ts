@@ -643,6 +643,15 @@ export class Workspace {
         }
         this.queuesChanged();
         break;
+      case 'conversation.gone': {
+        // it left this console's desk scope (docs/adr/0011): out of the lists
+        for (const list of [this.state.waiting, this.state.mine]) {
+          const i = list.findIndex((c) => sameId(c.id, f.conversation_id));
+          if (i >= 0) list.splice(i, 1);
+        }
+        this.queuesChanged();
+        break;
+      }
       case 'conversation.assigned': {
         if (!sameId(f.agent?.id, this.me.id)) {
           // taken by someone else: out of the waiting list at once, then the real state

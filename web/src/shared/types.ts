@@ -213,6 +213,11 @@ export interface ConversationUpdatedFrame {
   type: 'conversation.updated';
   conversation: Conversation;
 }
+/** A conversation left this staff console's desk scope (docs/adr/0011). */
+export interface ConversationGoneFrame {
+  type: 'conversation.gone';
+  conversation_id: Id;
+}
 export interface ConversationAssignedFrame {
   type: 'conversation.assigned';
   conversation_id: Id;
@@ -260,6 +265,7 @@ export type ServerFrame =
   | SyncDoneFrame
   | TypingFrame
   | ConversationUpdatedFrame
+  | ConversationGoneFrame
   | ConversationAssignedFrame
   | ConversationTransferredFrame
   | QueuePositionFrame
