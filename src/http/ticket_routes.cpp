@@ -21,14 +21,6 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using domain::Id;
 
-awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, Id id) {
-  auto get = [&ctx, id] { return ctx.store.Tickets().GetTicket(id); };
-  auto ticket = co_await Blocking(ctx, std::move(get));
-  if (!ticket.ok()) co_return ticket;
-  if (auto scope = TicketScope(who, *ticket); !scope.ok()) co_return std::move(scope).error();  // desk scope
-  co_return ticket;
-}
-
 namespace {
 
 constexpr size_t kMaxSubjectChars = 200;
@@ -352,11 +344,39 @@ Status TicketScope(const Subject& who, const store::Ticket& t) {
   return Ok();
 }
 
+// The ticket, if `who` may see it: TicketScope, or an agent who handled it before (an event of
+// theirs in its history), unless it is with the security desk.
+awaitable<Result<store::Ticket>> ScopedTicket(Context& ctx, const Subject& who, Id id) {
+  struct Found {
+    Result<store::Ticket> ticket;
+    bool handled = false;
+  };
+  auto get = [&ctx, &who, id]() -> Found {
+    Found f{ctx.store.Tickets().GetTicket(id)};
+    if (!f.ticket.ok() || !who.is_staff() || who.role != domain::Role::agent ||
+        f.ticket->desk == domain::Desk::security || TicketScope(who, *f.ticket).ok())
+      return f;
+    auto events = ctx.store.Tickets().ListTicketEvents(id);
+    if (events.ok())
+      f.handled = std::any_of(events->begin(), events->end(), [&who](const store::Event& e) {
+        return e.actor && e.actor->type == domain::ActorType::staff && e.actor->id == who.id;
+      });
+    return f;
+  };
+  auto found = co_await Blocking(ctx, std::move(get));
+  if (!found.ticket.ok() || found.handled) co_return std::move(found.ticket);
+  if (auto scope = TicketScope(who, *found.ticket); !scope.ok()) co_return std::move(scope).error();
+  co_return std::move(found.ticket);
+}
+
+awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, Id id) {
+  co_return co_await ScopedTicket(ctx, who, id);
+}
+
 awaitable<Status> TicketInScope(Context& ctx, const Subject& who, Id id) {
-  auto get = [&ctx, id] { return ctx.store.Tickets().GetTicket(id); };
-  auto ticket = co_await Blocking(ctx, std::move(get));
+  auto ticket = co_await ScopedTicket(ctx, who, id);
   if (!ticket.ok()) co_return std::move(ticket).error();
-  co_return TicketScope(who, *ticket);
+  co_return Ok();
 }
 
 namespace {

@@ -30,7 +30,8 @@ boost::asio::awaitable<Response> RenderCannedReply(Request& req, Context& ctx);
 // Desk scope on a ticket (docs/adr/0011): a customer sees their own (Code::not_found
 // otherwise, so ids cannot be probed); staff as domain::MaySeeCase says (Code::forbidden).
 Status TicketScope(const Subject& who, const store::Ticket& ticket);
-// The same for ticket `id`, loading it (Code::not_found when there is none).
+// The same for ticket `id`, loading it (Code::not_found when there is none); an agent who
+// handled it before (an event of theirs) still may, unless it is with the security desk.
 boost::asio::awaitable<Status> TicketInScope(Context& ctx, const Subject& who, domain::Id id);
 
 }  // namespace kefu::http

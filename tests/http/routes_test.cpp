@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -84,6 +85,13 @@ TEST(OpenApi, EveryOperationHasTheAccessRuleOfItsRoute) {
     EXPECT_EQ(it->second.scope, r.scope) << key << ": x-kefu-scope differs from the route table";
   }
 }
+
+// A route table entry without a rule does not compile: neither a handler nor nullptr becomes a
+// rule, and a rule is not an aggregate that a handler could brace-initialise.
+static_assert(!std::is_convertible_v<Handler, Access>);
+static_assert(!std::is_convertible_v<std::nullptr_t, Access>);
+static_assert(!std::is_constructible_v<Access, Handler>);
+static_assert(!std::is_aggregate_v<Access>);
 
 // A rule admits exactly the callers it names: the public ones need no token, and no route
 // admits nobody.

@@ -248,6 +248,7 @@ class AccessMatrixTest(unittest.TestCase):
                 if key in DESTRUCTIVE and kind in STAFF:
                     self.tokens.pop(kind, None)
                 cases += 1
+                reply = str(reply)[:160]
                 want = self.expectation(access, scope, path, kind)
                 if code >= 500 and code != 503:
                     failures.append(f"{key} as {kind}: {code} {reply}")

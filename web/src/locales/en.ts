@@ -191,6 +191,7 @@ const en: typeof zhCN = {
   },
   console: {
     title: 'Agent console',
+    noWorkspace: 'Your role has no live chat or knowledge base here; the audit log is read with GET /api/v1/audit.',
     presenceHint: 'You are {status}: no new chats will be assigned to you.',
     goOnline: 'Go online',
     nav: {

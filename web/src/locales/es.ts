@@ -191,6 +191,7 @@ const es: typeof zhCN = {
   },
   console: {
     title: 'Consola de agentes',
+    noWorkspace: 'Tu rol no tiene chat en vivo ni base de conocimiento aquí; el registro de auditoría se consulta con GET /api/v1/audit.',
     presenceHint: 'Estás en estado «{status}»: no se te asignarán chats nuevos.',
     goOnline: 'Conectarme',
     nav: {

@@ -191,6 +191,7 @@ export default {
   },
   console: {
     title: '客服工作台',
+    noWorkspace: '您的角色在此没有在线会话或知识库；审计日志请通过 GET /api/v1/audit 查看。',
     presenceHint: '您当前为「{status}」，不会被自动分配新会话。',
     goOnline: '上线接待',
     nav: {
