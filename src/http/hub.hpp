@@ -172,7 +172,7 @@ class Hub final : public WsListener {
   bool Allowed(const Subject& subject, const Participants& p) const;
   void SendToSubject(std::uint64_t key, const std::string& frame, const WsConnection* except);
   // Sends a frame about a case (a conversation or ticket at `desk`, assigned to `assignee`) to
-  // the connected staff whose desk scope covers it (domain::MaySeeCase; docs/adr/0011); with
+  // the connected staff whose desk scope covers it (domain::MaySeeCase; docs/adr/0012); with
   // `gone`, sends that frame instead to those whom the case covered before a change only.
   void SendToStaffLobby(const std::string& frame, std::optional<domain::Desk> desk, domain::Id assignee,
                         const std::string* gone = nullptr, std::optional<domain::Desk> before_desk = std::nullopt,

@@ -1,4 +1,4 @@
-"""Least privilege (docs/adr/0011): every route of docs/openapi.yaml, called as every kind of
+"""Least privilege (docs/adr/0012): every route of docs/openapi.yaml, called as every kind of
 caller, against a real server with staff of every role and two desks and two customers.
 
 A caller outside a route's x-kefu-access rule gets 401 (no token, bad token) or 403 (wrong kind
@@ -12,6 +12,7 @@ import unittest
 import uuid
 
 from kefu import ROOT, HandshakeError, Server
+from test_attachments import png
 
 SPEC = os.path.join(ROOT, "docs", "openapi.yaml")
 PASSWORD = "correct-horse-1"
@@ -72,6 +73,8 @@ BODIES = {
     "POST /api/v1/tasks/{id}/done": {},
 }
 QUERIES = {"GET /api/v1/kb/search": "?q=nft"}
+# Operations whose body is a file.
+FILES = {"POST /api/v1/conversations/{id}/attachments", "POST /api/v1/tickets/{id}/attachments"}
 
 
 def spec_operations():
@@ -190,6 +193,12 @@ class AccessMatrixTest(unittest.TestCase):
             return path.replace("{id}", str(self.policy)), fresh_customer
         if path.startswith("/api/v1/canned-replies/"):
             return path.replace("{id}", str(self.canned)), fresh_customer
+        if path.startswith("/api/v1/attachments/"):
+            a, cid = self.l1_conversation()
+            code, msg = self.server.request("POST", f"/api/v1/conversations/{cid}/attachments", raw=png(),
+                                            token=a["token"], headers={"Content-Type": "application/octet-stream"})
+            self.assertEqual(code, 201, msg)
+            return path.replace("{id}", str(msg["attachment"]["id"])), a["token"]
         if path.startswith("/api/v1/tasks/"):
             code, task = self.server.request("POST", "/api/v1/tasks", {"note": "回访", "due_in_minutes": 30},
                                              token=self.token("agent_l1"))
@@ -218,7 +227,7 @@ class AccessMatrixTest(unittest.TestCase):
         role = "customer" if kind.startswith("customer") else STAFF[kind][1]
         if role not in access:
             return {403}
-        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0011).
+        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0012).
         if "{id}" in path and scope in ("conversation", "ticket", "self"):
             if kind == "customer_b" or kind == "agent_l2":
                 return {403, 404}
@@ -244,7 +253,11 @@ class AccessMatrixTest(unittest.TestCase):
                 body = BODIES.get(key)
                 if body is not None and key == "POST /api/v1/conversations/{id}/messages":
                     body = dict(body, client_id=str(uuid.uuid4()))
-                code, reply = self.server.request(method, concrete + QUERIES.get(key, ""), body, token=token)
+                if key in FILES:
+                    code, reply = self.server.request(method, concrete, raw=png(), token=token,
+                                                      headers={"Content-Type": "application/octet-stream"})
+                else:
+                    code, reply = self.server.request(method, concrete + QUERIES.get(key, ""), body, token=token)
                 if key in DESTRUCTIVE and kind in STAFF:
                     self.tokens.pop(kind, None)
                 cases += 1
