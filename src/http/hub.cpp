@@ -503,6 +503,15 @@ void Hub::SendToSubject(std::uint64_t key, const std::string& frame, const WsCon
     if (c != except) c->SendText(frame);
 }
 
+void Hub::NotifyRole(const std::string& frame, domain::Role role) {
+  for (std::uint64_t key : staff_online_) {
+    auto it = by_subject_.find(key);
+    if (it == by_subject_.end() || it->second.empty()) continue;
+    const Peer* peer = Find(*it->second.front());
+    if (peer && peer->subject.role == role) SendToSubject(key, frame, nullptr);
+  }
+}
+
 void Hub::SendToStaffLobby(const std::string& frame, std::optional<domain::Desk> desk, Id assignee,
                            const std::string* gone, std::optional<domain::Desk> before_desk, Id before_assignee) {
   for (std::uint64_t key : staff_online_) {

@@ -1,4 +1,4 @@
-"""Least privilege (docs/adr/0012): every route of docs/openapi.yaml, called as every kind of
+"""Least privilege (docs/adr/0013): every route of docs/openapi.yaml, called as every kind of
 caller, against a real server with staff of every role and two desks and two customers.
 
 A caller outside a route's x-kefu-access rule gets 401 (no token, bad token) or 403 (wrong kind
@@ -71,6 +71,8 @@ BODIES = {
     "PUT /api/v1/sla-policies/{id}": POLICY,
     "POST /api/v1/tasks": {"note": "回访", "due_in_minutes": 30},
     "POST /api/v1/tasks/{id}/done": {},
+    "POST /api/v1/customers/{id}/data-requests": {"kind": "export", "note": "邮件申请"},
+    "POST /api/v1/customers/{id}/legal-hold": {"reason": "协查函"},
 }
 QUERIES = {"GET /api/v1/kb/search": "?q=nft"}
 # Operations whose body is a file.
@@ -199,6 +201,16 @@ class AccessMatrixTest(unittest.TestCase):
                                             token=a["token"], headers={"Content-Type": "application/octet-stream"})
             self.assertEqual(code, 201, msg)
             return path.replace("{id}", str(msg["attachment"]["id"])), a["token"]
+        if path.startswith("/api/v1/customers/"):
+            c = self.server.widget_session("甲")
+            return path.replace("{id}", str(c["customer_id"])), c["token"]
+        if path.startswith("/api/v1/data-requests/"):
+            c = self.server.widget_session("甲")
+            kind = "erasure" if path.endswith("/erase") else "export"
+            code, req = self.server.request("POST", f"/api/v1/customers/{c['customer_id']}/data-requests",
+                                            {"kind": kind, "note": "邮件申请"}, token=self.token("admin"))
+            self.assertEqual(code, 201, req)
+            return path.replace("{id}", str(req["id"])), c["token"]
         if path.startswith("/api/v1/tasks/"):
             code, task = self.server.request("POST", "/api/v1/tasks", {"note": "回访", "due_in_minutes": 30},
                                              token=self.token("agent_l1"))
@@ -227,7 +239,7 @@ class AccessMatrixTest(unittest.TestCase):
         role = "customer" if kind.startswith("customer") else STAFF[kind][1]
         if role not in access:
             return {403}
-        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0012).
+        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0013).
         if "{id}" in path and scope in ("conversation", "ticket", "self"):
             if kind == "customer_b" or kind == "agent_l2":
                 return {403, 404}
