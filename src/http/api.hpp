@@ -169,7 +169,7 @@ boost::asio::awaitable<Result<T>> Write(Submit submit) {
 boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
 // The same, for staff-only routes: Code::forbidden ("staff only") for a customer token.
 boost::asio::awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx);
-// The ticket, if `who` may see it (desk scope, docs/adr/0014): customers their own (not_found
+// The ticket, if `who` may see it (desk scope, docs/adr/0016): customers their own (not_found
 // otherwise); staff as TicketScope (ticket_routes.hpp) says (Code::forbidden otherwise).
 boost::asio::awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, domain::Id id);
 // The `limit` query parameter: `def` when absent, Code::invalid outside 1..max.
@@ -200,7 +200,7 @@ inline constexpr unsigned kAllStaff = kAgent | kSupervisor | kAdmin | kAuditor |
 inline constexpr unsigned kHandlers = kAgent | kSupervisor | kAdmin;
 
 // Which objects a caller inside the rule may reach; the handler checks it (the gate cannot: it
-// needs the object). docs/adr/0014.
+// needs the object). docs/adr/0016.
 enum class Scope : std::uint8_t {
   any,           // no object, or every object of the route
   self,          // the caller's own account, sessions and tasks
@@ -208,7 +208,7 @@ enum class Scope : std::uint8_t {
   ticket,        // customers: their own tickets; agents: their desk's (CanSeeTicket)
 };
 
-// Who may call a route: checked once, by the server, before the handler (docs/adr/0014).
+// Who may call a route: checked once, by the server, before the handler (docs/adr/0016).
 // Public routes need no token (one sent is not checked); every other route answers 401 without
 // a valid token and 403 to a caller outside the rule. Built only by the named constructors, so
 // a route without a rule — `{"GET", "/x", Handler}` — does not compile.
@@ -253,7 +253,7 @@ struct Route {
 // Public routes answer nullopt without looking at the token.
 boost::asio::awaitable<Result<std::optional<Subject>>> CheckAccess(const Access& access, Request& req, Context& ctx);
 
-// The conversation, if `who` may see it (desk scope, docs/adr/0014): customers their own
+// The conversation, if `who` may see it (desk scope, docs/adr/0016): customers their own
 // (Code::not_found otherwise, so ids cannot be probed); staff as domain::MaySeeCase says, or an
 // agent who handled it before unless it is with the security desk (Code::forbidden otherwise).
 boost::asio::awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who,

@@ -133,7 +133,7 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListConversations(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
-  // Desk scope (docs/adr/0014): an agent's page holds their desk's, their own and undesked ones.
+  // Desk scope (docs/adr/0016): an agent's page holds their desk's, their own and undesked ones.
   std::erase_if(page->conversations, [&w = *who](const store::Conversation& c) {
     return !domain::MaySeeCase(w.role, w.desk, w.id, c.desk, c.assigned_staff_id);
   });
@@ -435,7 +435,7 @@ awaitable<Response> ListEvents(Request& req, Context& ctx) {
 
 }  // namespace
 
-// The conversation, if `who` may see it (desk scope, docs/adr/0014). Customers get not_found
+// The conversation, if `who` may see it (desk scope, docs/adr/0016). Customers get not_found
 // for others' conversations so that ids cannot be probed; staff outside their scope get
 // forbidden. An agent who handled a conversation before (an event of theirs in its history)
 // still sees it, unless it is now with the security desk.
@@ -645,7 +645,7 @@ awaitable<Response> MoveTestClock(Request& req, Context& ctx) {
 }
 
 const std::vector<Route>& RouteTable() {
-  // Who may call what (docs/adr/0014; x-kefu-access in docs/openapi.yaml says the same).
+  // Who may call what (docs/adr/0016; x-kefu-access in docs/openapi.yaml says the same).
   constexpr Access kPublic = Access::Public();
   constexpr Access kSelf = Access::Staff(kAllStaff, Scope::self);
   constexpr Access kParticipant = Access::CustomerOr(kHandlers, Scope::conversation);

@@ -907,7 +907,7 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     } else if (route && route->handler) {
       ++active_requests;
       try {
-        // The access gate (docs/adr/0014): one place for 401 and a role's 403.
+        // The access gate (docs/adr/0016): one place for 401 and a role's 403.
         auto gate = co_await CheckAccess(route->access, r, ctx);
         if (!gate.ok())
           out = Response::Fail(gate.error());

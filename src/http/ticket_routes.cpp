@@ -332,7 +332,7 @@ awaitable<Response> Create(Request& req, Context& ctx, Id path_conversation_id) 
 
 }  // namespace
 
-// Desk scope on a ticket (docs/adr/0014).
+// Desk scope on a ticket (docs/adr/0016).
 Status TicketScope(const Subject& who, const store::Ticket& t) {
   if (!who.is_staff()) {
     if (t.customer_id != who.id) return MakeError(Code::not_found, "ticket " + std::to_string(t.id) + " not found");
@@ -495,7 +495,7 @@ awaitable<Response> ListTickets(Request& req, Context& ctx) {
   auto list = [&ctx, q] { return ctx.store.Tickets().ListTickets(q); };
   auto page = co_await Blocking(ctx, std::move(list));
   if (!page.ok()) co_return Response::Fail(page.error());
-  if (who->is_staff())  // desk scope (docs/adr/0014): an agent's page holds only what they may see
+  if (who->is_staff())  // desk scope (docs/adr/0016): an agent's page holds only what they may see
     std::erase_if(page->tickets, [&w = *who](const store::Ticket& t) { return !TicketScope(w, t).ok(); });
   const bool staff = who->is_staff();
   std::string out = "{\"tickets\":";

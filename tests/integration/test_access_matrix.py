@@ -1,4 +1,4 @@
-"""Least privilege (docs/adr/0014): every route of docs/openapi.yaml, called as every kind of
+"""Least privilege (docs/adr/0016): every route of docs/openapi.yaml, called as every kind of
 caller, against a real server with staff of every role and two desks and two customers.
 
 A caller outside a route's x-kefu-access rule gets 401 (no token, bad token) or 403 (wrong kind
@@ -239,7 +239,7 @@ class AccessMatrixTest(unittest.TestCase):
         role = "customer" if kind.startswith("customer") else STAFF[kind][1]
         if role not in access:
             return {403}
-        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0014).
+        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0016).
         if "{id}" in path and scope in ("conversation", "ticket", "self"):
             if kind == "customer_b" or kind == "agent_l2":
                 return {403, 404}

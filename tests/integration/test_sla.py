@@ -184,7 +184,7 @@ class DemoPoliciesTest(unittest.TestCase):
             self.assertIn("Demo SLA policies", r.stdout)
             r = s.cli("demo", "seed", "--db", s.db)  # again: nothing added
             self.assertNotIn("Demo SLA policies", r.stdout)
-            s.add_staff("sla-demo@sla.kefu", desk="security")  # security tickets stay with that desk (ADR 0014)
+            s.add_staff("sla-demo@sla.kefu", desk="security")  # security tickets stay with that desk (ADR 0016)
             s.start()
             agent = s.login("sla-demo@sla.kefu")
             code, listed = s.request("GET", "/api/v1/sla-policies", token=agent)

@@ -644,7 +644,7 @@ export class Workspace {
         this.queuesChanged();
         break;
       case 'conversation.gone': {
-        // it left this console's desk scope (docs/adr/0014): out of the lists
+        // it left this console's desk scope (docs/adr/0016): out of the lists
         for (const list of [this.state.waiting, this.state.mine]) {
           const i = list.findIndex((c) => sameId(c.id, f.conversation_id));
           if (i >= 0) list.splice(i, 1);

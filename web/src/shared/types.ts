@@ -213,7 +213,7 @@ export interface ConversationUpdatedFrame {
   type: 'conversation.updated';
   conversation: Conversation;
 }
-/** A conversation left this staff console's desk scope (docs/adr/0014). */
+/** A conversation left this staff console's desk scope (docs/adr/0016). */
 export interface ConversationGoneFrame {
   type: 'conversation.gone';
   conversation_id: Id;
