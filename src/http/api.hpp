@@ -122,6 +122,7 @@ struct Context {
   SettableClock* test_clock = nullptr;
   class StaffAuth* staff_auth = nullptr;  // staff sessions, TOTP sealing, lockout (staff_auth.hpp)
   const auth::SecretBox* attachment_box = nullptr;  // seals attachments' names and bytes
+  class SecurityWebhook* security_webhook = nullptr;  // the security desk's webhook (webhook.hpp)
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated

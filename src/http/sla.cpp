@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/scheduler.hpp"
+#include "http/webhook.hpp"
 
 namespace kefu::http {
 
@@ -85,7 +86,13 @@ awaitable<void> SlaService::Attach(store::NewTicket& t) {
 
 awaitable<Result<store::Ticket>> SlaService::CreateTicket(store::NewTicket ticket) {
   co_await Attach(ticket);
-  const Millis checkpoint = ticket.sla ? domain::NextCheckpoint(*ticket.sla) : 0;
+  Millis checkpoint = ticket.sla ? domain::NextCheckpoint(*ticket.sla) : 0;
+  // A ticket on the security desk calls the operator's backend (the store decides, knowing the
+  // desk a conversation's ticket inherits); its first attempt is due at once.
+  if (ctx_.security_webhook && ctx_.security_webhook->enabled()) {
+    ticket.security_webhook = true;
+    if (!ticket.desk || *ticket.desk == domain::Desk::security) checkpoint = checkpoint ? std::min(checkpoint, ticket.at) : ticket.at;
+  }
   auto submit = [this, ticket = std::move(ticket)](store::Callback<store::Ticket> done) mutable {
     ctx_.store.Tickets().CreateTicket(std::move(ticket), std::move(done));
   };

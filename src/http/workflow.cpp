@@ -10,6 +10,7 @@
 #include "http/json_io.hpp"
 #include "http/scheduler.hpp"
 #include "http/sla.hpp"
+#include "http/webhook.hpp"
 #include "store/tickets.hpp"
 
 namespace kefu::http {
@@ -114,6 +115,13 @@ awaitable<Result<store::TransitionResult>> Workflow::Apply(store::TransitionRequ
   }
   Millis earliest = std::numeric_limits<Millis>::max();
   for (const auto& t : request.timers) earliest = std::min(earliest, t.due_at);
+  // The store writes a delivery to the operator's backend if this routes the case to the
+  // security desk (its first attempt is due at once).
+  if (ctx_.security_webhook && ctx_.security_webhook->enabled() && request.desk == domain::Desk::security &&
+      (request.action == ConversationAction::handoff || request.action == ConversationAction::transfer_to_desk)) {
+    request.security_webhook = true;
+    earliest = std::min(earliest, request.at);
+  }
   auto submit = [this, request = std::move(request)](store::Callback<store::TransitionResult> done) {
     ctx_.store.ApplyTransition(request, std::move(done));
   };

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/text.hpp"
+#include "store/sqlite/outbox.hpp"
 #include "store/sqlite/sla.hpp"
 
 namespace kefu::store::sqlite {
@@ -262,6 +263,10 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
       domain::TicketSla sla = *n.sla;
       sla.ticket_id = t.id;
       KEFU_TRY(StartTicketSlaTx(db, sla, n.at));
+    }
+    if (n.security_webhook && t.desk == domain::Desk::security) {
+      KEFU_TRY(EnqueueSecurityWebhookTx(db, "ticket", t.conversation_id, t.id, t.customer_id,
+                                        domain::TicketCategoryName(t.category), n.at));
     }
     return Ok();
   };
