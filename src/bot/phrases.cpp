@@ -80,6 +80,12 @@ constexpr Phrase kPhrases[] = {
      "已收到您的留言，并为您创建了工单 #{ticket}。客服处理后会在此会话中回复您，请留意消息。",
      "We've got your message and opened ticket #{ticket}. An agent will reply in this conversation.",
      "Hemos recibido tu mensaje y abierto el caso #{ticket}. Un agente te responderá en esta conversación."},
+    {"queue_timeout",
+     "抱歉让您久等了，客服仍在忙碌中。您可以继续排队，也可以现在留言，我们会尽快处理并在此会话中回复您。",
+     "Sorry for the wait: our team is still busy. You can keep your place in the queue, or leave a message now and "
+     "we'll reply in this conversation as soon as we can.",
+     "Perdona la espera: nuestro equipo sigue ocupado. Puedes mantener tu lugar en la cola o dejarnos un mensaje "
+     "ahora y te responderemos en esta conversación lo antes posible."},
     {"handoff",
      "正在为您转接人工客服，请稍候。",
      "I'm connecting you to a member of our team.",

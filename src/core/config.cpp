@@ -285,6 +285,8 @@ const std::vector<Key>& Keys() {
                   [](ServerConfig& c, int v) { c.idle_notice_minutes = v; }),
       IntKey<int>("workflow.idle_close_minutes", 1, 24 * 60,
                   [](ServerConfig& c, int v) { c.idle_close_minutes = v; }),
+      IntKey<int>("workflow.queue_timeout_minutes", 0, 24 * 60,
+                  [](ServerConfig& c, int v) { c.queue_timeout_minutes = v; }),
       StringKey("bot.calendar", &ServerConfig::bot_calendar),
       StringKey("security.webhook_url", &ServerConfig::security_webhook_url),
       StringKey("security.webhook_secret", &ServerConfig::security_webhook_secret),

@@ -46,6 +46,9 @@
 //                                        each next one doubles, up to webhook_retry_cap_ms)
 //   [security] webhook_retry_cap_ms = 3600000   KEFU_SECURITY_WEBHOOK_RETRY_CAP_MS
 //   [security] webhook_max_attempts = 8  KEFU_SECURITY_WEBHOOK_MAX_ATTEMPTS (then webhook.failed)
+//   [workflow] queue_timeout_minutes = 10   KEFU_WORKFLOW_QUEUE_TIMEOUT_MINUTES (a customer waiting
+//                                        in a queue this long after the bot handed over is offered,
+//                                        once, to leave a message; 0: never)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -115,6 +118,7 @@ struct ServerConfig {
   int csat_reminder_minutes = 60;
   int idle_notice_minutes = 10;
   int idle_close_minutes = 5;
+  int queue_timeout_minutes = 10;
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
   // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).

@@ -327,6 +327,9 @@ struct TransitionRequest {
   std::optional<int> priority;       // handoff, transfer_to_desk: set the priority
   std::string category;              // handoff: what it is about
   std::vector<NewTimer> timers;      // scheduled in the same transaction (e.g. a CSAT reminder)
+  // Kinds of this conversation's pending timers to cancel in the same transaction (e.g. the
+  // queue time-out once an agent has it).
+  std::vector<std::string> cancel_timers;
   // When set, appended to the audit log in the same transaction, only if the transition is
   // applied (e.g. action "conversation.transfer"). An empty target becomes "conversation:<id>".
   std::optional<AuditRecord> audit;

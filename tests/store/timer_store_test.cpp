@@ -220,6 +220,22 @@ TEST_F(TimerStoreTest, AConversationKeepsItsCustomersLanguage) {
   EXPECT_EQ(read->lang, "es");
 }
 
+TEST_F(TimerStoreTest, ATransitionCancelsTheTimersItNamesInItsTransaction) {
+  Session a = NewConversation();
+  ASSERT_TRUE(Schedule("queue.timeout", a.conversation.id, 9000).ok());
+  ASSERT_TRUE(Schedule("queue.abandon", a.conversation.id, 9000).ok());
+  TransitionRequest t;
+  t.conversation_id = a.conversation.id;
+  t.action = ConversationAction::handoff;  // any applied change
+  t.desk = domain::Desk::L1;
+  t.actor = domain::Actor{ActorType::system, 0};
+  t.at = 2000;
+  t.cancel_timers = {"queue.timeout"};
+  ASSERT_TRUE(Wait<TransitionResult>([&](Callback<TransitionResult> done) { store_->ApplyTransition(t, std::move(done)); }).ok());
+  EXPECT_EQ(store_->PendingTimer("queue.timeout", a.conversation.id).error().code, Code::not_found);
+  EXPECT_TRUE(store_->PendingTimer("queue.abandon", a.conversation.id).ok());  // not named: kept
+}
+
 // ---- the security webhook's outbox (written with the routing change, attempts as firings) ----
 
 class WebhookOutboxTest : public TimerStoreTest {

@@ -304,6 +304,7 @@ Result<TransitionResult> TransitionTx(Db& db, const AuditKey& audit_key, const T
   out.event.actor = req.actor;
   out.event.data_json = std::move(data);
   for (const NewTimer& timer : req.timers) KEFU_TRY(ScheduleTimerTx(db, timer, req.at));
+  for (const std::string& kind : req.cancel_timers) KEFU_TRY(CancelTimerTx(db, kind, req.conversation_id, req.at));
   // A case that reaches the security desk from elsewhere calls the operator's backend.
   const bool to_security = (req.action == ConversationAction::handoff ||
                             req.action == ConversationAction::transfer_to_desk) &&

@@ -71,6 +71,7 @@ export type MessageKind =
   | 'bot.feedback_followup'
   | 'bot.outside_hours'
   | 'bot.message_left'
+  | 'bot.queue_timeout'
   | 'csat.reminder'
   | 'conversation.idle_notice'
   | 'conversation.idle_closed'
