@@ -49,6 +49,10 @@
 //   [workflow] queue_timeout_minutes = 10   KEFU_WORKFLOW_QUEUE_TIMEOUT_MINUTES (a customer waiting
 //                                        in a queue this long after the bot handed over is offered,
 //                                        once, to leave a message; 0: never)
+//   [workflow] ticket_auto_close_hours = 72   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_HOURS (a resolved ticket
+//                                        whose customer stays silent this long gets a notice; 0: never)
+//   [workflow] ticket_auto_close_notice_hours = 24   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_NOTICE_HOURS (and
+//                                        this long after the notice, still silent, it closes)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -119,6 +123,8 @@ struct ServerConfig {
   int idle_notice_minutes = 10;
   int idle_close_minutes = 5;
   int queue_timeout_minutes = 10;
+  int ticket_auto_close_hours = 72;
+  int ticket_auto_close_notice_hours = 24;
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
   // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).

@@ -84,6 +84,9 @@ class Workflow {
   boost::asio::awaitable<Result<LeftMessage>> LeaveMessage(const Subject& customer, domain::Id conversation_id,
                                                            std::string text, std::string client_id);
 
+  // A workflow notice in the customer's language (traditional characters for "zh-TW").
+  static std::string Phrase(std::string_view key, std::string_view lang);
+
   // Whether new conversations of `channel` start with the bot ([bot] channels).
   bool BotAnswers(std::string_view channel) const;
 
@@ -125,8 +128,6 @@ class Workflow {
   // Outside the bot calendar's hours with nobody of `desk` online, tells a queued customer when
   // people are back (message kind "bot.outside_hours").
   void TellIfClosed(const store::Conversation& conversation, domain::Desk desk);
-  // A workflow notice in the customer's language (traditional characters for "zh-TW").
-  static std::string Phrase(std::string_view key, std::string_view lang);
   // The bot's memory of a conversation it holds, from its stored messages (after a restart, or
   // once the in-memory cache was cleared).
   boost::asio::awaitable<bot::policy::Memory> RecallBotMemory(domain::Id conversation_id);

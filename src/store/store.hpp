@@ -431,6 +431,7 @@ struct TimerFiring {
   std::optional<SlaFiring> sla;                 // a ticket's SLA clocks and escalation
   Id task_fired = 0;                            // a follow-up task that fell due (fired_at set)
   std::optional<WebhookAttempt> webhook;        // a security webhook attempt (outbox)
+  Id ticket_auto_close = 0;  // a resolved ticket that stayed silent: closed (Code::conflict if not resolved)
 };
 
 struct FiredTimer {

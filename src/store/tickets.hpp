@@ -106,6 +106,7 @@ struct TicketStatusChange {
   bool require_summary = false;  // closing without a summary (given now or before): Code::invalid
   domain::Actor actor;
   Millis at = 0;
+  std::vector<NewTimer> timers;  // scheduled in the same transaction (e.g. the auto-close on resolve)
 };
 
 struct TicketNote {

@@ -341,6 +341,7 @@ Result<FiredTimer> FireTimerTx(Db& db, const AuditKey& key, const TimerFiring& f
   if (f.sla) KEFU_TRY(ApplySlaFiringTx(db, *f.sla));
   if (f.task_fired) KEFU_TRY(TaskFiredTx(db, f.task_fired, f.at));
   if (f.webhook) KEFU_TRY(WebhookAttemptTx(db, *f.webhook, f.at));
+  if (f.ticket_auto_close) KEFU_TRY(AutoCloseTicketTx(db, f.ticket_auto_close, f.at));
   return out;
 }
 

@@ -72,6 +72,8 @@ export type MessageKind =
   | 'bot.outside_hours'
   | 'bot.message_left'
   | 'bot.queue_timeout'
+  | 'ticket.auto_close_notice'
+  | 'ticket.auto_closed'
   | 'csat.reminder'
   | 'conversation.idle_notice'
   | 'conversation.idle_closed'
