@@ -376,13 +376,6 @@ struct SlaBreachPage {
 // sent); a success is recorded (RecordWebhookResult) with the pending timer cancelled in the same
 // transaction, so nothing is sent after a recorded success.
 
-// How the operator's backend knows the customer on a channel (customer_identities).
-struct CustomerIdentity {
-  std::string channel;
-  std::string external_id;
-  bool verified = false;
-};
-
 struct WebhookDelivery {
   Id id = 0;
   std::string delivery_id;  // "dlv_" + 24 hex digits, random; the receiver's idempotency key

@@ -119,7 +119,7 @@ Result<WebhookDelivery> GetWebhookDeliveryTx(Db& db, Id id) {
     for (;;) {
       KEFU_ASSIGN(row, stmt.Step());
       if (!row) break;
-      d.identities.push_back(CustomerIdentity{stmt.Text(0), stmt.Text(1), stmt.Int(2) != 0});
+      d.identities.push_back(CustomerIdentity{stmt.Text(0), stmt.Text(1), stmt.Int(2) != 0, 0});
     }
   }
   return d;
