@@ -80,6 +80,22 @@ constexpr Phrase kPhrases[] = {
      "已收到您的留言，并为您创建了工单 #{ticket}。客服处理后会在此会话中回复您，请留意消息。",
      "We've got your message and opened ticket #{ticket}. An agent will reply in this conversation.",
      "Hemos recibido tu mensaje y abierto el caso #{ticket}. Un agente te responderá en esta conversación."},
+    {"queue_timeout",
+     "抱歉让您久等了，客服仍在忙碌中。您可以继续排队，也可以现在留言，我们会尽快处理并在此会话中回复您。",
+     "Sorry for the wait: our team is still busy. You can keep your place in the queue, or leave a message now and "
+     "we'll reply in this conversation as soon as we can.",
+     "Perdona la espera: nuestro equipo sigue ocupado. Puedes mantener tu lugar en la cola o dejarnos un mensaje "
+     "ahora y te responderemos en esta conversación lo antes posible."},
+    {"ticket_auto_close_notice",
+     "您的工单 #{ticket} 已处理完毕。如果问题仍未解决，请直接回复本消息；如无回复，工单将在 {hours} 小时后自动关闭。",
+     "Your ticket #{ticket} has been resolved. If the problem is still there, just reply to this message; otherwise "
+     "the ticket will close automatically in {hours} hours.",
+     "Tu caso #{ticket} está resuelto. Si el problema continúa, responde a este mensaje; si no, el caso se cerrará "
+     "automáticamente en {hours} horas."},
+    {"ticket_auto_closed",
+     "由于没有收到您的回复，工单 #{ticket} 已自动关闭。如仍需帮助，直接发送消息即可。",
+     "As we haven't heard back from you, ticket #{ticket} has been closed. If you still need help, just send a message.",
+     "Como no hemos recibido respuesta, hemos cerrado el caso #{ticket}. Si aún necesitas ayuda, envíanos un mensaje."},
     {"handoff",
      "正在为您转接人工客服，请稍候。",
      "I'm connecting you to a member of our team.",

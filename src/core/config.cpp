@@ -316,7 +316,23 @@ const std::vector<Key>& Keys() {
                   [](ServerConfig& c, int v) { c.idle_notice_minutes = v; }),
       IntKey<int>("workflow.idle_close_minutes", 1, 24 * 60,
                   [](ServerConfig& c, int v) { c.idle_close_minutes = v; }),
+      IntKey<int>("workflow.queue_timeout_minutes", 0, 24 * 60,
+                  [](ServerConfig& c, int v) { c.queue_timeout_minutes = v; }),
+      IntKey<int>("workflow.ticket_auto_close_hours", 0, 90 * 24,
+                  [](ServerConfig& c, int v) { c.ticket_auto_close_hours = v; }),
+      IntKey<int>("workflow.ticket_auto_close_notice_hours", 1, 30 * 24,
+                  [](ServerConfig& c, int v) { c.ticket_auto_close_notice_hours = v; }),
       StringKey("bot.calendar", &ServerConfig::bot_calendar),
+      StringKey("security.webhook_url", &ServerConfig::security_webhook_url),
+      StringKey("security.webhook_secret", &ServerConfig::security_webhook_secret),
+      IntKey<std::int64_t>("security.webhook_timeout_ms", 100, 120'000,
+                           [](ServerConfig& c, std::int64_t v) { c.security_webhook_timeout_ms = v; }),
+      IntKey<std::int64_t>("security.webhook_retry_ms", 100, 86'400'000,
+                           [](ServerConfig& c, std::int64_t v) { c.security_webhook_retry_ms = v; }),
+      IntKey<std::int64_t>("security.webhook_retry_cap_ms", 100, 7 * 86'400'000LL,
+                           [](ServerConfig& c, std::int64_t v) { c.security_webhook_retry_cap_ms = v; }),
+      IntKey<int>("security.webhook_max_attempts", 1, 100,
+                  [](ServerConfig& c, int v) { c.security_webhook_max_attempts = v; }),
       Key{"bot.channels",
           [](ServerConfig& c, std::string_view v) -> Status {
             return SetChannels(c, "environment", SplitList(v));
@@ -430,6 +446,15 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
       auto st = key.from_text(config, v);
       if (!st.ok()) return MakeError(Code::invalid, env + ": " + st.error().message);
     }
+  }
+  if (!config.security_webhook_url.empty()) {
+    const std::string& url = config.security_webhook_url;
+    if (url.rfind("http://", 0) != 0 || url.size() <= 7)
+      return MakeError(Code::invalid, "security.webhook_url: expected http://host[:port]/path (https is not "
+                                      "supported: point it at a local TLS relay), got '" + url + "'");
+    if (config.security_webhook_secret.size() < 16)
+      return MakeError(Code::invalid, "security.webhook_secret: required with security.webhook_url, at least 16 "
+                                      "bytes (or KEFU_SECURITY_WEBHOOK_SECRET)");
   }
   if (config.bot_calendar != "24x7") {
     bool defined = false;

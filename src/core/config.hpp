@@ -43,6 +43,24 @@
 //   [privacy] dsr_warn_days = 3          KEFU_PRIVACY_DSR_WARN_DAYS (admins reminded this long before)
 //   [privacy] aml_retention_days = 1826  KEFU_PRIVACY_AML_RETENTION_DAYS (money-movement records kept
 //                                        from erasure this long after they were made)
+//   [security] webhook_url = ""          KEFU_SECURITY_WEBHOOK_URL (http://host[:port]/path of the
+//                                        operator's backend, called when a case reaches the
+//                                        security desk; empty: no webhook. https is not supported:
+//                                        point it at a local TLS relay)
+//   [security] webhook_secret = ""       KEFU_SECURITY_WEBHOOK_SECRET (the HMAC-SHA256 key of the
+//                                        X-Kefu-Signature header; required with a URL, >= 16 bytes)
+//   [security] webhook_timeout_ms = 10000   KEFU_SECURITY_WEBHOOK_TIMEOUT_MS (one attempt's limit)
+//   [security] webhook_retry_ms = 30000  KEFU_SECURITY_WEBHOOK_RETRY_MS (the first retry's delay;
+//                                        each next one doubles, up to webhook_retry_cap_ms)
+//   [security] webhook_retry_cap_ms = 3600000   KEFU_SECURITY_WEBHOOK_RETRY_CAP_MS
+//   [security] webhook_max_attempts = 8  KEFU_SECURITY_WEBHOOK_MAX_ATTEMPTS (then webhook.failed)
+//   [workflow] queue_timeout_minutes = 10   KEFU_WORKFLOW_QUEUE_TIMEOUT_MINUTES (a customer waiting
+//                                        in a queue this long after the bot handed over is offered,
+//                                        once, to leave a message; 0: never)
+//   [workflow] ticket_auto_close_hours = 72   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_HOURS (a resolved ticket
+//                                        whose customer stays silent this long gets a notice; 0: never)
+//   [workflow] ticket_auto_close_notice_hours = 24   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_NOTICE_HOURS (and
+//                                        this long after the notice, still silent, it closes)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -131,10 +149,20 @@ struct ServerConfig {
   int csat_reminder_minutes = 60;
   int idle_notice_minutes = 10;
   int idle_close_minutes = 5;
+  int queue_timeout_minutes = 10;
+  int ticket_auto_close_hours = 72;
+  int ticket_auto_close_notice_hours = 24;
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
   // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).
   std::int64_t staff_session_ttl_ms = 12LL * 3600 * 1000;
+  // The security desk's webhook to the operator's backend ([security], see the header comment).
+  std::string security_webhook_url;     // empty: off
+  std::string security_webhook_secret;  // required with a URL
+  std::int64_t security_webhook_timeout_ms = 10'000;
+  std::int64_t security_webhook_retry_ms = 30'000;
+  std::int64_t security_webhook_retry_cap_ms = 3'600'000;
+  int security_webhook_max_attempts = 8;
 };
 
 // Every channel name kefu knows, in the order the configuration documents them.

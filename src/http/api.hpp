@@ -124,6 +124,7 @@ struct Context {
   // production. POST /api/v1/test/clock moves it.
   SettableClock* test_clock = nullptr;
   class StaffAuth* staff_auth = nullptr;  // staff sessions, TOTP sealing, lockout (staff_auth.hpp)
+  class SecurityWebhook* security_webhook = nullptr;  // the security desk's webhook (webhook.hpp)
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated

@@ -16,6 +16,7 @@
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
 #include "http/sla_routes.hpp"
+#include "http/webhook.hpp"
 #include "http/tasks.hpp"
 #include "http/attachments.hpp"
 #include "http/privacy_routes.hpp"
@@ -638,6 +639,7 @@ const std::vector<Route>& RouteTable() {
       {"PUT", "/api/v1/sla-policies/{id}", ReplaceSlaPolicy},
       {"GET", "/api/v1/tickets/{id}/sla", GetTicketSla},
       {"GET", "/api/v1/sla/breaches", ListSlaBreaches},
+      {"GET", "/api/v1/webhooks/security/deliveries", ListSecurityWebhookDeliveries},
       {"GET", "/api/v1/tasks", ListTasksRoute},
       {"POST", "/api/v1/tasks", CreateTaskRoute},
       {"POST", "/api/v1/tasks/{id}/done", CompleteTaskRoute},

@@ -43,6 +43,7 @@
 #include "http/sla.hpp"
 #include "http/tasks.hpp"
 #include "http/privacy_routes.hpp"
+#include "http/webhook.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -180,17 +181,19 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr, nullptr},
         staff_auth(s, master, c.staff_session_ttl_ms),
         workflow(ctx, WorkflowTiming::From(c)),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
         scheduler(ctx),
-        sla(ctx) {
+        sla(ctx),
+        security_webhook(ctx) {
     ctx.workflow = &workflow;
     ctx.trainer = &trainer;
     ctx.scheduler = &scheduler;
     ctx.sla = &sla;
     ctx.staff_auth = &staff_auth;
+    ctx.security_webhook = &security_webhook;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -237,6 +240,7 @@ struct Server::Impl {
   BotTrainer trainer;
   Scheduler scheduler;
   SlaService sla;
+  SecurityWebhook security_webhook;
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
@@ -287,6 +291,8 @@ Status Server::Listen() {
   impl_->sla.RegisterTimers(impl_->scheduler);
   RegisterTaskTimers(impl_->ctx, impl_->scheduler);
   RegisterPrivacyTimers(impl_->ctx, impl_->scheduler);
+  KEFU_TRY(impl_->security_webhook.Configure());
+  impl_->security_webhook.RegisterTimers(impl_->scheduler);
   return Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
+#include "http/scheduler.hpp"
 #include "http/sla.hpp"
 #include "store/tickets.hpp"
 
@@ -588,11 +589,19 @@ awaitable<Response> SetTicketStatus(Request& req, Context& ctx) {
   c.require_summary = ctx.config.tickets_require_summary;
   c.actor = who->actor();
   c.at = Clock::System().Now();
+  // Resolved: closes by itself after the customer's silence, with a notice first (sla.hpp).
+  Millis auto_close_at = 0;
+  if (c.status == domain::TicketStatus::resolved && ctx.config.ticket_auto_close_hours > 0) {
+    auto_close_at = c.at + Millis{ctx.config.ticket_auto_close_hours} * 3'600'000;
+    c.timers.push_back(store::NewTimer{std::string(SlaService::kAutoCloseTimer), c.ticket_id, auto_close_at,
+                                       "{\"step\":\"notice\"}", true});
+  }
   auto submit = [&ctx, c = std::move(c)](store::Callback<store::Ticket> done) mutable {
     ctx.store.Tickets().SetTicketStatus(std::move(c), std::move(done));
   };
   auto ticket = co_await Write<store::Ticket>(std::move(submit));
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
+  if (auto_close_at && ctx.scheduler) ctx.scheduler->Poke(auto_close_at);
   log::Info("ticket.status", {{"rid", req.rid}, {"ticket_id", ticket->id},
                               {"status", domain::TicketStatusName(ticket->status)}, {"staff_id", who->id}});
   co_return Response::Json(200, TicketJson(*ticket, true, warnings));

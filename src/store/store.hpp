@@ -336,9 +336,16 @@ struct TransitionRequest {
   std::optional<int> priority;       // handoff, transfer_to_desk: set the priority
   std::string category;              // handoff: what it is about
   std::vector<NewTimer> timers;      // scheduled in the same transaction (e.g. a CSAT reminder)
+  // Kinds of this conversation's pending timers to cancel in the same transaction (e.g. the
+  // queue time-out once an agent has it).
+  std::vector<std::string> cancel_timers;
   // When set, appended to the audit log in the same transaction, only if the transition is
   // applied (e.g. action "conversation.transfer"). An empty target becomes "conversation:<id>".
   std::optional<AuditRecord> audit;
+  // The security webhook is configured: if this handoff or transfer routes the conversation to
+  // the security desk (from elsewhere), write a delivery to the outbox and its first
+  // "webhook.delivery" timer (due at `at`) in the same transaction.
+  bool security_webhook = false;
 };
 
 struct Csat {
@@ -369,6 +376,50 @@ struct SlaBreachPage {
   std::string next_cursor;                  // empty: no more
 };
 
+// ---- the security webhook's outbox ----
+//
+// A case routed to the security desk (a handoff or a desk transfer of a conversation, a ticket
+// created on the desk) writes a delivery here in the transaction of that change, with a
+// "webhook.delivery" timer (ref: the delivery's id) that makes each attempt. An attempt is a
+// timer firing (WebhookAttempt: attempts + 1 and the next timer, committed before the request is
+// sent); a success is recorded (RecordWebhookResult) with the pending timer cancelled in the same
+// transaction, so nothing is sent after a recorded success.
+
+struct WebhookDelivery {
+  Id id = 0;
+  std::string delivery_id;  // "dlv_" + 24 hex digits, random; the receiver's idempotency key
+  std::string event = "security.case";
+  std::string trigger;  // "handoff", "transfer", "ticket"
+  Id conversation_id = 0;  // 0: none
+  Id ticket_id = 0;        // 0: none
+  Id customer_id = 0;      // 0: none
+  std::string desk = "security";
+  std::string reason;
+  Millis created_at = 0;
+  std::string state = "pending";  // pending, delivered, failed
+  int attempts = 0;
+  std::string last_error;
+  Millis last_attempt_at = 0;
+  Millis delivered_at = 0;
+  // Filled by GetWebhookDelivery: the customer as the body describes them.
+  std::string customer_name;
+  std::string customer_lang;
+  std::vector<CustomerIdentity> identities;
+};
+
+// A "webhook.delivery" timer's effect: the attempt is counted (or the delivery given up).
+struct WebhookAttempt {
+  Id delivery_id = 0;  // WebhookDelivery::id
+  bool give_up = false;  // true: state → failed (the caller adds the webhook.failed event)
+};
+
+struct WebhookResult {
+  Id delivery_id = 0;  // WebhookDelivery::id
+  bool delivered = false;
+  std::string error;  // why the attempt failed (delivered false)
+  Millis at = 0;
+};
+
 // What firing a timer does, written in one transaction with marking it fired: the effect
 // happens once, or (if the timer already fired or was cancelled) not at all (Code::conflict).
 // Each part is optional; parts apply in this order: messages, transition, events, next.
@@ -381,6 +432,8 @@ struct TimerFiring {
   std::vector<NewTimer> next;                   // scheduled (re-arming, the next step)
   std::optional<SlaFiring> sla;                 // a ticket's SLA clocks and escalation
   Id task_fired = 0;                            // a follow-up task that fell due (fired_at set)
+  std::optional<WebhookAttempt> webhook;        // a security webhook attempt (outbox)
+  Id ticket_auto_close = 0;  // a resolved ticket that stayed silent: closed (Code::conflict if not resolved)
 };
 
 struct FiredTimer {
@@ -617,6 +670,11 @@ class Store {
   // pending (already fired or cancelled), and then nothing is written.
   virtual void FireTimer(TimerFiring firing, Callback<FiredTimer> done) = 0;
 
+  // Records an attempt's outcome: delivered (state → delivered, its pending timer cancelled, a
+  // "webhook.delivered" event) or its error. Answers the delivery after the write; a delivery that
+  // is no longer pending is left as it is (a late answer after a give-up is only logged).
+  virtual void RecordWebhookResult(WebhookResult result, Callback<WebhookDelivery> done) = 0;
+
   // Replaces the bot's trained model (an opaque blob) together with the knowledge-base version it
   // was trained on.
   virtual void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) = 0;
@@ -734,6 +792,13 @@ class Store {
   virtual Result<domain::TicketSla> GetTicketSla(Id ticket_id) = 0;
   // Tickets whose SLA was breached (either clock), most recent breach first; keyset-paged.
   virtual Result<SlaBreachPage> ListSlaBreaches(int limit, std::string_view cursor) = 0;
+
+  // A security webhook delivery with its customer's name, language and channel identities;
+  // Code::not_found for an unknown id.
+  virtual Result<WebhookDelivery> GetWebhookDelivery(Id id) = 0;
+  // Deliveries newest first, in a state ("" any), with ids below `before_id` (0: from the newest).
+  virtual Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(std::string_view state, Id before_id,
+                                                                     int limit) = 0;
 
   // Pending timers due at or before `now`, earliest first, at most `limit`.
   virtual Result<std::vector<Timer>> DueTimers(Millis now, int limit) = 0;

@@ -20,7 +20,7 @@ class ConfigTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
-    for (const char* env : {"KEFU_BOT_CALENDAR", "KEFU_BOT_CHANNELS"}) ::unsetenv(env);
+    for (const char* env : {"KEFU_BOT_CALENDAR", "KEFU_BOT_CHANNELS", "KEFU_SECURITY_WEBHOOK_SECRET"}) ::unsetenv(env);
     std::filesystem::remove_all(dir_);
   }
   std::string Write(const std::string& toml) {
@@ -104,6 +104,28 @@ time_zone = "UTC"
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->bot_calendar, "24x7");
   EXPECT_TRUE(c->bot_channels.empty());
+}
+
+TEST_F(ConfigTest, SecurityWebhookNeedsHttpAndASecret) {
+  auto c = LoadConfig(Write("[security]\nwebhook_url = \"http://127.0.0.1:9000/hook\"\n"
+                            "webhook_secret = \"0123456789abcdef\"\nwebhook_max_attempts = 3\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->security_webhook_url, "http://127.0.0.1:9000/hook");
+  EXPECT_EQ(c->security_webhook_max_attempts, 3);
+  EXPECT_EQ(c->security_webhook_retry_ms, 30'000);  // the default
+
+  c = LoadConfig(Write("[security]\nwebhook_url = \"https://backend/hook\"\nwebhook_secret = \"0123456789abcdef\"\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("security.webhook_url"), std::string::npos) << c.error().message;
+
+  const std::string no_secret = Write("[security]\nwebhook_url = \"http://backend/hook\"\n");
+  c = LoadConfig(no_secret);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("security.webhook_secret"), std::string::npos) << c.error().message;
+  ::setenv("KEFU_SECURITY_WEBHOOK_SECRET", "a secret from the environment", 1);
+  c = LoadConfig(no_secret);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->security_webhook_secret, "a secret from the environment");
 }
 
 TEST_F(ConfigTest, WorkflowTimersAreMinutesWithZeroForOff) {

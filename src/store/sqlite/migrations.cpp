@@ -596,6 +596,29 @@ CREATE INDEX customer_identities_by_customer ON customer_identities(customer_id)
 -- rotation like the other sealed columns.
 ALTER TABLE attachments ADD COLUMN seal_key INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {18, "security webhook outbox",
+     R"sql(
+-- Calls to the operator's backend when a case reaches the security desk, written in the
+-- transaction of the routing change; a "webhook.delivery" timer (ref_id = id) makes each attempt.
+CREATE TABLE webhook_outbox (
+  id               INTEGER PRIMARY KEY,
+  delivery_id      TEXT NOT NULL UNIQUE,
+  event            TEXT NOT NULL,
+  trigger          TEXT NOT NULL,
+  conversation_id  INTEGER REFERENCES conversations(id),
+  ticket_id        INTEGER REFERENCES tickets(id),
+  customer_id      INTEGER REFERENCES customers(id),
+  desk             TEXT NOT NULL,
+  reason           TEXT NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  state            TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT NOT NULL DEFAULT '',
+  last_attempt_at  INTEGER,
+  delivered_at     INTEGER
+);
+CREATE INDEX webhook_outbox_by_state ON webhook_outbox(state, id);
+)sql"},
 };
 
 }  // namespace

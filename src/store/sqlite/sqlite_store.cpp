@@ -21,6 +21,7 @@
 #include "store/sqlite/tasks.hpp"
 #include "store/sqlite/staff_auth.hpp"
 #include "store/sqlite/tickets.hpp"
+#include "store/sqlite/outbox.hpp"
 #include "store/sqlite/timers.hpp"
 
 namespace kefu::store::sqlite {
@@ -323,6 +324,16 @@ Result<TransitionResult> TransitionTx(Db& db, const AuditKey& audit_key, const T
   out.event.actor = req.actor;
   out.event.data_json = std::move(data);
   for (const NewTimer& timer : req.timers) KEFU_TRY(ScheduleTimerTx(db, timer, req.at));
+  for (const std::string& kind : req.cancel_timers) KEFU_TRY(CancelTimerTx(db, kind, req.conversation_id, req.at));
+  // A case that reaches the security desk from elsewhere calls the operator's backend.
+  const bool to_security = (req.action == ConversationAction::handoff ||
+                            req.action == ConversationAction::transfer_to_desk) &&
+                           desk == domain::Desk::security;
+  const bool was_security = before.desk == domain::Desk::security && before.state != ConversationState::bot;
+  if (req.security_webhook && to_security && !was_security) {
+    KEFU_TRY(EnqueueSecurityWebhookTx(db, req.action == ConversationAction::handoff ? "handoff" : "transfer",
+                                      req.conversation_id, 0, before.customer_id, req.reason, req.at));
+  }
   if (req.audit) {
     AuditRecord audit = *req.audit;
     if (audit.target.empty()) audit.target = "conversation:" + std::to_string(req.conversation_id);
@@ -349,6 +360,8 @@ Result<FiredTimer> FireTimerTx(Db& db, const AuditKey& key, const TimerFiring& f
   for (const NewTimer& t : f.next) KEFU_TRY(ScheduleTimerTx(db, t, f.at));
   if (f.sla) KEFU_TRY(ApplySlaFiringTx(db, *f.sla));
   if (f.task_fired) KEFU_TRY(TaskFiredTx(db, f.task_fired, f.at));
+  if (f.webhook) KEFU_TRY(WebhookAttemptTx(db, *f.webhook, f.at));
+  if (f.ticket_auto_close) KEFU_TRY(AutoCloseTicketTx(db, f.ticket_auto_close, f.at));
   return out;
 }
 
@@ -744,6 +757,11 @@ class SqliteStore final : public Store {
     Submit<FiredTimer>([firing = std::move(firing), key = audit_key_](Db& db) { return FireTimerTx(db, key, firing); }, std::move(done));
   }
 
+  void RecordWebhookResult(WebhookResult result, Callback<WebhookDelivery> done) override {
+    Submit<WebhookDelivery>([result = std::move(result)](Db& db) { return RecordWebhookResultTx(db, result); },
+                            std::move(done));
+  }
+
   void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) override {
     Submit<int>(
         [model = std::move(model), kb_version](Db& db) -> Result<int> {
@@ -996,6 +1014,17 @@ class SqliteStore final : public Store {
   Result<std::optional<Millis>> NextTimerDue() override {
     auto lease = readers_.Acquire();
     return NextTimerDueTx(*lease);
+  }
+
+  Result<WebhookDelivery> GetWebhookDelivery(Id id) override {
+    auto lease = readers_.Acquire();
+    return GetWebhookDeliveryTx(*lease, id);
+  }
+
+  Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(std::string_view state, Id before_id,
+                                                             int limit) override {
+    auto lease = readers_.Acquire();
+    return ListWebhookDeliveriesTx(*lease, state, before_id, limit);
   }
 
   Result<Timer> PendingTimer(std::string_view kind, Id ref_id) override {

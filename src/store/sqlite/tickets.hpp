@@ -22,4 +22,8 @@ struct EngineHooks {
 
 std::unique_ptr<TicketStore> NewSqliteTicketStore(EngineHooks hooks);
 
+// Closes a resolved ticket in the caller's transaction (TimerFiring::ticket_auto_close): status
+// closed, a "ticket.closed" event by the system. Code::conflict when it is no longer resolved.
+Status AutoCloseTicketTx(Db& db, Id ticket_id, Millis at);
+
 }  // namespace kefu::store::sqlite

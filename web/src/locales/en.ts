@@ -138,6 +138,8 @@ const en: typeof zhCN = {
       title: 'No agent is online right now',
       body: 'You can leave us a message: it is kept in this conversation and our team will read and answer it as soon as someone is back. You can also keep waiting in line.',
       placeholder: 'Describe your issue, e.g. order number and time (never your password or codes)',
+      busyTitle: 'Sorry for the wait',
+      busyBody: 'Our team is still busy. You can leave us a message: it is kept in this conversation and an agent will answer it here. Or keep your place in line.',
       submit: 'Leave message',
       keepWaiting: 'Keep waiting',
       done: 'Message received. An agent will reply here as soon as possible.',

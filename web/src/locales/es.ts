@@ -138,6 +138,8 @@ const es: typeof zhCN = {
       title: 'Ahora mismo no hay agentes conectados',
       body: 'Puedes dejarnos un mensaje: se guarda en esta conversación y el equipo lo leerá y te responderá en cuanto alguien vuelva. También puedes seguir esperando en la fila.',
       placeholder: 'Describe tu problema, p. ej. número de pedido y hora (nunca tu contraseña ni códigos)',
+      busyTitle: 'Perdona la espera',
+      busyBody: 'Nuestro equipo sigue ocupado. Puedes dejarnos un mensaje: se guarda en esta conversación y un agente te responderá aquí. O sigue en la fila.',
       submit: 'Dejar mensaje',
       keepWaiting: 'Seguir esperando',
       done: 'Mensaje recibido. Un agente te responderá aquí lo antes posible.',
