@@ -317,6 +317,10 @@ const std::vector<Key>& Keys() {
       IntKey<int>("workflow.idle_close_minutes", 1, 24 * 60,
                   [](ServerConfig& c, int v) { c.idle_close_minutes = v; }),
       StringKey("bot.calendar", &ServerConfig::bot_calendar),
+      IntKey<int>("complaints.review_hours", 1, 720, [](ServerConfig& c, int v) { c.complaints_review_hours = v; }),
+      IntKey<int>("complaints.callback_hours", 1, 720,
+                  [](ServerConfig& c, int v) { c.complaints_callback_hours = v; }),
+      StringKey("complaints.time_zone", &ServerConfig::complaints_time_zone),
       Key{"bot.channels",
           [](ServerConfig& c, std::string_view v) -> Status {
             return SetChannels(c, "environment", SplitList(v));

@@ -43,6 +43,13 @@
 //   [privacy] dsr_warn_days = 3          KEFU_PRIVACY_DSR_WARN_DAYS (admins reminded this long before)
 //   [privacy] aml_retention_days = 1826  KEFU_PRIVACY_AML_RETENTION_DAYS (money-movement records kept
 //                                        from erasure this long after they were made)
+//   [complaints] review_hours = 24      KEFU_COMPLAINTS_REVIEW_HOURS (a complaint's review is due
+//                                        this many wall-clock hours after receipt, 1–720; see
+//                                        docs/adr/0011)
+//   [complaints] callback_hours = 24    KEFU_COMPLAINTS_CALLBACK_HOURS (the callback (回访) task
+//                                        falls due this long after resolution, 1–720)
+//   [complaints] time_zone = "Asia/Shanghai"   KEFU_COMPLAINTS_TIME_ZONE (the IANA zone for times
+//                                        told to customers whose own zone is not known)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -131,6 +138,11 @@ struct ServerConfig {
   int csat_reminder_minutes = 60;
   int idle_notice_minutes = 10;
   int idle_close_minutes = 5;
+  // Complaints: review deadline and callback delay in wall-clock hours; the default zone for
+  // times in customer notices.
+  int complaints_review_hours = 24;
+  int complaints_callback_hours = 24;
+  std::string complaints_time_zone = "Asia/Shanghai";
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
   // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).

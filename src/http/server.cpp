@@ -43,6 +43,7 @@
 #include "http/sla.hpp"
 #include "http/tasks.hpp"
 #include "http/privacy_routes.hpp"
+#include "http/complaints.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -287,6 +288,7 @@ Status Server::Listen() {
   impl_->sla.RegisterTimers(impl_->scheduler);
   RegisterTaskTimers(impl_->ctx, impl_->scheduler);
   RegisterPrivacyTimers(impl_->ctx, impl_->scheduler);
+  RegisterComplaintTimers(impl_->ctx, impl_->scheduler);
   return Ok();
 }
 

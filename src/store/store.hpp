@@ -381,6 +381,7 @@ struct TimerFiring {
   std::vector<NewTimer> next;                   // scheduled (re-arming, the next step)
   std::optional<SlaFiring> sla;                 // a ticket's SLA clocks and escalation
   Id task_fired = 0;                            // a follow-up task that fell due (fired_at set)
+  Id complaint_review_overdue = 0;              // a complaint whose review deadline passed
 };
 
 struct FiredTimer {
@@ -507,7 +508,8 @@ struct KbArticleChange {
   bool bot_changed = false;  // the published content changed: the bot's model is now stale
 };
 
-class TicketStore;  // store/tickets.hpp
+class TicketStore;     // store/tickets.hpp
+class ComplaintStore;  // store/complaints.hpp
 
 // ---- encryption at rest (docs/adr/0013) ----
 
@@ -777,6 +779,9 @@ class Store {
   // Tickets (工单), their notes, merges and canned replies (store/tickets.hpp); lives as long as
   // the Store.
   virtual TicketStore& Tickets() = 0;
+  // Complaints (投诉) and their compensation records (store/complaints.hpp); lives as long as the
+  // Store.
+  virtual ComplaintStore& Complaints() = 0;
 
   // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
   // submitted afterwards fail with Code::unavailable.

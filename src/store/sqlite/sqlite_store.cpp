@@ -13,6 +13,7 @@
 #include "store/sqlite/attachments.hpp"
 #include "store/sqlite/audit.hpp"
 #include "store/sqlite/privacy.hpp"
+#include "store/sqlite/complaints.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -349,6 +350,7 @@ Result<FiredTimer> FireTimerTx(Db& db, const AuditKey& key, const TimerFiring& f
   for (const NewTimer& t : f.next) KEFU_TRY(ScheduleTimerTx(db, t, f.at));
   if (f.sla) KEFU_TRY(ApplySlaFiringTx(db, *f.sla));
   if (f.task_fired) KEFU_TRY(TaskFiredTx(db, f.task_fired, f.at));
+  if (f.complaint_review_overdue) KEFU_TRY(ComplaintReviewOverdueTx(db, f.complaint_review_overdue, f.at));
   return out;
 }
 
@@ -423,10 +425,20 @@ class SqliteStore final : public Store {
           auto lease = readers_.Acquire();
           fn(*lease);
         }});
+    complaints_ = NewSqliteComplaintStore(
+        EngineHooks{[this](std::function<Status(Db&)> run, std::function<void(const Error*)> finish, bool atomic) {
+                      Enqueue(Job{std::move(run), std::move(finish), atomic});
+                    },
+                    [this](const std::function<void(Db&)>& fn) {
+                      auto lease = readers_.Acquire();
+                      fn(*lease);
+                    }},
+        audit_key_);
   }
 
   TicketStore& Tickets() override { return *tickets_; }
   const crypto::FieldCipher* Cipher() const override { return cipher_.get(); }
+  ComplaintStore& Complaints() override { return *complaints_; }
 
   ~SqliteStore() override { Close(); }
 
@@ -1481,9 +1493,12 @@ class SqliteStore final : public Store {
   std::condition_variable reseal_cv_;
   bool reseal_stop_ = false;
   std::thread reseal_thread_;
+  std::unique_ptr<ComplaintStore> complaints_;
 };
 
 }  // namespace
+
+Result<AppendedMessage> AppendMessageInTx(Db& db, const NewMessage& message) { return AppendMessageTx(db, message); }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
   std::error_code ec;
