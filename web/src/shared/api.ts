@@ -177,6 +177,11 @@ export const api = {
       token,
       body,
     }),
+  /** The widget's complaint button: a complaint about the customer's own conversation. */
+  fileComplaint: (
+    token: string,
+    body: { conversation_id: Id; description: string; category?: string; time_zone?: string },
+  ) => request<{ id: Id; status: string; review_due_at: string }>('POST', '/api/v1/complaints', { token, body }),
   feedback: (token: string, id: Id, body: { message_id: Id; helpful: boolean }) =>
     request<{ recorded: boolean }>('POST', `/api/v1/conversations/${enc(id)}/feedback`, { token, body }),
 
