@@ -140,6 +140,7 @@ let editor; // the kb_editor, opened only when KEFU_KB_EMAIL is set
 let conversationId;
 let handoffId; // the conversation handed to a human, then transferred to L2
 let closeId; // the conversation closed and rated
+let complaintId; // the complaint filed with the widget's 投诉 button
 
 /** Forgets the widget session and starts a new conversation with one message; returns its id. */
 async function newCustomerConversation(text) {
@@ -529,6 +530,7 @@ test('the customer files a complaint with the 投诉 button and is acknowledged 
   await done.waitFor({ state: 'visible' });
   const id = await done.getAttribute('data-complaint-id');
   expect(id && /^[0-9]+$/.test(id), `no complaint number shown: ${id}`);
+  complaintId = id;
   // The acknowledgement arrives in the conversation, from the assistant, with the number and the deadline.
   await p.waitForSelector(`[data-testid="message-item"][data-sender="bot"]:has-text("#${id}")`);
   // A second click is not a second complaint: the customer is told it is being handled.
@@ -537,6 +539,17 @@ test('the customer files a complaint with the 投诉 button and is acknowledged 
   await p.getByTestId('complaint-submit').click();
   await p.getByTestId('error-notice').waitFor({ state: 'visible' });
   await p.getByTestId('complaint-cancel').click();
+});
+
+test('the agent opens 投诉, finds the complaint and starts its review; the customer is told', async () => {
+  const p = agent.page;
+  await p.getByTestId('nav-complaints').click();
+  await p.click(`[data-testid="complaint-item"][data-complaint-id="${complaintId}"]`);
+  await p.waitForSelector('[data-testid="complaint-detail"][data-status="acknowledged"]');
+  await p.getByTestId('complaint-to-under_review').click();
+  await p.waitForSelector('[data-testid="complaint-detail"][data-status="under_review"]');
+  await customer.page.waitForSelector(`[data-testid="message-item"][data-sender="bot"]:has-text("#${complaintId} 已进入审核")`);
+  await p.getByTestId('nav-chats').click();
 });
 
 test('the help page search finds a knowledge-base article and shows its answer', async () => {
