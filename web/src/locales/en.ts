@@ -257,6 +257,7 @@ const en: typeof zhCN = {
       to: { acknowledged: 'Acknowledge', under_review: 'Start review', resolved: 'Resolve', closed: 'Close', reopen: 'Reopen' },
       channels: { widget: 'Widget', email: 'Email', phone: 'Phone' },
       kinds: { refund: 'Refund', fee_waiver: 'Fee waiver', voucher: 'Voucher', goodwill: 'Goodwill', other: 'Other' },
+      events: { received: 'Received', acknowledged: 'Acknowledged to the customer', review_started: 'Review started', review_overdue: 'Review overdue', resolved: 'Resolved', closed: 'Closed', reopened: 'Reopened', callback: 'Callback recorded', compensation_proposed: 'Compensation proposed', compensation_approved: 'Compensation approved', compensation_rejected: 'Compensation rejected' },
       compState: { proposed: 'awaiting approval', approved: 'approved', rejected: 'rejected' },
     },
     kb: {

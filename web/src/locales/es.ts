@@ -257,6 +257,7 @@ const es: typeof zhCN = {
       to: { acknowledged: 'Confirmar', under_review: 'Empezar revisión', resolved: 'Resolver', closed: 'Cerrar', reopen: 'Reabrir' },
       channels: { widget: 'Widget', email: 'Correo', phone: 'Teléfono' },
       kinds: { refund: 'Reembolso', fee_waiver: 'Exención de comisión', voucher: 'Cupón', goodwill: 'Cortesía', other: 'Otro' },
+      events: { received: 'Recibida', acknowledged: 'Confirmada al cliente', review_started: 'Revisión iniciada', review_overdue: 'Revisión vencida', resolved: 'Resuelta', closed: 'Cerrada', reopened: 'Reabierta', callback: 'Llamada registrada', compensation_proposed: 'Compensación propuesta', compensation_approved: 'Compensación aprobada', compensation_rejected: 'Compensación rechazada' },
       compState: { proposed: 'pendiente de aprobación', approved: 'aprobada', rejected: 'rechazada' },
     },
     kb: {

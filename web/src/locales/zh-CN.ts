@@ -257,6 +257,7 @@ export default {
       to: { acknowledged: '确认受理', under_review: '开始审核', resolved: '处理完毕', closed: '结案', reopen: '重新打开' },
       channels: { widget: '在线', email: '邮件', phone: '电话' },
       kinds: { refund: '退款', fee_waiver: '免手续费', voucher: '代金券', goodwill: '致歉补偿', other: '其他' },
+      events: { received: '接收投诉', acknowledged: '已告知客户受理', review_started: '开始审核', review_overdue: '审核超时', resolved: '处理完毕', closed: '结案', reopened: '重新打开', callback: '记录回访', compensation_proposed: '提出补偿', compensation_approved: '批准补偿', compensation_rejected: '驳回补偿' },
       compState: { proposed: '待批准', approved: '已批准', rejected: '已驳回' },
     },
     kb: {
