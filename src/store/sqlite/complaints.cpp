@@ -235,7 +235,8 @@ Result<ComplaintChange> StatusTx(Db& db, const ComplaintStatusChange& ch) {
       c.resolved_at = ch.at;
       c.resolution = std::string(Trim(ch.resolution));
       if (!c.handler_id && ch.actor.type == domain::ActorType::staff) c.handler_id = ch.actor.id;
-      AddString(data, "resolution", c.resolution);
+      // The resolution's text stays in the record: events carry no free text but a note, which
+      // a data-subject erasure may strip (migration 15's rule for events).
       KEFU_TRY(FollowTicket(db, c.ticket_id, TicketStatus::resolved, ch.actor, ch.at, {}));
       if (ch.callback_due_at && c.handler_id) {
         NewTask task;
