@@ -30,9 +30,12 @@ class ComplaintStoreTest : public ::testing::Test {
     agent_ = AddStaff("agent@x.io", domain::Role::agent);
     sup_ = AddStaff("sup@x.io", domain::Role::supervisor);
     sup2_ = AddStaff("sup2@x.io", domain::Role::supervisor);
-    auto session = Wait<Session>([&](Callback<Session> done) {
-      store_->CreateSession(NewSession{"Ana", "es", "widget", 1000}, std::move(done));
-    });
+    NewSession ns;
+    ns.name = "Ana";
+    ns.lang = "es";
+    ns.channel = "widget";
+    ns.at = 1000;
+    auto session = Wait<Session>([&](Callback<Session> done) { store_->CreateSession(ns, std::move(done)); });
     ASSERT_TRUE(session.ok());
     session_ = *session;
   }
