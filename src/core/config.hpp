@@ -45,7 +45,7 @@
 //                                        from erasure this long after they were made)
 //   [complaints] review_hours = 24      KEFU_COMPLAINTS_REVIEW_HOURS (a complaint's review is due
 //                                        this many wall-clock hours after receipt, 1–720; see
-//                                        docs/adr/0014)
+//                                        docs/adr/0016)
 //   [complaints] callback_hours = 24    KEFU_COMPLAINTS_CALLBACK_HOURS (the callback (回访) task
 //                                        falls due this long after resolution, 1–720)
 //   [complaints] time_zone = "Asia/Shanghai"   KEFU_COMPLAINTS_TIME_ZONE (the IANA zone for times
