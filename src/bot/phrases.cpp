@@ -96,6 +96,37 @@ constexpr Phrase kPhrases[] = {
      "由于没有收到您的回复，工单 #{ticket} 已自动关闭。如仍需帮助，直接发送消息即可。",
      "As we haven't heard back from you, ticket #{ticket} has been closed. If you still need help, just send a message.",
      "Como no hemos recibido respuesta, hemos cerrado el caso #{ticket}. Si aún necesitas ayuda, envíanos un mensaje."},
+    // Complaints: {number} is the complaint number, {due} when its review is due (in the
+    // customer's time zone), {resolution} what the desk found and did.
+    {"complaint_received",
+     "您的投诉已收到，投诉编号 #{number}。我们会认真核查，并在 {due} 前完成审核、给您答复。如有补充材料，可直接在此会话中发送（请勿发送密码、验证码或助记词）。",
+     "We have received your complaint, number #{number}. We will review it by {due} and get back to you. You can add "
+     "anything in this conversation (never send passwords, codes or your seed phrase).",
+     "Hemos recibido tu reclamación, número #{number}. La revisaremos antes del {due} y te responderemos. Puedes añadir "
+     "información en esta conversación (nunca envíes contraseñas, códigos ni tu frase semilla)."},
+    {"complaint_acknowledged",
+     "您的投诉 #{number} 已确认受理，我们将在 {due} 前完成审核。",
+     "Your complaint #{number} has been registered. We will review it by {due}.",
+     "Tu reclamación #{number} ha quedado registrada. La revisaremos antes del {due}."},
+    {"complaint_under_review",
+     "您的投诉 #{number} 已进入审核，投诉专员正在核查处理，有进展会第一时间通知您。",
+     "Your complaint #{number} is now under review by our complaints team. We will let you know as soon as there is "
+     "news.",
+     "Nuestro equipo de reclamaciones está revisando tu reclamación #{number}. Te avisaremos en cuanto haya novedades."},
+    {"complaint_resolved",
+     "您的投诉 #{number} 已处理完毕。处理结果：{resolution}。我们稍后会回访了解您是否满意；如有疑问，可直接在此回复。",
+     "Your complaint #{number} has been resolved. Outcome: {resolution}. We will call you back to check that you are "
+     "satisfied; if anything is unclear, just reply here.",
+     "Tu reclamación #{number} está resuelta. Resultado: {resolution}. Te llamaremos para confirmar que estás "
+     "conforme; si tienes dudas, responde aquí."},
+    {"complaint_closed",
+     "您的投诉 #{number} 已结案，感谢您的反馈，我们会持续改进服务。",
+     "Your complaint #{number} is now closed. Thank you for your feedback; it helps us improve.",
+     "Tu reclamación #{number} está cerrada. Gracias por tus comentarios; nos ayudan a mejorar."},
+    {"complaint_reopened",
+     "您的投诉 #{number} 已重新打开，投诉专员会再次审核并尽快答复您。",
+     "Your complaint #{number} has been reopened; our complaints team will review it again and reply soon.",
+     "Hemos reabierto tu reclamación #{number}; nuestro equipo la revisará de nuevo y te responderá pronto."},
     {"handoff",
      "正在为您转接人工客服，请稍候。",
      "I'm connecting you to a member of our team.",

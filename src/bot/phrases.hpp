@@ -10,7 +10,9 @@ namespace kefu::bot {
 
 // `lang` is "zh", "en" or "es"; anything else falls back to zh.
 // Workflow notices by key: csat_reminder, idle_notice, idle_closed, outside_hours (with "{opens}"
-// to fill), message_left (with "{ticket}"), and every key below.
+// to fill), message_left (with "{ticket}"), complaint_received, complaint_acknowledged (with
+// "{number}" and "{due}"), complaint_under_review, complaint_closed, complaint_reopened (with
+// "{number}"), complaint_resolved (with "{number}" and "{resolution}"), and every key below.
 std::string_view Say(std::string_view key, std::string_view lang);
 std::string_view Greeting(std::string_view lang);
 std::string_view Rephrase(std::string_view lang);

@@ -333,6 +333,10 @@ const std::vector<Key>& Keys() {
                            [](ServerConfig& c, std::int64_t v) { c.security_webhook_retry_cap_ms = v; }),
       IntKey<int>("security.webhook_max_attempts", 1, 100,
                   [](ServerConfig& c, int v) { c.security_webhook_max_attempts = v; }),
+      IntKey<int>("complaints.review_hours", 1, 720, [](ServerConfig& c, int v) { c.complaints_review_hours = v; }),
+      IntKey<int>("complaints.callback_hours", 1, 720,
+                  [](ServerConfig& c, int v) { c.complaints_callback_hours = v; }),
+      StringKey("complaints.time_zone", &ServerConfig::complaints_time_zone),
       Key{"bot.channels",
           [](ServerConfig& c, std::string_view v) -> Status {
             return SetChannels(c, "environment", SplitList(v));

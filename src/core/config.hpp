@@ -61,6 +61,13 @@
 //                                        whose customer stays silent this long gets a notice; 0: never)
 //   [workflow] ticket_auto_close_notice_hours = 24   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_NOTICE_HOURS (and
 //                                        this long after the notice, still silent, it closes)
+//   [complaints] review_hours = 24      KEFU_COMPLAINTS_REVIEW_HOURS (a complaint's review is due
+//                                        this many wall-clock hours after receipt, 1–720; see
+//                                        docs/adr/0017)
+//   [complaints] callback_hours = 24    KEFU_COMPLAINTS_CALLBACK_HOURS (the callback (回访) task
+//                                        falls due this long after resolution, 1–720)
+//   [complaints] time_zone = "Asia/Shanghai"   KEFU_COMPLAINTS_TIME_ZONE (the IANA zone for times
+//                                        told to customers whose own zone is not known)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -152,6 +159,11 @@ struct ServerConfig {
   int queue_timeout_minutes = 10;
   int ticket_auto_close_hours = 72;
   int ticket_auto_close_notice_hours = 24;
+  // Complaints: review deadline and callback delay in wall-clock hours; the default zone for
+  // times in customer notices.
+  int complaints_review_hours = 24;
+  int complaints_callback_hours = 24;
+  std::string complaints_time_zone = "Asia/Shanghai";
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
   // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).

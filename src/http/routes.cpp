@@ -20,6 +20,7 @@
 #include "http/tasks.hpp"
 #include "http/attachments.hpp"
 #include "http/privacy_routes.hpp"
+#include "http/complaints.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -654,6 +655,17 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/data-requests/{id}/erase", EraseDataRequestRoute},
       {"POST", "/api/v1/customers/{id}/legal-hold", PlaceLegalHoldRoute},
       {"POST", "/api/v1/customers/{id}/legal-hold/release", ReleaseLegalHoldRoute},
+      // complaints (投诉): the fixed paths before "{id}"
+      {"GET", "/api/v1/complaints/stats", ComplaintStatsRoute},
+      {"GET", "/api/v1/complaints", ListComplaintsRoute},
+      {"POST", "/api/v1/complaints", CreateComplaintRoute},
+      {"GET", "/api/v1/complaints/{id}", GetComplaintRoute},
+      {"POST", "/api/v1/complaints/{id}/status", SetComplaintStatusRoute},
+      {"POST", "/api/v1/complaints/{id}/callback", RecordComplaintCallbackRoute},
+      {"GET", "/api/v1/complaints/{id}/compensations", ListCompensationsRoute},
+      {"POST", "/api/v1/complaints/{id}/compensations", ProposeCompensationRoute},
+      {"POST", "/api/v1/complaints/{id}/compensations/{compensation_id}/approve", ApproveCompensationRoute},
+      {"POST", "/api/v1/complaints/{id}/compensations/{compensation_id}/reject", RejectCompensationRoute},
   };
   return routes;
 }

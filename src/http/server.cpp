@@ -44,6 +44,7 @@
 #include "http/tasks.hpp"
 #include "http/privacy_routes.hpp"
 #include "http/webhook.hpp"
+#include "http/complaints.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -293,6 +294,7 @@ Status Server::Listen() {
   RegisterPrivacyTimers(impl_->ctx, impl_->scheduler);
   KEFU_TRY(impl_->security_webhook.Configure());
   impl_->security_webhook.RegisterTimers(impl_->scheduler);
+  RegisterComplaintTimers(impl_->ctx, impl_->scheduler);
   return Ok();
 }
 

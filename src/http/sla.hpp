@@ -42,13 +42,16 @@ class SlaService {
   // in one store write, and wakes the scheduler for its first checkpoint.
   boost::asio::awaitable<Result<store::Ticket>> CreateTicket(store::NewTicket ticket);
 
+  // Sets `ticket.sla` when a policy matches the ticket about to be created (for writes that
+  // create a ticket as part of something larger, such as a complaint; wake the scheduler for
+  // domain::NextCheckpoint after the commit).
+  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
+
   const std::vector<domain::SlaPolicy>& policies() const { return policies_; }
   // Creates (id 0) or replaces a policy; Code::invalid for an unknown calendar.
   boost::asio::awaitable<Result<domain::SlaPolicy>> Save(domain::SlaPolicy policy);
 
  private:
-  // Sets `ticket.sla` when a policy matches the ticket about to be created.
-  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
   boost::asio::awaitable<Status> Checkpoint(store::Timer timer);
   // "ticket.auto_close": a resolved ticket whose customer stayed silent gets a notice in its
   // conversation ("notice" step), and, still silent after the notice period, is closed ("close").

@@ -434,6 +434,7 @@ struct TimerFiring {
   Id task_fired = 0;                            // a follow-up task that fell due (fired_at set)
   std::optional<WebhookAttempt> webhook;        // a security webhook attempt (outbox)
   Id ticket_auto_close = 0;  // a resolved ticket that stayed silent: closed (Code::conflict if not resolved)
+  Id complaint_review_overdue = 0;              // a complaint whose review deadline passed
 };
 
 struct FiredTimer {
@@ -560,7 +561,8 @@ struct KbArticleChange {
   bool bot_changed = false;  // the published content changed: the bot's model is now stale
 };
 
-class TicketStore;  // store/tickets.hpp
+class TicketStore;     // store/tickets.hpp
+class ComplaintStore;  // store/complaints.hpp
 
 // ---- encryption at rest (docs/adr/0013) ----
 
@@ -842,6 +844,9 @@ class Store {
   // Tickets (工单), their notes, merges and canned replies (store/tickets.hpp); lives as long as
   // the Store.
   virtual TicketStore& Tickets() = 0;
+  // Complaints (投诉) and their compensation records (store/complaints.hpp); lives as long as the
+  // Store.
+  virtual ComplaintStore& Complaints() = 0;
 
   // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
   // submitted afterwards fail with Code::unavailable.

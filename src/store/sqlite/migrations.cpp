@@ -618,6 +618,51 @@ CREATE TABLE webhook_outbox (
   delivered_at     INTEGER
 );
 CREATE INDEX webhook_outbox_by_state ON webhook_outbox(state, id);
+    {19, "complaints and compensation records",
+     R"sql(
+-- A complaint (投诉) is a ticket of type complaint plus this record (store/complaints.hpp); its
+-- status history is its "complaint.*" events.
+CREATE TABLE complaints (
+  id                  INTEGER PRIMARY KEY,
+  ticket_id           INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+  channel             TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  lang                TEXT NOT NULL DEFAULT '',
+  time_zone           TEXT NOT NULL DEFAULT '',
+  received_at         INTEGER NOT NULL,
+  acknowledged_at     INTEGER,
+  review_due_at       INTEGER NOT NULL,
+  review_started_at   INTEGER,
+  review_overdue_at   INTEGER,
+  resolved_at         INTEGER,
+  closed_at           INTEGER,
+  resolution          TEXT,
+  handler_id          INTEGER REFERENCES staff(id),
+  callback_task_id    INTEGER REFERENCES tasks(id),
+  callback_at         INTEGER,
+  callback_reached    INTEGER,
+  callback_satisfied  INTEGER,
+  callback_note       TEXT,
+  updated_at          INTEGER NOT NULL
+);
+CREATE INDEX complaints_by_received ON complaints(received_at);
+CREATE INDEX complaints_by_status ON complaints(status, id);
+-- Compensation proposed by an agent, approved or rejected by someone else (four eyes).
+CREATE TABLE compensations (
+  id             INTEGER PRIMARY KEY,
+  complaint_id   INTEGER NOT NULL REFERENCES complaints(id),
+  kind           TEXT NOT NULL,
+  amount         TEXT NOT NULL,
+  currency       TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state = 'proposed' OR state = 'approved' OR state = 'rejected'),
+  proposed_by    INTEGER NOT NULL REFERENCES staff(id),
+  proposed_at    INTEGER NOT NULL,
+  decided_by     INTEGER REFERENCES staff(id),
+  decided_at     INTEGER,
+  decision_note  TEXT
+);
+CREATE INDEX compensations_by_complaint ON compensations(complaint_id, id);
 )sql"},
 };
 

@@ -13,6 +13,7 @@
 #include "store/sqlite/attachments.hpp"
 #include "store/sqlite/audit.hpp"
 #include "store/sqlite/privacy.hpp"
+#include "store/sqlite/complaints.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -362,6 +363,7 @@ Result<FiredTimer> FireTimerTx(Db& db, const AuditKey& key, const TimerFiring& f
   if (f.task_fired) KEFU_TRY(TaskFiredTx(db, f.task_fired, f.at));
   if (f.webhook) KEFU_TRY(WebhookAttemptTx(db, *f.webhook, f.at));
   if (f.ticket_auto_close) KEFU_TRY(AutoCloseTicketTx(db, f.ticket_auto_close, f.at));
+  if (f.complaint_review_overdue) KEFU_TRY(ComplaintReviewOverdueTx(db, f.complaint_review_overdue, f.at));
   return out;
 }
 
@@ -436,10 +438,20 @@ class SqliteStore final : public Store {
           auto lease = readers_.Acquire();
           fn(*lease);
         }});
+    complaints_ = NewSqliteComplaintStore(
+        EngineHooks{[this](std::function<Status(Db&)> run, std::function<void(const Error*)> finish, bool atomic) {
+                      Enqueue(Job{std::move(run), std::move(finish), atomic});
+                    },
+                    [this](const std::function<void(Db&)>& fn) {
+                      auto lease = readers_.Acquire();
+                      fn(*lease);
+                    }},
+        audit_key_);
   }
 
   TicketStore& Tickets() override { return *tickets_; }
   const crypto::FieldCipher* Cipher() const override { return cipher_.get(); }
+  ComplaintStore& Complaints() override { return *complaints_; }
 
   ~SqliteStore() override { Close(); }
 
@@ -1510,9 +1522,12 @@ class SqliteStore final : public Store {
   std::condition_variable reseal_cv_;
   bool reseal_stop_ = false;
   std::thread reseal_thread_;
+  std::unique_ptr<ComplaintStore> complaints_;
 };
 
 }  // namespace
+
+Result<AppendedMessage> AppendMessageInTx(Db& db, const NewMessage& message) { return AppendMessageTx(db, message); }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
   std::error_code ec;

@@ -716,5 +716,9 @@ Status AutoCloseTicketTx(Db& db, Id ticket_id, Millis at) {
   (void)closed;
   return Ok();
 }
+Result<Ticket> CreateTicketTx(Db& db, const NewTicket& ticket) { return CreateTx(db, ticket); }
+Result<Ticket> UpdateTicketTx(Db& db, const TicketUpdate& update) { return UpdateTx(db, update); }
+Result<Ticket> SetTicketStatusTx(Db& db, const TicketStatusChange& change) { return StatusTx(db, change); }
+Result<Ticket> GetTicketTx(Db& db, Id ticket_id) { return ReadTicket(db, ticket_id); }
 
 }  // namespace kefu::store::sqlite

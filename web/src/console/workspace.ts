@@ -663,6 +663,16 @@ export class Workspace {
         this.notice(f.code);
         break;
       }
+      case 'complaint.created':
+      case 'complaint.updated':
+      case 'complaint.review_overdue':
+      case 'compensation.proposed':
+      case 'compensation.decided':
+        // the complaints view listens (it may not be mounted); overdue reviews also get a notice
+        window.dispatchEvent(new CustomEvent('kefu:complaint', { detail: f }));
+        if (f.type === 'complaint.review_overdue' && f.complaint)
+          this.flash('console.complaints.overdueFlash', { n: String(f.complaint.id) });
+        break;
       default:
         break;
     }

@@ -256,7 +256,56 @@ export interface ErrorFrame {
   client_id?: string;
 }
 
+// ---- complaints (投诉) ----
+export type ComplaintStatus = 'received' | 'acknowledged' | 'under_review' | 'resolved' | 'closed';
+export interface Complaint {
+  id: Id;
+  status: ComplaintStatus;
+  channel: 'widget' | 'email' | 'phone';
+  category: string;
+  subject: string;
+  description: string;
+  conversation_id: Id | null;
+  received_at: string;
+  acknowledged_at: string | null;
+  review_due_at: string;
+  resolved_at: string | null;
+  closed_at: string | null;
+  resolution: string | null;
+  ticket_id?: Id;
+  priority?: string;
+  customer?: { id: Id; name: string } | null;
+  review_started_at?: string | null;
+  review_overdue?: boolean;
+  handler?: { id: Id; name: string } | null;
+  callback_task_id?: Id | null;
+  callback?: { at: string; reached: boolean; satisfied: boolean | null; note: string | null } | null;
+  history?: ConvEvent[];
+  compensations?: Compensation[];
+}
+export interface Compensation {
+  id: Id;
+  complaint_id: Id;
+  kind: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  state: 'proposed' | 'approved' | 'rejected';
+  proposed_by: { id: Id; name: string };
+  proposed_at: string;
+  decided_by: { id: Id; name: string } | null;
+  decided_at: string | null;
+  decision_note: string | null;
+}
+/** complaint.created / complaint.updated / complaint.review_overdue / compensation.* to staff. */
+export interface ComplaintFrame {
+  type: 'complaint.created' | 'complaint.updated' | 'complaint.review_overdue' | 'compensation.proposed' | 'compensation.decided';
+  complaint?: Complaint;
+  compensation?: Compensation;
+}
+
 export type ServerFrame =
+  | ComplaintFrame
   | HelloFrame
   | AckFrame
   | MessageCreatedFrame

@@ -113,6 +113,9 @@ export class WidgetChat {
     leftTicket: null as Id | null,
     /** The customer chose to keep waiting rather than leave a message. */
     leaveDismissed: false,
+    /** The complaint form: closed, open, sending; the complaint's number once filed. */
+    complaint: 'closed' as 'closed' | 'open' | 'sending',
+    complaintFiled: null as Id | null,
     csat: 'none' as CsatStatus,
     /** Error code of the last failed rating attempt, shown in the rating card. */
     csatError: null as string | null,
@@ -510,6 +513,46 @@ export class WidgetChat {
       })
       .catch((e) => this.showNotice(e instanceof ApiError ? e.code : 'generic'));
     return true;
+  }
+
+  /**
+   * The complaint button (投诉): files a complaint about this conversation, with the browser's
+   * time zone so that the acknowledgement (which arrives as a message) tells the review deadline
+   * in local time. A complaint still being handled answers conflict: shown as a notice.
+   */
+  async fileComplaint(text: string, category: string): Promise<boolean> {
+    const body = text.trim();
+    const s = this.session;
+    const st = this.state;
+    if (!body || [...body].length > MAX_TEXT || !s || st.complaint === 'sending') return false;
+    st.complaint = 'sending';
+    let zone: string | undefined;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+    } catch {
+      zone = undefined;
+    }
+    try {
+      const c = await api.fileComplaint(s.token, {
+        conversation_id: s.conversation_id,
+        description: body,
+        category: category || undefined,
+        time_zone: zone,
+      });
+      st.complaintFiled = c.id;
+      st.complaint = 'closed';
+      return true;
+    } catch (e) {
+      st.complaint = 'open';
+      const code = e instanceof ApiError ? e.code : 'generic';
+      this.showNotice(code === 'conflict' ? 'complaint_open' : code);
+      return false;
+    }
+  }
+
+  openComplaint(open: boolean): void {
+    if (this.state.complaint !== 'sending') this.state.complaint = open ? 'open' : 'closed';
+    if (open) this.state.complaintFiled = null;
   }
 
   dismissLeaveMessage(): void {
