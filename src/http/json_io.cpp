@@ -70,6 +70,13 @@ void AppendMessage(std::string& out, const store::Message& m) {
   }
   out += ",\"sender\":";
   AppendActorRef(out, m.sender, m.sender_name);
+  if (m.sender.type == domain::ActorType::staff && !m.sender_verify_id.empty()) {
+    // Staff messages carry the agent's public verify id (checkable at /verify).
+    out.pop_back();
+    out += ",\"verify_id\":";
+    AppendJsonString(out, m.sender_verify_id);
+    out += '}';
+  }
   out += ",\"text\":";
   AppendJsonString(out, m.text);
   out += ",\"kind\":";
