@@ -76,8 +76,7 @@ std::optional<std::string> Agent(std::string_view v) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
     s += c;
   }
-  if (!s.starts_with("KF")) return std::nullopt;
-  s.erase(0, 2);
+  if (s.size() == 10 && s.starts_with("KF")) s.erase(0, 2);  // the code may be typed without "KF-"
   if (s.size() != 8) return std::nullopt;
   for (char& c : s) {
     if (c == 'O') c = '0';

@@ -12,7 +12,8 @@
 //  * wechat, telegram: trimmed, a leading "@" (and for Telegram "https://t.me/") dropped,
 //    lower-cased; letters, digits, '_' and '-' only.
 //  * agent: a verify id "KF-" + 8 characters of Crockford's base32 (0-9, A-Z without I, L, O,
-//    U), compared without case, spaces or dashes, with O read as 0 and I, L as 1.
+//    U), compared without case, spaces or dashes, with O read as 0 and I, L as 1; the "KF-" may
+//    be left out.
 #pragma once
 
 #include <cstdint>

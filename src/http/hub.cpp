@@ -440,6 +440,10 @@ void Hub::ConversationChanged(const store::Conversation& c) {
     std::string f = "{\"type\":\"conversation.assigned\",\"conversation_id\":" + std::to_string(c.id) +
                     ",\"agent\":{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
     AppendJsonString(f, c.assigned_staff_name);
+    if (!c.assigned_staff_verify_id.empty()) {
+      f += ",\"verify_id\":";
+      AppendJsonString(f, c.assigned_staff_verify_id);
+    }
     f += "}}";
     Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}, {}};
     SendToSubject(customer.key(), f, nullptr);

@@ -105,6 +105,7 @@ struct Conversation {
   std::optional<domain::Desk> desk;
   Id assigned_staff_id = 0;  // 0: nobody
   std::string assigned_staff_name;
+  std::string assigned_staff_verify_id;  // the assigned agent's public verify id
   std::int64_t last_seq = 0;
   Millis last_message_at = 0;  // 0: no message yet
   std::string last_message_preview;

@@ -49,7 +49,7 @@ struct Job {
 constexpr const char* kConversationColumns =
     "SELECT c.id, c.customer_id, cu.name, c.channel, c.state, c.desk, c.assigned_staff_id, "
     "s.name, c.last_seq, c.last_message_at, c.last_message_preview, c.created_at, c.updated_at, "
-    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category "
+    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category, COALESCE(s.verify_id, '') "
     "FROM conversations c JOIN customers cu ON cu.id = c.customer_id "
     "LEFT JOIN staff s ON s.id = c.assigned_staff_id ";
 
@@ -73,6 +73,7 @@ Conversation ReadConversation(const Stmt& s) {
   c.assigned_at = s.Int(15);
   c.lang = s.Text(16);
   c.category = s.Text(17);
+  c.assigned_staff_verify_id = s.Text(18);
   return c;
 }
 
