@@ -864,6 +864,7 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     r.remote_ip = ip;
     r.user_agent = std::string(req[bhttp::field::user_agent]);
     r.accept_language = std::string(req[bhttp::field::accept_language]).substr(0, 256);
+    r.forwarded_for = std::string(req["X-Forwarded-For"]).substr(0, 512);
     r.rid = rid;
 
     Response out;

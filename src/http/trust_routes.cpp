@@ -93,6 +93,25 @@ VerifyLimiter& Limiter() {
   return limiter;
 }
 
+// Whose budget a lookup spends: the peer's address, or behind a proxy on this machine the last
+// X-Forwarded-For hop; empty (not limited) for loopback without one, as for the WebSocket limits
+// (DESIGN.md §2).
+std::string LimitKey(const Request& req) {
+  const std::string_view ip = req.remote_ip;
+  const bool loopback = ip.starts_with("127.") || ip == "::1" || ip.starts_with("::ffff:127.");
+  if (!loopback) return std::string(ip);
+  std::string_view xff = req.forwarded_for;
+  if (size_t comma = xff.rfind(','); comma != std::string_view::npos) xff.remove_prefix(comma + 1);
+  return std::string(Trim(xff));
+}
+
+// 0 when `req` may look something up now, else the milliseconds to wait.
+Millis TakeLookup(const Request& req) {
+  const std::string key = LimitKey(req);
+  if (key.empty()) return 0;
+  return Limiter().Take(key, Clock::System().Now());
+}
+
 // What /verify found for one value.
 struct Verdict {
   domain::VerifyKind kind = domain::VerifyKind::agent;
@@ -346,7 +365,7 @@ awaitable<Response> VerifyChannel(Request& req, Context& ctx) {
     co_return Response::Fail(Invalid("give 'kind' (agent, phone, email, wechat or telegram) and 'value'"));
   auto kind = domain::ParseVerifyKind(*kind_name);
   if (!kind) co_return Response::Fail(Invalid("'kind' must be agent, phone, email, wechat or telegram"));
-  if (Millis wait = Limiter().Take(req.remote_ip, Clock::System().Now())) {
+  if (Millis wait = TakeLookup(req)) {
     Response r = Fail(429, "rate_limited", "too many checks; try again shortly");
     r.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
     co_return r;
@@ -366,7 +385,7 @@ awaitable<Response> VerifyPage(Request& req, Context& ctx) {
   int status = 200;
   std::string result;  // the verdict's HTML, if a value was given
   if (!value.empty()) {
-    if (Limiter().Take(req.remote_ip, Clock::System().Now()) != 0) {
+    if (TakeLookup(req) != 0) {
       status = 429;
       result = "<p class=warn role=alert>";
       AppendHtml(result, t.limited);

@@ -211,9 +211,10 @@ TEST_F(ConfigTest, WidgetSitesAndOfficialChannels) {
   ::unsetenv("KEFU_TEST_SITE_SECRET");
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->widget_sites.size(), 2u);
-  EXPECT_EQ(c->widget_sites[0].name, "shop");
-  EXPECT_EQ(c->widget_sites[1].name, "app-2");
-  EXPECT_EQ(c->widget_sites[1].secret, "0123456789abcdef0123456789abcdef-env");
+  EXPECT_EQ(c->widget_sites[0].name, "app-2");  // sorted by name
+  EXPECT_EQ(c->widget_sites[0].secret, "0123456789abcdef0123456789abcdef-env");
+  EXPECT_EQ(c->widget_sites[1].name, "shop");
+  EXPECT_EQ(c->widget_sites[1].secret, "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(c->widget_identity_max_ttl_s, 3600);
   EXPECT_EQ(c->widget_identity_skew_s, 60);
   EXPECT_EQ(c->verify.brand, "Demo");

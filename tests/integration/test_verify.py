@@ -209,20 +209,25 @@ class VerifyRateLimitTest(unittest.TestCase):
     def test_lookups_are_rate_limited_per_address(self):
         server = Server().start()
         try:
+            client = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}  # via a proxy on this machine
             codes = []
             for i in range(40):
-                code, body = server.request("GET", f"/api/v1/verify?kind=phone&value=400800{1000 + i}")
+                code, body = server.request("GET", f"/api/v1/verify?kind=phone&value=400800{1000 + i}", headers=client)
                 codes.append(code)
                 if code == 429:
                     self.assertEqual(body["error"]["code"], "rate_limited")
             self.assertEqual(codes[:30], [200] * 30)
             self.assertIn(429, codes[30:])
-            req = urllib.request.Request(server.base + "/api/v1/verify?kind=phone&value=4008001234")
+            req = urllib.request.Request(server.base + "/api/v1/verify?kind=phone&value=4008001234", headers=client)
             with self.assertRaises(urllib.error.HTTPError) as caught:
                 urllib.request.urlopen(req, timeout=5)
             self.assertGreaterEqual(int(caught.exception.headers["Retry-After"]), 1)
+            # Another client behind the same proxy has its own budget.
+            code, _ = server.request("GET", "/api/v1/verify?kind=phone&value=4008001234",
+                                     headers={"X-Forwarded-For": "203.0.113.10"})
+            self.assertEqual(code, 200)
             # The page answers too, with 429 and a readable message.
-            code, _, html = get_page(server, "/verify?lang=en&kind=phone&value=4008001234")
+            code, _, html = get_page(server, "/verify?lang=en&kind=phone&value=4008001234", client)
             self.assertEqual(code, 429)
             self.assertIn("Too many checks", html)
         finally:
