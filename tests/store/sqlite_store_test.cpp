@@ -162,9 +162,9 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   EXPECT_EQ(page->messages[0].kind, "text");
 }
 
-// A database from before verify ids (schema 13): every staff member gets one, unique, and it
+// A database from before verify ids (schema 15): every staff member gets one, unique, and it
 // finds them; new accounts get one too.
-TEST_F(SqliteStoreTest, MigrationFourteenGivesEveryStaffMemberAVerifyId) {
+TEST_F(SqliteStoreTest, MigrationSixteenGivesEveryStaffMemberAVerifyId) {
   store_->Close();
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -176,7 +176,7 @@ TEST_F(SqliteStoreTest, MigrationFourteenGivesEveryStaffMemberAVerifyId) {
                          "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
                     .ok());
     for (const auto& m : sqlite::Migrations()) {
-      if (m.version > 13) break;
+      if (m.version > 15) break;
       ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
       if (m.code) {
         ASSERT_TRUE(m.code(*db).ok()) << m.version;
@@ -189,7 +189,7 @@ TEST_F(SqliteStoreTest, MigrationFourteenGivesEveryStaffMemberAVerifyId) {
                       .ok());
   }
   Reopen();
-  EXPECT_GE(store_->SchemaVersion(), 14);
+  EXPECT_GE(store_->SchemaVersion(), 16);
   auto staff = store_->ListStaff();
   ASSERT_TRUE(staff.ok());
   ASSERT_EQ(staff->size(), 2u);
