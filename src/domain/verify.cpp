@@ -33,8 +33,12 @@ std::optional<std::string> Phone(std::string_view v) {
       return "+" + digits;
     }
     digits.erase(0, 2);
+    // "+86 010 …" writes the trunk prefix inside an international number: drop every zero so
+    // that the normal form does not start with one (it would read as a trunk prefix again).
+    digits.erase(0, digits.find_first_not_of('0'));
+  } else if (digits.starts_with("0")) {
+    digits.erase(0, 1);  // domestic trunk prefix ("00" was the international prefix above)
   }
-  if (digits.starts_with("0")) digits.erase(0, 1);  // domestic trunk prefix
   if (digits.size() < 5 || digits.size() > 17) return std::nullopt;
   return digits;
 }

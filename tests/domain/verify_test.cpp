@@ -18,6 +18,7 @@ TEST(VerifyTest, NormalForms) {
       {VerifyKind::phone, "400.800.1234", "4008001234"},
       {VerifyKind::phone, "+86 10 8888 6666", "1088886666"},
       {VerifyKind::phone, "010-88886666", "1088886666"},
+      {VerifyKind::phone, "+86 010 8888 6666", "1088886666"},
       {VerifyKind::phone, "+86 138 0013 8000", "13800138000"},
       {VerifyKind::phone, "+1 (555) 010-2000", "+15550102000"},
       {VerifyKind::phone, "001 555 010 2000", "+15550102000"},
