@@ -20,7 +20,7 @@ std::string_view Rephrase(std::string_view lang);
 // technical_issue); a generic one for anything else.
 std::string_view HandoffNotice(std::string_view reason, std::string_view lang);
 
-// The anti-impersonation line every outbound template carries (docs/adr/0014): "we will never
+// The anti-impersonation line every outbound template carries (docs/adr/0016): "we will never
 // ask for your seed phrase, private key, password or verification codes" in `lang` ("zh",
 // "zh-CN", "zh-TW", "en", "es"; anything else: zh).
 std::string_view SafetyLine(std::string_view lang);

@@ -762,7 +762,7 @@ awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
       if (auto t = ctx.store.Tickets().FindTicketForConversation(target); t.ok()) ticket_id = std::to_string(t->id);
     }
     // A rendered reply is an outbound template: it carries the safety line in the customer's
-    // language (docs/adr/0014).
+    // language (docs/adr/0016).
     return {bot::WithSafetyLine(
         Fill(reply->body, {{"customer_name", customer}, {"ticket_id", ticket_id}, {"agent_name", agent}}), lang)};
   };

@@ -301,7 +301,7 @@ awaitable<Result<store::Conversation>> Workflow::Handoff(Id conversation_id, dom
 
 std::string Workflow::Phrase(std::string_view key, std::string_view lang) {
   // Customers who read traditional characters get them ("zh-TW"); the rest their language. Every
-  // notice carries the safety line (docs/adr/0014).
+  // notice carries the safety line (docs/adr/0016).
   return bot::Notice(key, lang);
 }
 

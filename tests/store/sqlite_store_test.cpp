@@ -162,9 +162,9 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   EXPECT_EQ(page->messages[0].kind, "text");
 }
 
-// A database from before verify ids (schema 16): every staff member gets one, unique, and it
+// A database from before verify ids (schema 17): every staff member gets one, unique, and it
 // finds them; new accounts get one too.
-TEST_F(SqliteStoreTest, MigrationSeventeenGivesEveryStaffMemberAVerifyId) {
+TEST_F(SqliteStoreTest, MigrationEighteenGivesEveryStaffMemberAVerifyId) {
   store_->Close();
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -176,7 +176,7 @@ TEST_F(SqliteStoreTest, MigrationSeventeenGivesEveryStaffMemberAVerifyId) {
                          "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
                     .ok());
     for (const auto& m : sqlite::Migrations()) {
-      if (m.version > 16) break;
+      if (m.version > 17) break;
       ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
       if (m.code) {
         ASSERT_TRUE(m.code(*db).ok()) << m.version;
@@ -189,7 +189,7 @@ TEST_F(SqliteStoreTest, MigrationSeventeenGivesEveryStaffMemberAVerifyId) {
                       .ok());
   }
   Reopen();
-  EXPECT_GE(store_->SchemaVersion(), 17);
+  EXPECT_GE(store_->SchemaVersion(), 18);
   auto staff = store_->ListStaff();
   ASSERT_TRUE(staff.ok());
   ASSERT_EQ(staff->size(), 2u);
