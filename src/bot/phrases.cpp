@@ -1,5 +1,7 @@
 #include "bot/phrases.hpp"
 
+#include "bot/nlu/nlu.hpp"
+
 namespace kefu::bot {
 namespace {
 
@@ -150,6 +152,54 @@ const Phrase& Find(std::string_view key) {
 std::string_view Say(std::string_view key, std::string_view lang) { return Pick(Find(key), lang); }
 std::string_view Greeting(std::string_view lang) { return Pick(Find("greeting"), lang); }
 std::string_view Rephrase(std::string_view lang) { return Pick(Find("rephrase"), lang); }
+
+namespace {
+
+struct SafetyLines {
+  std::string_view lang;
+  std::string_view line;
+};
+
+constexpr SafetyLines kSafetyLines[] = {
+    {"zh", "温馨提示：我们绝不会向您索要助记词、私钥、密码或验证码。"},
+    {"zh-TW", "溫馨提示：我們絕不會向您索取助記詞、私鑰、密碼或驗證碼。"},
+    {"en", "We will never ask for your seed phrase, private key, password or verification codes."},
+    {"es", "Nunca te pediremos tu frase semilla, clave privada, contraseña ni códigos de verificación."},
+};
+
+// What each line says without its lead-in, so a text that already carries it in its own words
+// (the greeting) or converted to traditional characters is recognised.
+constexpr std::string_view kSafetyCores[] = {
+    "我们绝不会向您索要助记词、私钥、密码或验证码",
+    "我們絕不會向您索要助記詞、私鑰、密碼或驗證碼",
+    "我們絕不會向您索取助記詞、私鑰、密碼或驗證碼",
+    "never ask for your seed phrase, private key, password or verification codes",
+    "Nunca te pediremos tu frase semilla, clave privada, contraseña ni códigos de verificación",
+};
+
+}  // namespace
+
+std::string_view SafetyLine(std::string_view lang) {
+  if (lang == "zh-CN" || lang == "zh-Hans") lang = "zh";
+  if (lang == "zh-Hant" || lang == "zh-HK") lang = "zh-TW";
+  for (const SafetyLines& s : kSafetyLines)
+    if (s.lang == lang) return s.line;
+  return kSafetyLines[0].line;
+}
+
+std::string WithSafetyLine(std::string_view text, std::string_view lang) {
+  for (std::string_view core : kSafetyCores)
+    if (text.find(core) != std::string_view::npos) return std::string(text);
+  std::string out(text);
+  if (!out.empty()) out += "\n\n";
+  out += SafetyLine(lang);
+  return out;
+}
+
+std::string Notice(std::string_view key, std::string_view lang) {
+  if (lang == "zh-TW") return WithSafetyLine(nlu::ToTraditional(Say(key, "zh")), lang);
+  return WithSafetyLine(Say(key, lang.empty() ? "zh" : lang), lang.empty() ? "zh" : lang);
+}
 
 std::string_view HandoffNotice(std::string_view reason, std::string_view lang) {
   if (reason == "low_confidence_repeated") reason = "out_of_scope_repeated";

@@ -4,6 +4,7 @@
 // the web UI; these are the ones the bot writes into the conversation itself.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace kefu::bot {
@@ -20,5 +21,19 @@ std::string_view Rephrase(std::string_view lang);
 // explicit_human_request, out_of_scope_repeated, low_confidence_repeated, needs_account_lookup,
 // technical_issue); a generic one for anything else.
 std::string_view HandoffNotice(std::string_view reason, std::string_view lang);
+
+// The anti-impersonation line every outbound template carries (docs/adr/0018): "we will never
+// ask for your seed phrase, private key, password or verification codes" in `lang` ("zh",
+// "zh-CN", "zh-TW", "en", "es"; anything else: zh).
+std::string_view SafetyLine(std::string_view lang);
+
+// `text` followed by a blank line and SafetyLine(lang), unless `text` already says it (in any of
+// the four languages, so that a traditional conversion of a simplified text counts). The one
+// function every template goes through: the workflow's notices, the bot's own phrases (not its
+// knowledge-base answers) and rendered canned replies.
+std::string WithSafetyLine(std::string_view text, std::string_view lang);
+
+// Say(key, lang) with the safety line, in traditional characters for "zh-TW".
+std::string Notice(std::string_view key, std::string_view lang);
 
 }  // namespace kefu::bot

@@ -83,6 +83,20 @@
 //                                        local dates worked (调休): a plain date opens with
 //                                        Monday's hours, a table with its own hours
 //   Interval and date syntax, time zones and overlaps are checked by calendar::Calendar::Make.
+//   [widget] identity_max_ttl_seconds = 86400   KEFU_WIDGET_IDENTITY_MAX_TTL_SECONDS (a signed
+//                                        widget identity may expire at most this far ahead)
+//   [widget] identity_clock_skew_seconds = 60   KEFU_WIDGET_IDENTITY_CLOCK_SKEW_SECONDS (how far
+//                                        the operator's clock may differ from ours)
+//   [widget.sites.NAME]                  (file only) a site whose backend signs its users' ids
+//                                        (README "Widget identity"); NAME is letters, digits,
+//                                        '_' and '-':
+//     secret = "…"                       the HMAC-SHA256 key, at least 32 bytes, or
+//     secret_env = "SHOP_WIDGET_SECRET"  the name of an environment variable holding it
+//   [verify] brand = ""                  KEFU_VERIFY_BRAND (the operator's name on /verify)
+//   [verify] phones = [], emails = [], wechat = [], telegram = []
+//                                        KEFU_VERIFY_PHONES, … (comma separated): the official
+//                                        channels /verify confirms (see domain/verify.hpp for how
+//                                        they are compared)
 #pragma once
 
 #include <cstdint>
@@ -119,6 +133,21 @@ struct Limits {
   // REST requests per bearer token, wherever they come from (loopback included).
   std::int64_t token_burst = 600;
   std::int64_t token_per_second = 100;
+};
+
+// A site that embeds the widget and signs its users' ids (auth/widget_identity.hpp).
+struct WidgetSite {
+  std::string name;
+  std::string secret;  // raw bytes of the HMAC key (never logged)
+};
+
+// The official channels of the operator, as configured (not normalised).
+struct OfficialChannels {
+  std::string brand;
+  std::vector<std::string> phones;
+  std::vector<std::string> emails;
+  std::vector<std::string> wechat;
+  std::vector<std::string> telegram;
 };
 
 struct ServerConfig {
@@ -175,6 +204,13 @@ struct ServerConfig {
   std::int64_t security_webhook_retry_ms = 30'000;
   std::int64_t security_webhook_retry_cap_ms = 3'600'000;
   int security_webhook_max_attempts = 8;
+  // Widget identity: the sites allowed to sign identities, sorted by name, and the bounds on
+  // an identity's expiry.
+  std::vector<WidgetSite> widget_sites;
+  std::int64_t widget_identity_max_ttl_s = 86'400;
+  std::int64_t widget_identity_skew_s = 60;
+  // What /verify confirms as official.
+  OfficialChannels verify;
 };
 
 // Every channel name kefu knows, in the order the configuration documents them.

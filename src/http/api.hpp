@@ -43,6 +43,8 @@ struct Request {
   std::string authorization;
   std::string remote_ip;
   std::string user_agent;  // as sent (stored with a new staff session)
+  std::string accept_language;  // as sent (the public /verify page picks its language by it)
+  std::string forwarded_for;    // X-Forwarded-For as sent (bounded); trust it only from a proxy
   std::string rid;  // request id, echoed as X-Request-Id and in logs
   std::vector<std::string> params;  // values of {placeholders} in route order
 

@@ -35,6 +35,7 @@ struct Subject {
   domain::Id id = 0;
   std::string name;
   domain::Role role = domain::Role::agent;  // staff only
+  std::string verify_id;                    // staff only: the public verify id ("KF-…")
 
   bool is_staff() const { return type == auth::SubjectType::staff; }
   std::uint64_t key() const {
@@ -102,7 +103,7 @@ class Hub final : public WsListener {
   void NotifyStaff(const std::string& frame) { SendToStaffLobby(frame); }
   // A frame for one staff member's connected consoles (a follow-up task fell due).
   void NotifyStaffMember(domain::Id staff_id, const std::string& frame) {
-    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent}.key(), frame, nullptr);
+    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent, {}}.key(), frame, nullptr);
   }
 
   // A conversation changed state or assignee: refresh rights, tell the parties.

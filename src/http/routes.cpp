@@ -21,6 +21,7 @@
 #include "http/attachments.hpp"
 #include "http/privacy_routes.hpp"
 #include "http/complaints.hpp"
+#include "http/trust_routes.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -47,6 +48,9 @@ Result<Id> PathId(const Request& req, size_t index) {
 }
 
 awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who, Id id) {
+  // Knowledge-base editors write help articles; customers' conversations are none of theirs.
+  if (who.is_staff() && who.role == domain::Role::kb_editor)
+    co_return MakeError(Code::forbidden, "your role cannot read conversations");
   auto conv_fn = [&ctx, id] { return ctx.store.GetConversation(id); };
   auto conv = co_await Blocking(ctx, std::move(conv_fn));
   if (!conv.ok()) co_return conv;
@@ -83,46 +87,6 @@ awaitable<Response> StaffMe(Request& req, Context& ctx) {
   std::string out;
   json::AppendStaff(out, *staff);
   co_return Response::Json(200, std::move(out));
-}
-
-awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
-  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto name = json::OptString(*body, "name");
-  auto lang = json::OptString(*body, "lang");
-  if (!name.ok()) co_return Response::Fail(name.error());
-  if (!lang.ok()) co_return Response::Fail(lang.error());
-  if (auto identity = body->find("identity"); identity != body->end() && !identity->value().is_null() &&
-                                              !identity->value().is_string() && !identity->value().is_object())
-    co_return Response::Fail(MakeError(Code::invalid, "'identity' must be a string or an object"));
-  store::NewSession s;
-  s.name = std::string(Trim(name->value_or("")));
-  if (!IsValidUtf8(s.name) || CountCodePoints(s.name) > kMaxNameChars)
-    co_return Response::Fail(MakeError(Code::invalid, "'name' must be at most 64 characters"));
-  s.lang = lang->value_or("");
-  // Chinese readers of traditional characters keep "zh-TW" so the bot writes to them in it.
-  if (s.lang == "zh-CN" || s.lang == "zh-Hans") s.lang = "zh";
-  if (s.lang == "zh-Hant" || s.lang == "zh-HK") s.lang = "zh-TW";
-  if (!s.lang.empty() && s.lang != "zh" && s.lang != "zh-TW" && s.lang != "en" && s.lang != "es")
-    co_return Response::Fail(MakeError(Code::invalid, "'lang' must be one of zh, zh-CN, zh-TW, en, es"));
-  s.at = Clock::System().Now();
-  auto create = [&ctx, s](store::Callback<store::Session> done) { ctx.store.CreateSession(s, std::move(done)); };
-  auto session = co_await Write<store::Session>(std::move(create));
-  if (!session.ok()) co_return Response::Fail(session.error());
-  ctx.hub.ConversationChanged(session->conversation);
-  if (ctx.bot.Get() && ctx.workflow->BotAnswers(session->conversation.channel)) {
-    const std::string& l = session->customer.lang;
-    const std::string_view greeting = bot::Greeting(l == "zh-TW" ? "zh" : l);
-    ctx.hub.PostBotMessage(session->conversation.id,
-                           l == "zh-TW" ? bot::nlu::ToTraditional(greeting) : std::string(greeting), "bot.greeting");
-  }
-  auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
-                           session->customer.created_at + auth::kCustomerTokenLifetime, 1};
-  std::string out = "{\"customer_id\":" + std::to_string(session->customer.id) +
-                    ",\"conversation_id\":" + std::to_string(session->conversation.id) + ",\"token\":";
-  AppendJsonString(out, ctx.signer.Issue(claims));
-  out += '}';
-  co_return Response::Json(201, std::move(out));
 }
 
 awaitable<Response> ListConversations(Request& req, Context& ctx) {
@@ -248,6 +212,7 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
   auto stored = co_await Write<store::AppendedMessage>(std::move(append));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   stored->message.sender_name = who->name;
+  stored->message.sender_verify_id = who->verify_id;
   if (!stored->duplicate) {
     ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
     ctx.hub.Delivered(*who, stored->message, guarded->warnings, nullptr);
@@ -412,6 +377,7 @@ awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
 awaitable<Response> BotFeedbackRoute(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
+  if (who->is_staff()) co_return Response::Fail(MakeError(Code::forbidden, "customers rate the bot's answers"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
@@ -500,6 +466,7 @@ awaitable<Response> Whisper(Request& req, Context& ctx) {
   auto stored = co_await Write<store::AppendedMessage>(std::move(append));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   stored->message.sender_name = who->name;
+  stored->message.sender_verify_id = who->verify_id;
   ctx.hub.ConversationChanged(*conv);  // the hub knows the participants before the fan-out
   ctx.hub.Publish(stored->message, nullptr);
   std::string out;
@@ -666,6 +633,9 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/complaints/{id}/compensations", ProposeCompensationRoute},
       {"POST", "/api/v1/complaints/{id}/compensations/{compensation_id}/approve", ApproveCompensationRoute},
       {"POST", "/api/v1/complaints/{id}/compensations/{compensation_id}/reject", RejectCompensationRoute},
+      // widget identity and anti-impersonation (trust_routes.cpp)
+      {"GET", "/api/v1/verify", VerifyChannel},
+      {"GET", "/verify", VerifyPage},
   };
   return routes;
 }

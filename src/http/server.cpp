@@ -146,6 +146,7 @@ awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, st
     s.type = auth::SubjectType::staff;
     s.id = found->staff_id;
     s.name = std::move(found->name);
+    s.verify_id = std::move(found->verify_id);
     s.role = found->role;
     if (found->needs_touch) {
       auto ignore = [](Result<int>) {};  // last use is best effort; the session stays valid
@@ -870,6 +871,8 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     r.authorization = std::string(req[bhttp::field::authorization]);
     r.remote_ip = ip;
     r.user_agent = std::string(req[bhttp::field::user_agent]);
+    r.accept_language = std::string(req[bhttp::field::accept_language]).substr(0, 256);
+    r.forwarded_for = std::string(req["X-Forwarded-For"]).substr(0, 512);
     r.rid = rid;
 
     Response out;

@@ -10,6 +10,7 @@
 #include <charconv>
 
 #include "bot/guard/guard.hpp"
+#include "bot/phrases.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
@@ -754,19 +755,25 @@ awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
   auto render = [&ctx, id = *id, target = *target, by_ticket, agent = who->name]() -> Rendered {
     auto reply = ctx.store.Tickets().GetCannedReply(id);
     if (!reply.ok()) return {reply.error()};
-    std::string customer, ticket_id;
+    std::string customer, ticket_id, lang;
     if (by_ticket) {
       auto t = ctx.store.Tickets().GetTicket(target);
       if (!t.ok()) return {t.error()};
       customer = t->customer_name;
       ticket_id = std::to_string(t->id);
+      if (t->customer_id)
+        if (auto cu = ctx.store.GetCustomer(t->customer_id); cu.ok()) lang = cu->lang;
     } else {
       auto c = ctx.store.GetConversation(target);
       if (!c.ok()) return {c.error()};
       customer = c->customer_name;
+      lang = c->lang;
       if (auto t = ctx.store.Tickets().FindTicketForConversation(target); t.ok()) ticket_id = std::to_string(t->id);
     }
-    return {Fill(reply->body, {{"customer_name", customer}, {"ticket_id", ticket_id}, {"agent_name", agent}})};
+    // A rendered reply is an outbound template: it carries the safety line in the customer's
+    // language (docs/adr/0018).
+    return {bot::WithSafetyLine(
+        Fill(reply->body, {{"customer_name", customer}, {"ticket_id", ticket_id}, {"agent_name", agent}}), lang)};
   };
   auto rendered = co_await Blocking(ctx, std::move(render));
   if (!rendered.text.ok()) co_return Response::Fail(rendered.text.error());

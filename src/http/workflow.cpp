@@ -347,9 +347,9 @@ awaitable<Result<store::Conversation>> Workflow::Handoff(Id conversation_id, dom
 }
 
 std::string Workflow::Phrase(std::string_view key, std::string_view lang) {
-  // Customers who read traditional characters get them ("zh-TW"); the rest their language.
-  if (lang == "zh-TW") return bot::nlu::ToTraditional(bot::Say(key, "zh"));
-  return std::string(bot::Say(key, lang.empty() ? "zh" : lang));
+  // Customers who read traditional characters get them ("zh-TW"); the rest their language. Every
+  // notice carries the safety line (docs/adr/0018).
+  return bot::Notice(key, lang);
 }
 
 namespace {
@@ -646,8 +646,8 @@ awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer
   bot_memory_[conversation_id] = after;
   // The bot's own phrases follow the answer's script (traditional for askers who write it).
   const bool traditional = answer.traditional;
-  auto phrase = [traditional](std::string_view said) {
-    return traditional ? bot::nlu::ToTraditional(said) : std::string(said);
+  auto phrase = [traditional, lang = answer.lang](std::string_view said) {
+    return traditional ? bot::WithSafetyLine(bot::nlu::ToTraditional(said), "zh-TW") : bot::WithSafetyLine(said, lang);
   };
   if (!answer.handoff) {
     if (answer.answer.empty()) {
@@ -730,7 +730,8 @@ awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation
   }
   if (!helpful && conv->state == ConversationState::bot) {
     bot_memory_[conversation_id].consecutive_misses++;
-    ctx_.hub.PostBotMessage(conversation_id, std::string(bot::Rephrase(conv->lang.empty() ? "zh" : conv->lang)),
+    const std::string lang = conv->lang.empty() ? "zh" : conv->lang;
+    ctx_.hub.PostBotMessage(conversation_id, bot::WithSafetyLine(bot::Rephrase(lang == "zh-TW" ? "zh" : lang), lang),
                             "bot.feedback_followup");
   }
   co_return Ok();

@@ -55,6 +55,9 @@ struct Staff {
   std::optional<domain::Desk> desk;
   int max_chats = 5;
   std::string password_hash;  // argon2id encoded; never leaves the server
+  // The public id customers check at /verify ("KF-" + 8 base32 characters, domain/verify.hpp):
+  // random, given when the account is created, never changed, never derived from the email.
+  std::string verify_id;
   std::int64_t token_version = 1;
   std::string status = "offline";  // online, busy, away, offline (see routing::Presence)
   std::vector<std::string> languages;  // what the agent answers in; empty: any
@@ -81,6 +84,7 @@ struct StaffSessionRecord {
   std::string user_agent;
   // Filled by reads (ListStaffSessions): who the session belongs to, as of now.
   std::string staff_name;
+  std::string staff_verify_id;
   domain::Role role = domain::Role::agent;
   std::optional<domain::Desk> desk;
 };
@@ -101,6 +105,7 @@ struct Conversation {
   std::optional<domain::Desk> desk;
   Id assigned_staff_id = 0;  // 0: nobody
   std::string assigned_staff_name;
+  std::string assigned_staff_verify_id;  // the assigned agent's public verify id
   std::int64_t last_seq = 0;
   Millis last_message_at = 0;  // 0: no message yet
   std::string last_message_preview;
@@ -127,6 +132,7 @@ struct Message {
   std::string client_id;  // empty when the sender gave none
   domain::Actor sender;
   std::string sender_name;
+  std::string sender_verify_id;  // staff senders: their verify id (sender.verify_id on the wire)
   std::string text;
   Millis created_at = 0;
   // What the message is: "text" (customers and staff), or for the bot's own messages
@@ -246,11 +252,22 @@ struct NewSession {
   Millis at = 0;
   std::vector<CustomerIdentity> identities;  // recorded with the new customer (Code::conflict
                                              // when one belongs to another customer already)
+  // Resume-or-create by one identity (customer_identities, looked up by its blind index): a
+  // verified widget identity is
+  // ("widget:<site>", user id, verified); an anonymous visitor ("widget", the digest of its
+  // visitor id, not verified). Empty channel: none. An identity seen before resumes its customer
+  // and that customer's latest conversation; otherwise it is recorded with the new customer.
+  std::string identity_channel;
+  std::string identity_external_id;
+  bool identity_verified = false;
+  // false: only resume; an identity never seen answers Code::not_found and nothing is written.
+  bool create = true;
 };
 
 struct Session {
   Customer customer;
   Conversation conversation;
+  bool resumed = false;  // an existing customer and conversation (no new ones were written)
 };
 
 struct NewMessage {
@@ -811,6 +828,8 @@ class Store {
 
   virtual Result<Staff> GetStaff(Id id) = 0;
   virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;
+  // The staff member with this verify id (exact, normalised form); Code::not_found when none.
+  virtual Result<Staff> FindStaffByVerifyId(std::string_view verify_id) = 0;
   virtual Result<std::vector<Staff>> ListStaff() = 0;
   virtual Result<Customer> GetCustomer(Id id) = 0;
   // The customer known on `channel` by `external_id` (normalised as CustomerIdentity says);

@@ -33,7 +33,13 @@ class TicketStoreTest : public ::testing::Test {
     ASSERT_TRUE(staff.ok());
     staff_ = staff->id;
     auto session = Wait<Session>([&](Callback<Session> done) {
-      store_->CreateSession(NewSession{"张三", "zh", "widget", 1000, {}}, std::move(done));
+      store_->CreateSession([] {
+        NewSession ns;
+        ns.name = "张三";
+        ns.lang = "zh";
+        ns.at = 1000;
+        return ns;
+      }(), std::move(done));
     });
     ASSERT_TRUE(session.ok());
     session_ = *session;

@@ -49,7 +49,13 @@ class TimerStoreTest : public ::testing::Test {
   }
   Session NewConversation() {
     auto r = Wait<Session>([&](Callback<Session> done) {
-      store_->CreateSession(NewSession{"客户 A", "zh", "widget", 1000, {}}, std::move(done));
+      store_->CreateSession([] {
+        NewSession ns;
+        ns.name = "客户 A";
+        ns.lang = "zh";
+        ns.at = 1000;
+        return ns;
+      }(), std::move(done));
     });
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : Session{};
@@ -211,7 +217,13 @@ TEST_F(TimerStoreTest, ATransitionSchedulesItsTimersAtomically) {
 // reminder, idle notice, closed hours) and language routing fell back to Chinese for everyone.
 TEST_F(TimerStoreTest, AConversationKeepsItsCustomersLanguage) {
   auto r = Wait<Session>([&](Callback<Session> done) {
-    store_->CreateSession(NewSession{"Ana", "es", "widget", 1000, {}}, std::move(done));
+    store_->CreateSession([] {
+        NewSession ns;
+        ns.name = "Ana";
+        ns.lang = "es";
+        ns.at = 1000;
+        return ns;
+      }(), std::move(done));
   });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->conversation.lang, "es");

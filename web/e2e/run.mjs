@@ -240,6 +240,21 @@ test('agent reply is acknowledged and reaches the customer', async () => {
   );
 });
 
+test("the customer sees the agent's verify id, which /verify confirms", async () => {
+  const p = customer.page;
+  const link = p.locator('[data-testid="verify-id"]').first();
+  await link.waitFor({ timeout: TIMEOUT });
+  const href = await link.getAttribute('href');
+  const id = new URL(href, BASE).searchParams.get('value');
+  if (!/^KF-[0-9A-Z]{8}$/.test(id ?? '')) throw new Error(`verify id ${id} in ${href}`);
+  const shown = await agent.page.getByTestId('staff-verify-id').textContent();
+  if (shown?.trim() !== id) throw new Error(`console shows ${shown}, widget ${id}`);
+  const page = await p.context().newPage();
+  await page.goto(new URL(href, BASE).toString());
+  await page.waitForSelector('[data-official=true]', { timeout: TIMEOUT });
+  await page.close();
+});
+
 test('customer answer reaches the agent live', async () => {
   const p = customer.page;
   await p.getByTestId('message-input').fill(customerText2);

@@ -1,4 +1,4 @@
-// Complaints in the SQLite engine (complaints, compensations; migration 18). Internal to the
+// Complaints in the SQLite engine (complaints, compensations; migration 19). Internal to the
 // engine: SqliteStore owns one and hands it out as Store::Complaints().
 #pragma once
 

@@ -1,5 +1,10 @@
 #include "store/sqlite/migrations.hpp"
 
+#include <mutex>
+#include <random>
+
+#include "domain/verify.hpp"
+
 #include <cctype>
 #include <string>
 #include <vector>
@@ -99,6 +104,26 @@ Status HotTableChecksAsComparisons(Db& db) {
   if (st.ok()) st = db.Exec(("PRAGMA schema_version = " + std::to_string(version + 1)).c_str());
   (void)db.Exec("PRAGMA writable_schema = OFF");
   return st;
+}
+
+// Gives every staff member without one a verify id (accounts from before migration 20).
+Status BackfillVerifyIds(Db& db) {
+  std::vector<std::int64_t> ids;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT id FROM staff WHERE verify_id IS NULL ORDER BY id"));
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      ids.push_back(stmt.Int(0));
+    }
+  }
+  for (std::int64_t id : ids) {
+    KEFU_ASSIGN(verify_id, NewStaffVerifyId(db));
+    KEFU_ASSIGN(stmt, db.Prepare("UPDATE staff SET verify_id = ?2 WHERE id = ?1"));
+    stmt.Bind(1, id).Bind(2, verify_id);
+    KEFU_TRY(stmt.Run());
+  }
+  return Ok();
 }
 
 // Append only: a released migration is never edited, a change is a new version.
@@ -664,11 +689,38 @@ CREATE TABLE compensations (
 );
 CREATE INDEX compensations_by_complaint ON compensations(complaint_id, id);
 )sql"},
+    {20, "staff verify ids (anti-impersonation, /verify)",
+     R"sql(
+-- The public id customers check at /verify: random, never derived from the email, never reused.
+ALTER TABLE staff ADD COLUMN verify_id TEXT;
+CREATE UNIQUE INDEX staff_by_verify_id ON staff(verify_id) WHERE verify_id IS NOT NULL;
+)sql",
+     BackfillVerifyIds},
 };
 
 }  // namespace
 
 std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<std::string> NewStaffVerifyId(Db& db) {
+  // Verify ids are public (printed in chats): they need to be unpredictable from the email and
+  // unique, not secret, so the standard random device is enough.
+  static std::mutex m;
+  static std::random_device device;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::uint64_t bits = 0;
+    {
+      std::lock_guard lock(m);
+      bits = (std::uint64_t{device()} << 32) ^ device();
+    }
+    std::string id = domain::MakeVerifyId(bits);
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT 1 FROM staff WHERE verify_id = ?1"));
+    stmt.Bind(1, id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return id;
+  }
+  return MakeError(Code::internal, "could not find a free verify id");
+}
 
 Result<int> Migrate(Db& db) {
   KEFU_TRY(db.Exec(

@@ -51,7 +51,7 @@ struct Job {
 constexpr const char* kConversationColumns =
     "SELECT c.id, c.customer_id, cu.name, c.channel, c.state, c.desk, c.assigned_staff_id, "
     "s.name, c.last_seq, c.last_message_at, c.last_message_preview, c.created_at, c.updated_at, "
-    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category "
+    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category, COALESCE(s.verify_id, '') "
     "FROM conversations c JOIN customers cu ON cu.id = c.customer_id "
     "LEFT JOIN staff s ON s.id = c.assigned_staff_id ";
 
@@ -75,6 +75,7 @@ Conversation ReadConversation(const Stmt& s) {
   c.assigned_at = s.Int(15);
   c.lang = s.Text(16);
   c.category = s.Text(17);
+  c.assigned_staff_verify_id = s.Text(18);
   return c;
 }
 
@@ -92,7 +93,8 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 
 constexpr const char* kMessageColumns =
     "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.sender_type, m.sender_id, "
-    "COALESCE(s.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size, cu.name "
+    "COALESCE(s.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size, cu.name, "
+    "COALESCE(s.verify_id, '') "
     "FROM messages m "
     "LEFT JOIN staff s ON m.sender_type = 'staff' AND s.id = m.sender_id "
     "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id "
@@ -111,12 +113,13 @@ Message ReadMessage(const Stmt& s) {
   m.created_at = s.Int(8);
   m.kind = s.Text(9);
   if (!s.IsNull(10)) m.attachment = AttachmentRef{s.Text(10), s.Text(11), s.Int(12)};
+  m.sender_verify_id = s.Text(14);
   return m;
 }
 
 constexpr const char* kStaffColumns =
     "SELECT id, email, name, role, desk, max_chats, password_hash, token_version, disabled, "
-    "created_at, status, languages, skills, totp_secret, totp_pending, totp_last_step FROM staff ";
+    "created_at, status, languages, skills, totp_secret, totp_pending, totp_last_step, verify_id FROM staff ";
 
 Staff ReadStaff(const Stmt& s) {
   Staff st;
@@ -136,6 +139,7 @@ Staff ReadStaff(const Stmt& s) {
   st.totp_secret = s.Blob(13);
   st.totp_pending = s.Blob(14);
   st.totp_last_step = s.Int(15);
+  st.verify_id = s.Text(16);
   return st;
 }
 
@@ -149,6 +153,37 @@ std::string IdentityLookup(const Db& db, std::string_view channel, std::string_v
   const std::string column = "customer_identities." + std::string(channel);
   const crypto::BlindTag tag = db.cipher()->BlindIndex(column, value);
   return std::string(reinterpret_cast<const char*>(tag.data()), tag.size());
+}
+
+Result<Conversation> LoadConversation(Db& db, Id id);
+
+// The customer behind a known identity with their latest conversation; nullopt for an identity
+// never seen (or one whose customer has no conversation yet).
+Result<std::optional<Session>> ResumeSession(Db& db, const NewSession& session) {
+  Session out;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare(
+                          "SELECT cu.id, cu.name, cu.lang, cu.created_at FROM customer_identities ci "
+                          "JOIN customers cu ON cu.id = ci.customer_id WHERE ci.channel = ?1 AND ci.lookup = ?2"));
+    const std::string lookup = IdentityLookup(db, session.identity_channel, session.identity_external_id);
+    stmt.Bind(1, session.identity_channel).BindBlob(2, lookup);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return std::optional<Session>();
+    const Id id = stmt.Int(0);
+    out.customer = Customer{id, stmt.Plain(1, crypto::Place{"customers.name", id}), stmt.Text(2), stmt.Int(3)};
+  }
+  Id conversation_id = 0;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT MAX(id) FROM conversations WHERE customer_id = ?1"));
+    stmt.Bind(1, out.customer.id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row || stmt.IsNull(0)) return std::optional<Session>();
+    conversation_id = stmt.Int(0);
+  }
+  KEFU_ASSIGN(conv, LoadConversation(db, conversation_id));
+  out.conversation = std::move(conv);
+  out.resumed = true;
+  return std::optional<Session>(std::move(out));
 }
 
 Result<Conversation> LoadConversation(Db& db, Id id) {
@@ -478,8 +513,9 @@ class SqliteStore final : public Store {
         [staff = std::move(staff), key = audit_key_](Db& db) -> Result<Staff> {
           KEFU_ASSIGN(stmt, db.Prepare(
                                 "INSERT INTO staff(email, name, role, desk, max_chats, "
-                                "password_hash, created_at, languages, skills) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                                "password_hash, created_at, languages, skills, verify_id) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+          KEFU_ASSIGN(verify_id, NewStaffVerifyId(db));
           auto join = [](const std::vector<std::string>& list) {
             std::string out;
             for (const auto& item : list) out += (out.empty() ? "" : ",") + item;
@@ -494,7 +530,7 @@ class SqliteStore final : public Store {
             stmt.BindNull(4);
           }
           stmt.Bind(5, staff.max_chats).Bind(6, staff.password_hash).Bind(7, staff.at);
-          stmt.Bind(8, languages).Bind(9, skills);
+          stmt.Bind(8, languages).Bind(9, skills).Bind(10, verify_id);
           auto st = stmt.Run();
           if (!st.ok()) {
             if (st.error().code == Code::conflict)
@@ -509,6 +545,7 @@ class SqliteStore final : public Store {
           out.desk = staff.desk;
           out.max_chats = staff.max_chats;
           out.password_hash = staff.password_hash;
+          out.verify_id = verify_id;
           out.created_at = staff.at;
           out.languages = staff.languages;
           out.skills = staff.skills;
@@ -596,6 +633,11 @@ class SqliteStore final : public Store {
     Submit<Session>(
         [session = std::move(session)](Db& db) -> Result<Session> {
           Session out;
+          if (!session.identity_channel.empty()) {
+            KEFU_ASSIGN(known, ResumeSession(db, session));
+            if (known) return std::move(*known);
+            if (!session.create) return MakeError(Code::not_found, "unknown identity");
+          }
           {
             // The customer's id is named before the insert: the sealed name is bound to it.
             Id id = 0;
@@ -611,7 +653,11 @@ class SqliteStore final : public Store {
             KEFU_TRY(stmt.Run());
           }
           out.customer = Customer{db.LastInsertId(), session.name, session.lang, session.at};
-          for (const CustomerIdentity& identity : session.identities) {
+          std::vector<CustomerIdentity> identities = session.identities;
+          if (!session.identity_channel.empty())
+            identities.push_back({session.identity_channel, session.identity_external_id, session.identity_verified,
+                                  session.at});
+          for (const CustomerIdentity& identity : identities) {
             Id identity_id = 0;
             {
               KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM customer_identities"));
@@ -1124,6 +1170,16 @@ class SqliteStore final : public Store {
     stmt.Bind(1, lower);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "no staff member with that email");
+    return ReadStaff(stmt);
+  }
+
+  Result<Staff> FindStaffByVerifyId(std::string_view verify_id) override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kStaffColumns) + "WHERE verify_id = ?1";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    stmt.Bind(1, verify_id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "no staff member with that verify id");
     return ReadStaff(stmt);
   }
 

@@ -26,6 +26,8 @@ const en: typeof zhCN = {
     agent: 'Agent',
     customer: 'Customer',
     you: 'You',
+    verifyId: 'Agent id {id}',
+    verifyTitle: 'Check that this agent is official',
   },
   errors: {
     unsupported_media_type: 'This file type cannot be sent. Send an image (PNG, JPEG, GIF, WebP) or a PDF.',

@@ -26,6 +26,8 @@ const es: typeof zhCN = {
     agent: 'Agente',
     customer: 'Cliente',
     you: 'Tú',
+    verifyId: 'ID de agente {id}',
+    verifyTitle: 'Comprueba que este agente es oficial',
   },
   errors: {
     unsupported_media_type: 'No se puede enviar este tipo de archivo. Envía una imagen (PNG, JPEG, GIF, WebP) o un PDF.',

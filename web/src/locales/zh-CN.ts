@@ -26,6 +26,8 @@ export default {
     agent: '客服',
     customer: '客户',
     you: '我',
+    verifyId: '客服编号 {id}',
+    verifyTitle: '核对该客服是否为官方人员',
   },
   errors: {
     unsupported_media_type: '不支持该文件类型，请发送图片（PNG、JPEG、GIF、WebP）或 PDF。',

@@ -149,7 +149,7 @@ export const api = {
   /** Sets the caller's presence; answers the Staff as stored (its `status` is what counts). */
   setStatus: (token: string, status: Presence) =>
     request<Staff>('POST', '/api/v1/staff/me/status', { token, body: { status } }),
-  widgetSession: (body: { name?: string; lang?: string }) =>
+  widgetSession: (body: { name?: string; lang?: string; visitor_id?: string }) =>
     request<WidgetSession>('POST', '/api/v1/widget/sessions', { body }),
   conversations: (token: string, query: { state?: string; mine?: 1; limit?: number; cursor?: string }) =>
     request<ConversationPage>('GET', '/api/v1/conversations', { token, query }),

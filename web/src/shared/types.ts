@@ -12,6 +12,8 @@ export interface Staff {
   role: string;
   desk: string | null;
   max_chats?: number;
+  /** The public id customers check at /verify ("KF-…"); carried by each of their messages. */
+  verify_id?: string;
   /** Presence as the server last recorded it: online, busy, away, offline. */
   status?: string;
 }
@@ -57,6 +59,8 @@ export interface Sender {
   type: SenderType;
   id: Id | null;
   name: string | null;
+  /** Staff only: the agent's public verify id ("KF-…"), checkable at /verify. */
+  verify_id?: string;
 }
 
 /** What a message is: customers and staff write 'text'; the bot's own messages say their purpose. */
@@ -116,6 +120,9 @@ export interface WidgetSession {
   customer_id: Id;
   conversation_id: Id;
   token: string;
+  /** Anonymous sessions: the unguessable id that resumes this customer once the token expires. */
+  visitor_id?: string;
+  resumed?: boolean;
 }
 
 // ---- knowledge base ----

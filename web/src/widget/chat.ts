@@ -130,6 +130,8 @@ export class WidgetChat {
   readonly thread = shallowRef<Thread | null>(null);
   readonly agentTyping = new TypingWatcher();
   private session: WidgetSession | null = loadSession();
+  /** A visitor id to resume with at the next session request (set when the token expired). */
+  private resumeVisitor: string | null = null;
   private socket: KefuSocket | null = null;
   private readonly typing = new TypingSender((typing) => this.sendTyping(typing));
   private readonly lastSent = new Map<string, number>();
@@ -181,7 +183,10 @@ export class WidgetChat {
     try {
       for (let attempt = 0; ; attempt++) {
         if (!this.session) {
-          const s = await api.widgetSession({ lang: serverLang(currentLang()) });
+          // After an expired token the visitor id resumes the same customer and conversation.
+          const visitor = this.resumeVisitor ?? undefined;
+          this.resumeVisitor = null;
+          const s = await api.widgetSession({ lang: serverLang(currentLang()), visitor_id: visitor });
           this.session = s;
           storageSet(localStorage, SESSION_KEY, JSON.stringify(s));
           storageSet(localStorage, OUTBOX_KEY, null);
@@ -192,6 +197,7 @@ export class WidgetChat {
         } catch (e) {
           // A stored session the server no longer knows: start a new conversation once.
           if (attempt === 0 && e instanceof ApiError && [401, 403, 404].includes(e.status)) {
+            if (e.status === 401) this.resumeVisitor = this.session?.visitor_id ?? null;
             this.forgetSession();
             continue;
           }
@@ -316,8 +322,9 @@ export class WidgetChat {
         }
       },
       onAuthFailed: () => {
-        // The customer token is gone (expired or revoked): start over with a new session.
+        // The customer token is gone (expired or revoked): resume with the visitor id, if any.
         this.socket = null;
+        this.resumeVisitor = this.session?.visitor_id ?? null;
         this.forgetSession();
         this.state.phase = 'idle';
         if (this.state.open) void this.start();
