@@ -643,6 +643,7 @@ CREATE TABLE webhook_outbox (
   delivered_at     INTEGER
 );
 CREATE INDEX webhook_outbox_by_state ON webhook_outbox(state, id);
+)sql"},
     {19, "complaints and compensation records",
      R"sql(
 -- A complaint (投诉) is a ticket of type complaint plus this record (store/complaints.hpp); its
