@@ -21,7 +21,7 @@ web:
 run: build
 	@mkdir -p var
 	@$(BUILD)/kefu demo seed --db $(DB) --kb data/demo/kb.jsonl
-	$(BUILD)/kefu serve --db $(DB) --listen $(LISTEN) --web-root web/dist
+	$(BUILD)/kefu serve --db $(DB) --listen $(LISTEN) --web-root web/dist --config data/demo/kefu.toml
 
 test: build
 	@scripts/test.sh

@@ -71,6 +71,7 @@ std::optional<SessionCheck> SessionTable::Check(std::string_view token, Millis n
   SessionCheck out;
   out.staff_id = e.session.staff_id;
   out.name = e.session.name;
+  out.verify_id = e.session.verify_id;
   out.role = e.session.role;
   out.desk = e.session.desk;
   out.expires_at = e.session.expires_at;

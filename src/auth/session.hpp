@@ -35,6 +35,7 @@ struct StaffSession {
   std::string token_hash;  // 32 raw bytes
   domain::Id staff_id = 0;
   std::string name;
+  std::string verify_id;  // the staff member's public verify id (domain/verify.hpp)
   domain::Role role = domain::Role::agent;
   std::optional<domain::Desk> desk;
   Millis created_at = 0;
@@ -48,6 +49,7 @@ struct StaffSession {
 struct SessionCheck {
   domain::Id staff_id = 0;
   std::string name;
+  std::string verify_id;
   domain::Role role = domain::Role::agent;
   std::optional<domain::Desk> desk;
   Millis expires_at = 0;

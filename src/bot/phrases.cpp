@@ -1,5 +1,7 @@
 #include "bot/phrases.hpp"
 
+#include "bot/nlu/nlu.hpp"
+
 namespace kefu::bot {
 namespace {
 
@@ -80,6 +82,53 @@ constexpr Phrase kPhrases[] = {
      "已收到您的留言，并为您创建了工单 #{ticket}。客服处理后会在此会话中回复您，请留意消息。",
      "We've got your message and opened ticket #{ticket}. An agent will reply in this conversation.",
      "Hemos recibido tu mensaje y abierto el caso #{ticket}. Un agente te responderá en esta conversación."},
+    {"queue_timeout",
+     "抱歉让您久等了，客服仍在忙碌中。您可以继续排队，也可以现在留言，我们会尽快处理并在此会话中回复您。",
+     "Sorry for the wait: our team is still busy. You can keep your place in the queue, or leave a message now and "
+     "we'll reply in this conversation as soon as we can.",
+     "Perdona la espera: nuestro equipo sigue ocupado. Puedes mantener tu lugar en la cola o dejarnos un mensaje "
+     "ahora y te responderemos en esta conversación lo antes posible."},
+    {"ticket_auto_close_notice",
+     "您的工单 #{ticket} 已处理完毕。如果问题仍未解决，请直接回复本消息；如无回复，工单将在 {hours} 小时后自动关闭。",
+     "Your ticket #{ticket} has been resolved. If the problem is still there, just reply to this message; otherwise "
+     "the ticket will close automatically in {hours} hours.",
+     "Tu caso #{ticket} está resuelto. Si el problema continúa, responde a este mensaje; si no, el caso se cerrará "
+     "automáticamente en {hours} horas."},
+    {"ticket_auto_closed",
+     "由于没有收到您的回复，工单 #{ticket} 已自动关闭。如仍需帮助，直接发送消息即可。",
+     "As we haven't heard back from you, ticket #{ticket} has been closed. If you still need help, just send a message.",
+     "Como no hemos recibido respuesta, hemos cerrado el caso #{ticket}. Si aún necesitas ayuda, envíanos un mensaje."},
+    // Complaints: {number} is the complaint number, {due} when its review is due (in the
+    // customer's time zone), {resolution} what the desk found and did.
+    {"complaint_received",
+     "您的投诉已收到，投诉编号 #{number}。我们会认真核查，并在 {due} 前完成审核、给您答复。如有补充材料，可直接在此会话中发送（请勿发送密码、验证码或助记词）。",
+     "We have received your complaint, number #{number}. We will review it by {due} and get back to you. You can add "
+     "anything in this conversation (never send passwords, codes or your seed phrase).",
+     "Hemos recibido tu reclamación, número #{number}. La revisaremos antes del {due} y te responderemos. Puedes añadir "
+     "información en esta conversación (nunca envíes contraseñas, códigos ni tu frase semilla)."},
+    {"complaint_acknowledged",
+     "您的投诉 #{number} 已确认受理，我们将在 {due} 前完成审核。",
+     "Your complaint #{number} has been registered. We will review it by {due}.",
+     "Tu reclamación #{number} ha quedado registrada. La revisaremos antes del {due}."},
+    {"complaint_under_review",
+     "您的投诉 #{number} 已进入审核，投诉专员正在核查处理，有进展会第一时间通知您。",
+     "Your complaint #{number} is now under review by our complaints team. We will let you know as soon as there is "
+     "news.",
+     "Nuestro equipo de reclamaciones está revisando tu reclamación #{number}. Te avisaremos en cuanto haya novedades."},
+    {"complaint_resolved",
+     "您的投诉 #{number} 已处理完毕。处理结果：{resolution}。我们稍后会回访了解您是否满意；如有疑问，可直接在此回复。",
+     "Your complaint #{number} has been resolved. Outcome: {resolution}. We will call you back to check that you are "
+     "satisfied; if anything is unclear, just reply here.",
+     "Tu reclamación #{number} está resuelta. Resultado: {resolution}. Te llamaremos para confirmar que estás "
+     "conforme; si tienes dudas, responde aquí."},
+    {"complaint_closed",
+     "您的投诉 #{number} 已结案，感谢您的反馈，我们会持续改进服务。",
+     "Your complaint #{number} is now closed. Thank you for your feedback; it helps us improve.",
+     "Tu reclamación #{number} está cerrada. Gracias por tus comentarios; nos ayudan a mejorar."},
+    {"complaint_reopened",
+     "您的投诉 #{number} 已重新打开，投诉专员会再次审核并尽快答复您。",
+     "Your complaint #{number} has been reopened; our complaints team will review it again and reply soon.",
+     "Hemos reabierto tu reclamación #{number}; nuestro equipo la revisará de nuevo y te responderá pronto."},
     {"handoff",
      "正在为您转接人工客服，请稍候。",
      "I'm connecting you to a member of our team.",
@@ -103,6 +152,54 @@ const Phrase& Find(std::string_view key) {
 std::string_view Say(std::string_view key, std::string_view lang) { return Pick(Find(key), lang); }
 std::string_view Greeting(std::string_view lang) { return Pick(Find("greeting"), lang); }
 std::string_view Rephrase(std::string_view lang) { return Pick(Find("rephrase"), lang); }
+
+namespace {
+
+struct SafetyLines {
+  std::string_view lang;
+  std::string_view line;
+};
+
+constexpr SafetyLines kSafetyLines[] = {
+    {"zh", "温馨提示：我们绝不会向您索要助记词、私钥、密码或验证码。"},
+    {"zh-TW", "溫馨提示：我們絕不會向您索取助記詞、私鑰、密碼或驗證碼。"},
+    {"en", "We will never ask for your seed phrase, private key, password or verification codes."},
+    {"es", "Nunca te pediremos tu frase semilla, clave privada, contraseña ni códigos de verificación."},
+};
+
+// What each line says without its lead-in, so a text that already carries it in its own words
+// (the greeting) or converted to traditional characters is recognised.
+constexpr std::string_view kSafetyCores[] = {
+    "我们绝不会向您索要助记词、私钥、密码或验证码",
+    "我們絕不會向您索要助記詞、私鑰、密碼或驗證碼",
+    "我們絕不會向您索取助記詞、私鑰、密碼或驗證碼",
+    "never ask for your seed phrase, private key, password or verification codes",
+    "Nunca te pediremos tu frase semilla, clave privada, contraseña ni códigos de verificación",
+};
+
+}  // namespace
+
+std::string_view SafetyLine(std::string_view lang) {
+  if (lang == "zh-CN" || lang == "zh-Hans") lang = "zh";
+  if (lang == "zh-Hant" || lang == "zh-HK") lang = "zh-TW";
+  for (const SafetyLines& s : kSafetyLines)
+    if (s.lang == lang) return s.line;
+  return kSafetyLines[0].line;
+}
+
+std::string WithSafetyLine(std::string_view text, std::string_view lang) {
+  for (std::string_view core : kSafetyCores)
+    if (text.find(core) != std::string_view::npos) return std::string(text);
+  std::string out(text);
+  if (!out.empty()) out += "\n\n";
+  out += SafetyLine(lang);
+  return out;
+}
+
+std::string Notice(std::string_view key, std::string_view lang) {
+  if (lang == "zh-TW") return WithSafetyLine(nlu::ToTraditional(Say(key, "zh")), lang);
+  return WithSafetyLine(Say(key, lang.empty() ? "zh" : lang), lang.empty() ? "zh" : lang);
+}
 
 std::string_view HandoffNotice(std::string_view reason, std::string_view lang) {
   if (reason == "low_confidence_repeated") reason = "out_of_scope_repeated";

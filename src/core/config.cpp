@@ -278,6 +278,60 @@ Status ParseCalendars(const toml::node& node, ServerConfig& config) {
   return Ok();
 }
 
+// [widget.sites.NAME] tables: a secret given inline or through an environment variable.
+Status ParseWidgetSites(const toml::node& node, ServerConfig& config) {
+  const auto* tables = node.as_table();
+  if (!tables) return Bad("config", "widget.sites", "expected tables [widget.sites.NAME]");
+  for (const auto& [name_key, value] : *tables) {
+    std::string name(name_key.str());
+    std::string where = "widget.sites." + name;
+    if (!CalendarNameOk(name) || name.size() > 64)
+      return Bad("config", where, "a site name is 1-64 letters, digits, '_' and '-'");
+    const auto* table = value.as_table();
+    if (!table) return Bad("config", where, "expected a table [" + where + "]");
+    WidgetSite site;
+    site.name = name;
+    bool given = false;
+    for (const auto& [k, v] : *table) {
+      std::string key(k.str());
+      if (key != "secret" && key != "secret_env")
+        return MakeError(Code::invalid, "config: unknown key '" + where + "." + key +
+                                            "' (expected secret or secret_env)");
+      if (!v.is_string()) return Bad("config", where + "." + key, "expected a string");
+      if (given) return Bad("config", where, "give either secret or secret_env, not both");
+      given = true;
+      std::string text = *v.value<std::string>();
+      if (key == "secret_env") {
+        const char* env = std::getenv(text.c_str());
+        if (!env || !*env)
+          return Bad("config", where + ".secret_env", "environment variable '" + text + "' is not set");
+        text = env;
+      }
+      site.secret = std::move(text);
+    }
+    if (!given) return Bad("config", where, "missing secret (or secret_env)");
+    if (site.secret.size() < 32)
+      return Bad("config", where, "the secret must be at least 32 bytes (e.g. 64 hex digits)");
+    config.widget_sites.push_back(std::move(site));
+  }
+  return Ok();
+}
+
+// A list of official channels: a TOML array of strings, or comma separated text.
+Key ListKey(std::string_view name, std::vector<std::string> OfficialChannels::*field) {
+  return Key{name,
+             [field](ServerConfig& c, std::string_view v) -> Status {
+               c.verify.*field = SplitList(v);
+               return Ok();
+             },
+             [field, name](ServerConfig& c, const toml::node& n) -> Status {
+               auto list = StringArray(n, std::string(name), "[\"…\"]");
+               if (!list.ok()) return std::move(list).error();
+               c.verify.*field = std::move(*list);
+               return Ok();
+             }};
+}
+
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = {
       StringKey("listen", &ServerConfig::listen),
@@ -316,7 +370,27 @@ const std::vector<Key>& Keys() {
                   [](ServerConfig& c, int v) { c.idle_notice_minutes = v; }),
       IntKey<int>("workflow.idle_close_minutes", 1, 24 * 60,
                   [](ServerConfig& c, int v) { c.idle_close_minutes = v; }),
+      IntKey<int>("workflow.queue_timeout_minutes", 0, 24 * 60,
+                  [](ServerConfig& c, int v) { c.queue_timeout_minutes = v; }),
+      IntKey<int>("workflow.ticket_auto_close_hours", 0, 90 * 24,
+                  [](ServerConfig& c, int v) { c.ticket_auto_close_hours = v; }),
+      IntKey<int>("workflow.ticket_auto_close_notice_hours", 1, 30 * 24,
+                  [](ServerConfig& c, int v) { c.ticket_auto_close_notice_hours = v; }),
       StringKey("bot.calendar", &ServerConfig::bot_calendar),
+      StringKey("security.webhook_url", &ServerConfig::security_webhook_url),
+      StringKey("security.webhook_secret", &ServerConfig::security_webhook_secret),
+      IntKey<std::int64_t>("security.webhook_timeout_ms", 100, 120'000,
+                           [](ServerConfig& c, std::int64_t v) { c.security_webhook_timeout_ms = v; }),
+      IntKey<std::int64_t>("security.webhook_retry_ms", 100, 86'400'000,
+                           [](ServerConfig& c, std::int64_t v) { c.security_webhook_retry_ms = v; }),
+      IntKey<std::int64_t>("security.webhook_retry_cap_ms", 100, 7 * 86'400'000LL,
+                           [](ServerConfig& c, std::int64_t v) { c.security_webhook_retry_cap_ms = v; }),
+      IntKey<int>("security.webhook_max_attempts", 1, 100,
+                  [](ServerConfig& c, int v) { c.security_webhook_max_attempts = v; }),
+      IntKey<int>("complaints.review_hours", 1, 720, [](ServerConfig& c, int v) { c.complaints_review_hours = v; }),
+      IntKey<int>("complaints.callback_hours", 1, 720,
+                  [](ServerConfig& c, int v) { c.complaints_callback_hours = v; }),
+      StringKey("complaints.time_zone", &ServerConfig::complaints_time_zone),
       Key{"bot.channels",
           [](ServerConfig& c, std::string_view v) -> Status {
             return SetChannels(c, "environment", SplitList(v));
@@ -328,6 +402,24 @@ const std::vector<Key>& Keys() {
           }},
       IntKey<std::int64_t>("auth.session_ttl_ms", 1'000, 30LL * 86'400'000,
                            [](ServerConfig& c, std::int64_t v) { c.staff_session_ttl_ms = v; }),
+      IntKey<std::int64_t>("widget.identity_max_ttl_seconds", 60, 30LL * 86'400,
+                           [](ServerConfig& c, std::int64_t v) { c.widget_identity_max_ttl_s = v; }),
+      IntKey<std::int64_t>("widget.identity_clock_skew_seconds", 0, 600,
+                           [](ServerConfig& c, std::int64_t v) { c.widget_identity_skew_s = v; }),
+      Key{"verify.brand",
+          [](ServerConfig& c, std::string_view v) -> Status {
+            c.verify.brand = std::string(v);
+            return Ok();
+          },
+          [](ServerConfig& c, const toml::node& n) -> Status {
+            if (!n.is_string()) return Bad("config", "verify.brand", "expected a string");
+            c.verify.brand = *n.value<std::string>();
+            return Ok();
+          }},
+      ListKey("verify.phones", &OfficialChannels::phones),
+      ListKey("verify.emails", &OfficialChannels::emails),
+      ListKey("verify.wechat", &OfficialChannels::wechat),
+      ListKey("verify.telegram", &OfficialChannels::telegram),
       Key{"proxy.trusted",
           [](ServerConfig& c, std::string_view v) -> Status {
             c.trusted_proxies = SplitList(v);
@@ -385,6 +477,9 @@ Status ApplyTable(ServerConfig& config, const toml::table& table, const std::str
   if (const toml::node* calendars = table.get("calendars")) {
     KEFU_TRY(ParseCalendars(*calendars, config));
   }
+  if (const toml::node* sites = table.at_path("widget.sites").node()) {
+    KEFU_TRY(ParseWidgetSites(*sites, config));
+  }
   std::string unknown;
   table.for_each([&](const toml::key& k, const toml::node& n) {
     if (k.str() == "calendars") return;
@@ -396,6 +491,7 @@ Status ApplyTable(ServerConfig& config, const toml::table& table, const std::str
     if (n.is_table()) {
       n.as_table()->for_each([&](const toml::key& sub, const toml::node&) {
         std::string full = std::string(k.str()) + "." + std::string(sub.str());
+        if (full == "widget.sites") return;
         if (!known(full) && unknown.empty()) unknown = full;
       });
     } else if (!known(k.str()) && unknown.empty()) {
@@ -430,6 +526,15 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
       auto st = key.from_text(config, v);
       if (!st.ok()) return MakeError(Code::invalid, env + ": " + st.error().message);
     }
+  }
+  if (!config.security_webhook_url.empty()) {
+    const std::string& url = config.security_webhook_url;
+    if (url.rfind("http://", 0) != 0 || url.size() <= 7)
+      return MakeError(Code::invalid, "security.webhook_url: expected http://host[:port]/path (https is not "
+                                      "supported: point it at a local TLS relay), got '" + url + "'");
+    if (config.security_webhook_secret.size() < 16)
+      return MakeError(Code::invalid, "security.webhook_secret: required with security.webhook_url, at least 16 "
+                                      "bytes (or KEFU_SECURITY_WEBHOOK_SECRET)");
   }
   if (config.bot_calendar != "24x7") {
     bool defined = false;

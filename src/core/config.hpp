@@ -43,6 +43,31 @@
 //   [privacy] dsr_warn_days = 3          KEFU_PRIVACY_DSR_WARN_DAYS (admins reminded this long before)
 //   [privacy] aml_retention_days = 1826  KEFU_PRIVACY_AML_RETENTION_DAYS (money-movement records kept
 //                                        from erasure this long after they were made)
+//   [security] webhook_url = ""          KEFU_SECURITY_WEBHOOK_URL (http://host[:port]/path of the
+//                                        operator's backend, called when a case reaches the
+//                                        security desk; empty: no webhook. https is not supported:
+//                                        point it at a local TLS relay)
+//   [security] webhook_secret = ""       KEFU_SECURITY_WEBHOOK_SECRET (the HMAC-SHA256 key of the
+//                                        X-Kefu-Signature header; required with a URL, >= 16 bytes)
+//   [security] webhook_timeout_ms = 10000   KEFU_SECURITY_WEBHOOK_TIMEOUT_MS (one attempt's limit)
+//   [security] webhook_retry_ms = 30000  KEFU_SECURITY_WEBHOOK_RETRY_MS (the first retry's delay;
+//                                        each next one doubles, up to webhook_retry_cap_ms)
+//   [security] webhook_retry_cap_ms = 3600000   KEFU_SECURITY_WEBHOOK_RETRY_CAP_MS
+//   [security] webhook_max_attempts = 8  KEFU_SECURITY_WEBHOOK_MAX_ATTEMPTS (then webhook.failed)
+//   [workflow] queue_timeout_minutes = 10   KEFU_WORKFLOW_QUEUE_TIMEOUT_MINUTES (a customer waiting
+//                                        in a queue this long after the bot handed over is offered,
+//                                        once, to leave a message; 0: never)
+//   [workflow] ticket_auto_close_hours = 72   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_HOURS (a resolved ticket
+//                                        whose customer stays silent this long gets a notice; 0: never)
+//   [workflow] ticket_auto_close_notice_hours = 24   KEFU_WORKFLOW_TICKET_AUTO_CLOSE_NOTICE_HOURS (and
+//                                        this long after the notice, still silent, it closes)
+//   [complaints] review_hours = 24      KEFU_COMPLAINTS_REVIEW_HOURS (a complaint's review is due
+//                                        this many wall-clock hours after receipt, 1–720; see
+//                                        docs/adr/0017)
+//   [complaints] callback_hours = 24    KEFU_COMPLAINTS_CALLBACK_HOURS (the callback (回访) task
+//                                        falls due this long after resolution, 1–720)
+//   [complaints] time_zone = "Asia/Shanghai"   KEFU_COMPLAINTS_TIME_ZONE (the IANA zone for times
+//                                        told to customers whose own zone is not known)
 //   [auth] session_ttl_ms = 43200000     KEFU_AUTH_SESSION_TTL_MS (staff sessions: 1 s … 30 days)
 //   [calendars.NAME]                     (file only: no environment names) a business calendar,
 //                                        see docs/config.example.toml; NAME is letters, digits,
@@ -58,6 +83,20 @@
 //                                        local dates worked (调休): a plain date opens with
 //                                        Monday's hours, a table with its own hours
 //   Interval and date syntax, time zones and overlaps are checked by calendar::Calendar::Make.
+//   [widget] identity_max_ttl_seconds = 86400   KEFU_WIDGET_IDENTITY_MAX_TTL_SECONDS (a signed
+//                                        widget identity may expire at most this far ahead)
+//   [widget] identity_clock_skew_seconds = 60   KEFU_WIDGET_IDENTITY_CLOCK_SKEW_SECONDS (how far
+//                                        the operator's clock may differ from ours)
+//   [widget.sites.NAME]                  (file only) a site whose backend signs its users' ids
+//                                        (README "Widget identity"); NAME is letters, digits,
+//                                        '_' and '-':
+//     secret = "…"                       the HMAC-SHA256 key, at least 32 bytes, or
+//     secret_env = "SHOP_WIDGET_SECRET"  the name of an environment variable holding it
+//   [verify] brand = ""                  KEFU_VERIFY_BRAND (the operator's name on /verify)
+//   [verify] phones = [], emails = [], wechat = [], telegram = []
+//                                        KEFU_VERIFY_PHONES, … (comma separated): the official
+//                                        channels /verify confirms (see domain/verify.hpp for how
+//                                        they are compared)
 #pragma once
 
 #include <cstdint>
@@ -96,6 +135,21 @@ struct Limits {
   std::int64_t token_per_second = 100;
 };
 
+// A site that embeds the widget and signs its users' ids (auth/widget_identity.hpp).
+struct WidgetSite {
+  std::string name;
+  std::string secret;  // raw bytes of the HMAC key (never logged)
+};
+
+// The official channels of the operator, as configured (not normalised).
+struct OfficialChannels {
+  std::string brand;
+  std::vector<std::string> phones;
+  std::vector<std::string> emails;
+  std::vector<std::string> wechat;
+  std::vector<std::string> telegram;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
   std::string db = "sqlite:var/kefu.db";
@@ -131,10 +185,32 @@ struct ServerConfig {
   int csat_reminder_minutes = 60;
   int idle_notice_minutes = 10;
   int idle_close_minutes = 5;
+  int queue_timeout_minutes = 10;
+  int ticket_auto_close_hours = 72;
+  int ticket_auto_close_notice_hours = 24;
+  // Complaints: review deadline and callback delay in wall-clock hours; the default zone for
+  // times in customer notices.
+  int complaints_review_hours = 24;
+  int complaints_callback_hours = 24;
+  std::string complaints_time_zone = "Asia/Shanghai";
   // Named business calendars from [calendars.NAME] tables, sorted by name.
   std::vector<CalendarSpec> calendars;
   // How long a staff sign-in session lasts (from sign-in; revocation ends it sooner).
   std::int64_t staff_session_ttl_ms = 12LL * 3600 * 1000;
+  // The security desk's webhook to the operator's backend ([security], see the header comment).
+  std::string security_webhook_url;     // empty: off
+  std::string security_webhook_secret;  // required with a URL
+  std::int64_t security_webhook_timeout_ms = 10'000;
+  std::int64_t security_webhook_retry_ms = 30'000;
+  std::int64_t security_webhook_retry_cap_ms = 3'600'000;
+  int security_webhook_max_attempts = 8;
+  // Widget identity: the sites allowed to sign identities, sorted by name, and the bounds on
+  // an identity's expiry.
+  std::vector<WidgetSite> widget_sites;
+  std::int64_t widget_identity_max_ttl_s = 86'400;
+  std::int64_t widget_identity_skew_s = 60;
+  // What /verify confirms as official.
+  OfficialChannels verify;
 };
 
 // Every channel name kefu knows, in the order the configuration documents them.

@@ -26,7 +26,7 @@ bool CanReadKbDrafts(Role r);
 // The audit log (GET /api/v1/audit): auditors and admins only.
 bool CanReadAudit(Role r);
 
-// Desk scope (docs/adr/0016): whether a staff member (`role`, `desk`, `staff_id`) may read a
+// Desk scope (docs/adr/0019): whether a staff member (`role`, `desk`, `staff_id`) may read a
 // conversation or ticket that is queued at or owned by `case_desk` (nullopt: no desk yet, e.g.
 // still with the bot) and assigned to `assignee` (0: nobody). Supervisors and admins: every
 // case. Agents: the ones assigned to them, their desk's, and those without a desk — but a

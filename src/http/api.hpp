@@ -44,6 +44,8 @@ struct Request {
   std::string authorization;
   std::string remote_ip;
   std::string user_agent;  // as sent (stored with a new staff session)
+  std::string accept_language;  // as sent (the public /verify page picks its language by it)
+  std::string forwarded_for;    // X-Forwarded-For as sent (bounded); trust it only from a proxy
   std::string rid;  // request id, echoed as X-Request-Id and in logs
   std::vector<std::string> params;  // values of {placeholders} in route order
   // Who is calling, set by the server's access gate before a non-public route's handler runs
@@ -128,6 +130,7 @@ struct Context {
   // production. POST /api/v1/test/clock moves it.
   SettableClock* test_clock = nullptr;
   class StaffAuth* staff_auth = nullptr;  // staff sessions, TOTP sealing, lockout (staff_auth.hpp)
+  class SecurityWebhook* security_webhook = nullptr;  // the security desk's webhook (webhook.hpp)
 };
 
 // GCC 12 miscompiles lambda temporaries inside a co_await expression (they get relocated
@@ -169,7 +172,7 @@ boost::asio::awaitable<Result<T>> Write(Submit submit) {
 boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
 // The same, for staff-only routes: Code::forbidden ("staff only") for a customer token.
 boost::asio::awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx);
-// The ticket, if `who` may see it (desk scope, docs/adr/0016): customers their own (not_found
+// The ticket, if `who` may see it (desk scope, docs/adr/0019): customers their own (not_found
 // otherwise); staff as TicketScope (ticket_routes.hpp) says (Code::forbidden otherwise).
 boost::asio::awaitable<Result<store::Ticket>> VisibleTicket(Context& ctx, const Subject& who, domain::Id id);
 // The `limit` query parameter: `def` when absent, Code::invalid outside 1..max.
@@ -200,7 +203,7 @@ inline constexpr unsigned kAllStaff = kAgent | kSupervisor | kAdmin | kAuditor |
 inline constexpr unsigned kHandlers = kAgent | kSupervisor | kAdmin;
 
 // Which objects a caller inside the rule may reach; the handler checks it (the gate cannot: it
-// needs the object). docs/adr/0016.
+// needs the object). docs/adr/0019.
 enum class Scope : std::uint8_t {
   any,           // no object, or every object of the route
   self,          // the caller's own account, sessions and tasks
@@ -208,7 +211,7 @@ enum class Scope : std::uint8_t {
   ticket,        // customers: their own tickets; agents: their desk's (CanSeeTicket)
 };
 
-// Who may call a route: checked once, by the server, before the handler (docs/adr/0016).
+// Who may call a route: checked once, by the server, before the handler (docs/adr/0019).
 // Public routes need no token (one sent is not checked); every other route answers 401 without
 // a valid token and 403 to a caller outside the rule. Built only by the named constructors, so
 // a route without a rule — `{"GET", "/x", Handler}` — does not compile.
@@ -253,7 +256,7 @@ struct Route {
 // Public routes answer nullopt without looking at the token.
 boost::asio::awaitable<Result<std::optional<Subject>>> CheckAccess(const Access& access, Request& req, Context& ctx);
 
-// The conversation, if `who` may see it (desk scope, docs/adr/0016): customers their own
+// The conversation, if `who` may see it (desk scope, docs/adr/0019): customers their own
 // (Code::not_found otherwise, so ids cannot be probed); staff as domain::MaySeeCase says, or an
 // agent who handled it before unless it is with the security desk (Code::forbidden otherwise).
 boost::asio::awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who,

@@ -130,6 +130,7 @@ awaitable<Result<std::string>> OpenSession(Context& ctx, const store::Staff& sta
   rec.user_agent = req.user_agent.substr(0, kMaxUserAgent);
   if (!IsValidUtf8(rec.user_agent)) rec.user_agent.clear();
   rec.staff_name = staff.name;
+  rec.staff_verify_id = staff.verify_id;
   rec.role = staff.role;
   rec.desk = staff.desk;
   auto submit = [&ctx, rec](store::Callback<store::StaffSessionRecord> done) {

@@ -315,6 +315,7 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
         }
         store::Message& m = r->message;
         m.sender_name = subject.name;
+        m.sender_verify_id = subject.verify_id;
         conn->SendText(AckFrame(client_id, m, warnings));
         if (r->duplicate) {
           metrics_.messages_duplicate++;
@@ -442,6 +443,10 @@ void Hub::ConversationChanged(const store::Conversation& c) {
     std::string f = "{\"type\":\"conversation.assigned\",\"conversation_id\":" + std::to_string(c.id) +
                     ",\"agent\":{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
     AppendJsonString(f, c.assigned_staff_name);
+    if (!c.assigned_staff_verify_id.empty()) {
+      f += ",\"verify_id\":";
+      AppendJsonString(f, c.assigned_staff_verify_id);
+    }
     f += "}}";
     Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}, {}};
     SendToSubject(customer.key(), f, nullptr);

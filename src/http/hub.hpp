@@ -37,6 +37,7 @@ struct Subject {
   std::string name;
   domain::Role role = domain::Role::agent;  // staff only
   std::optional<domain::Desk> desk;         // staff only: their desk, when they have one
+  std::string verify_id;                    // staff only: the public verify id ("KF-…")
 
   bool is_staff() const { return type == auth::SubjectType::staff; }
   std::uint64_t key() const {
@@ -106,7 +107,7 @@ class Hub final : public WsListener {
     SendToStaffLobby(frame, desk, assignee);
   }
   // A frame for the connected consoles of staff of `role` (a data-subject request falling due
-  // goes to admins, who handle them; docs/adr/0016).
+  // goes to admins, who handle them; docs/adr/0019).
   void NotifyRole(const std::string& frame, domain::Role role);
   // A frame for one staff member's connected consoles (a follow-up task fell due).
   void NotifyStaffMember(domain::Id staff_id, const std::string& frame) {
@@ -175,7 +176,7 @@ class Hub final : public WsListener {
   bool Allowed(const Subject& subject, const Participants& p) const;
   void SendToSubject(std::uint64_t key, const std::string& frame, const WsConnection* except);
   // Sends a frame about a case (a conversation or ticket at `desk`, assigned to `assignee`) to
-  // the connected staff whose desk scope covers it (domain::MaySeeCase; docs/adr/0016); with
+  // the connected staff whose desk scope covers it (domain::MaySeeCase; docs/adr/0019); with
   // `gone`, sends that frame instead to those whom the case covered before a change only.
   void SendToStaffLobby(const std::string& frame, std::optional<domain::Desk> desk, domain::Id assignee,
                         const std::string* gone = nullptr, std::optional<domain::Desk> before_desk = std::nullopt,

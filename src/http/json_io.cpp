@@ -40,6 +40,10 @@ void AppendConversation(std::string& out, const store::Conversation& c) {
   if (c.assigned_staff_id) {
     out += "{\"id\":" + std::to_string(c.assigned_staff_id) + ",\"name\":";
     AppendJsonString(out, c.assigned_staff_name);
+    if (!c.assigned_staff_verify_id.empty()) {
+      out += ",\"verify_id\":";
+      AppendJsonString(out, c.assigned_staff_verify_id);
+    }
     out += '}';
   } else {
     out += "null";
@@ -70,6 +74,13 @@ void AppendMessage(std::string& out, const store::Message& m) {
   }
   out += ",\"sender\":";
   AppendActorRef(out, m.sender, m.sender_name);
+  if (m.sender.type == domain::ActorType::staff && !m.sender_verify_id.empty()) {
+    // Staff messages carry the agent's public verify id (checkable at /verify).
+    out.pop_back();
+    out += ",\"verify_id\":";
+    AppendJsonString(out, m.sender_verify_id);
+    out += '}';
+  }
   out += ",\"text\":";
   AppendJsonString(out, m.text);
   out += ",\"kind\":";
@@ -101,7 +112,9 @@ void AppendStaff(std::string& out, const store::Staff& s) {
   } else {
     out += "null";
   }
-  out += ",\"max_chats\":" + std::to_string(s.max_chats) + ",\"status\":";
+  out += ",\"max_chats\":" + std::to_string(s.max_chats) + ",\"verify_id\":";
+  AppendJsonString(out, s.verify_id);
+  out += ",\"status\":";
   AppendJsonString(out, s.status);
   out += s.totp_enabled() ? ",\"totp_enabled\":true}" : ",\"totp_enabled\":false}";
 }

@@ -19,7 +19,7 @@ constexpr Millis kDay = 24LL * 3600 * 1000;
 constexpr size_t kMaxNoteChars = 1000;
 
 // The caller: admins (auditors also list requests), as the routes' access rules say; the gate
-// checked the role (docs/adr/0016).
+// checked the role (docs/adr/0019).
 awaitable<Result<Subject>> Admin(Request& req, Context& ctx, bool /*auditor_too*/ = false) {
   return StaffCaller(req, ctx);
 }

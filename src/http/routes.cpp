@@ -17,9 +17,12 @@
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
 #include "http/sla_routes.hpp"
+#include "http/webhook.hpp"
 #include "http/tasks.hpp"
 #include "http/attachments.hpp"
 #include "http/privacy_routes.hpp"
+#include "http/complaints.hpp"
+#include "http/trust_routes.hpp"
 #include "http/scheduler.hpp"
 #include "http/workflow.hpp"
 #include "bot/knowledge_base.hpp"
@@ -67,46 +70,6 @@ awaitable<Response> StaffMe(Request& req, Context& ctx) {
   co_return Response::Json(200, std::move(out));
 }
 
-awaitable<Response> CreateWidgetSession(Request& req, Context& ctx) {
-  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto name = json::OptString(*body, "name");
-  auto lang = json::OptString(*body, "lang");
-  if (!name.ok()) co_return Response::Fail(name.error());
-  if (!lang.ok()) co_return Response::Fail(lang.error());
-  if (auto identity = body->find("identity"); identity != body->end() && !identity->value().is_null() &&
-                                              !identity->value().is_string() && !identity->value().is_object())
-    co_return Response::Fail(MakeError(Code::invalid, "'identity' must be a string or an object"));
-  store::NewSession s;
-  s.name = std::string(Trim(name->value_or("")));
-  if (!IsValidUtf8(s.name) || CountCodePoints(s.name) > kMaxNameChars)
-    co_return Response::Fail(MakeError(Code::invalid, "'name' must be at most 64 characters"));
-  s.lang = lang->value_or("");
-  // Chinese readers of traditional characters keep "zh-TW" so the bot writes to them in it.
-  if (s.lang == "zh-CN" || s.lang == "zh-Hans") s.lang = "zh";
-  if (s.lang == "zh-Hant" || s.lang == "zh-HK") s.lang = "zh-TW";
-  if (!s.lang.empty() && s.lang != "zh" && s.lang != "zh-TW" && s.lang != "en" && s.lang != "es")
-    co_return Response::Fail(MakeError(Code::invalid, "'lang' must be one of zh, zh-CN, zh-TW, en, es"));
-  s.at = Clock::System().Now();
-  auto create = [&ctx, s](store::Callback<store::Session> done) { ctx.store.CreateSession(s, std::move(done)); };
-  auto session = co_await Write<store::Session>(std::move(create));
-  if (!session.ok()) co_return Response::Fail(session.error());
-  ctx.hub.ConversationChanged(session->conversation);
-  if (ctx.bot.Get() && ctx.workflow->BotAnswers(session->conversation.channel)) {
-    const std::string& l = session->customer.lang;
-    const std::string_view greeting = bot::Greeting(l == "zh-TW" ? "zh" : l);
-    ctx.hub.PostBotMessage(session->conversation.id,
-                           l == "zh-TW" ? bot::nlu::ToTraditional(greeting) : std::string(greeting), "bot.greeting");
-  }
-  auth::TokenClaims claims{auth::SubjectType::customer, session->customer.id,
-                           session->customer.created_at + auth::kCustomerTokenLifetime, 1};
-  std::string out = "{\"customer_id\":" + std::to_string(session->customer.id) +
-                    ",\"conversation_id\":" + std::to_string(session->conversation.id) + ",\"token\":";
-  AppendJsonString(out, ctx.signer.Issue(claims));
-  out += '}';
-  co_return Response::Json(201, std::move(out));
-}
-
 awaitable<Response> ListConversations(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -133,7 +96,7 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListConversations(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
-  // Desk scope (docs/adr/0016): an agent's page holds their desk's, their own and undesked ones.
+  // Desk scope (docs/adr/0019): an agent's page holds their desk's, their own and undesked ones.
   std::erase_if(page->conversations, [&w = *who](const store::Conversation& c) {
     return !domain::MaySeeCase(w.role, w.desk, w.id, c.desk, c.assigned_staff_id);
   });
@@ -234,6 +197,7 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
   auto stored = co_await Write<store::AppendedMessage>(std::move(append));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   stored->message.sender_name = who->name;
+  stored->message.sender_verify_id = who->verify_id;
   if (!stored->duplicate) {
     ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
     ctx.hub.Delivered(*who, stored->message, guarded->warnings, nullptr);
@@ -397,6 +361,7 @@ awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
 awaitable<Response> BotFeedbackRoute(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
+  if (who->is_staff()) co_return Response::Fail(MakeError(Code::forbidden, "customers rate the bot's answers"));
   auto id = PathId(req);
   if (!id.ok()) co_return Response::Fail(id.error());
   auto body = json::ParseObject(req.body);
@@ -435,7 +400,7 @@ awaitable<Response> ListEvents(Request& req, Context& ctx) {
 
 }  // namespace
 
-// The conversation, if `who` may see it (desk scope, docs/adr/0016). Customers get not_found
+// The conversation, if `who` may see it (desk scope, docs/adr/0019). Customers get not_found
 // for others' conversations so that ids cannot be probed; staff outside their scope get
 // forbidden. An agent who handled a conversation before (an event of theirs in its history)
 // still sees it, unless it is now with the security desk.
@@ -569,6 +534,7 @@ awaitable<Response> Whisper(Request& req, Context& ctx) {
   auto stored = co_await Write<store::AppendedMessage>(std::move(append));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   stored->message.sender_name = who->name;
+  stored->message.sender_verify_id = who->verify_id;
   ctx.hub.ConversationChanged(*conv);  // the hub knows the participants before the fan-out
   ctx.hub.Publish(stored->message, nullptr);
   std::string out;
@@ -645,7 +611,7 @@ awaitable<Response> MoveTestClock(Request& req, Context& ctx) {
 }
 
 const std::vector<Route>& RouteTable() {
-  // Who may call what (docs/adr/0016; x-kefu-access in docs/openapi.yaml says the same).
+  // Who may call what (docs/adr/0019; x-kefu-access in docs/openapi.yaml says the same).
   constexpr Access kPublic = Access::Public();
   constexpr Access kSelf = Access::Staff(kAllStaff, Scope::self);
   constexpr Access kParticipant = Access::CustomerOr(kHandlers, Scope::conversation);
@@ -729,6 +695,23 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/data-requests/{id}/erase", Access::Staff(kAdmin), EraseDataRequestRoute},
       {"POST", "/api/v1/customers/{id}/legal-hold", Access::Staff(kAdmin), PlaceLegalHoldRoute},
       {"POST", "/api/v1/customers/{id}/legal-hold/release", Access::Staff(kAdmin), ReleaseLegalHoldRoute},
+      {"GET", "/api/v1/webhooks/security/deliveries", Access::Staff(kSupervisor | kAdmin), ListSecurityWebhookDeliveries},
+      // complaints (投诉): the fixed paths before "{id}"; object checks (a customer's own) in complaints.cpp
+      {"GET", "/api/v1/complaints/stats", Access::Staff(kSupervisor | kAuditor | kAdmin), ComplaintStatsRoute},
+      {"GET", "/api/v1/complaints", Access::CustomerOr(kHandlers | kAuditor, Scope::any), ListComplaintsRoute},
+      {"POST", "/api/v1/complaints", Access::CustomerOr(kHandlers, Scope::any), CreateComplaintRoute},
+      {"GET", "/api/v1/complaints/{id}", Access::CustomerOr(kHandlers | kAuditor, Scope::any), GetComplaintRoute},
+      {"POST", "/api/v1/complaints/{id}/status", Access::Staff(kHandlers), SetComplaintStatusRoute},
+      {"POST", "/api/v1/complaints/{id}/callback", Access::Staff(kHandlers), RecordComplaintCallbackRoute},
+      {"GET", "/api/v1/complaints/{id}/compensations", Access::Staff(kHandlers | kAuditor), ListCompensationsRoute},
+      {"POST", "/api/v1/complaints/{id}/compensations", Access::Staff(kHandlers), ProposeCompensationRoute},
+      {"POST", "/api/v1/complaints/{id}/compensations/{compensation_id}/approve", Access::Staff(kSupervisor | kAdmin),
+       ApproveCompensationRoute},
+      {"POST", "/api/v1/complaints/{id}/compensations/{compensation_id}/reject", Access::Staff(kSupervisor | kAdmin),
+       RejectCompensationRoute},
+      // widget identity and anti-impersonation (trust_routes.cpp)
+      {"GET", "/api/v1/verify", kPublic, VerifyChannel},
+      {"GET", "/verify", kPublic, VerifyPage},
   };
   return routes;
 }

@@ -43,6 +43,8 @@
 #include "http/sla.hpp"
 #include "http/tasks.hpp"
 #include "http/privacy_routes.hpp"
+#include "http/webhook.hpp"
+#include "http/complaints.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -144,6 +146,7 @@ awaitable<Result<Subject>> Authenticate(Context& ctx, std::string_view token, st
     s.type = auth::SubjectType::staff;
     s.id = found->staff_id;
     s.name = std::move(found->name);
+    s.verify_id = std::move(found->verify_id);
     s.role = found->role;
     s.desk = found->desk;
     if (found->needs_touch) {
@@ -181,17 +184,19 @@ struct Server::Impl {
         sweep_timer(io),
         drain_timer(io),
         hub(io, pool, s, c.limits, metrics),
-        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr},
+        ctx{config, io, pool, store, signer, hub, metrics, nullptr, {}, nullptr, nullptr, nullptr, {}, nullptr, nullptr},
         staff_auth(s, master, c.staff_session_ttl_ms),
         workflow(ctx, WorkflowTiming::From(c)),
         trainer(ctx, std::chrono::milliseconds(c.bot_retrain_delay_ms)),
         scheduler(ctx),
-        sla(ctx) {
+        sla(ctx),
+        security_webhook(ctx) {
     ctx.workflow = &workflow;
     ctx.trainer = &trainer;
     ctx.scheduler = &scheduler;
     ctx.sla = &sla;
     ctx.staff_auth = &staff_auth;
+    ctx.security_webhook = &security_webhook;
     hub.SetWorkflow(&workflow);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
@@ -238,6 +243,7 @@ struct Server::Impl {
   BotTrainer trainer;
   Scheduler scheduler;
   SlaService sla;
+  SecurityWebhook security_webhook;
   StaticFiles static_files;
   std::string rid_prefix;
   std::uint64_t rid_counter = 0;
@@ -288,6 +294,9 @@ Status Server::Listen() {
   impl_->sla.RegisterTimers(impl_->scheduler);
   RegisterTaskTimers(impl_->ctx, impl_->scheduler);
   RegisterPrivacyTimers(impl_->ctx, impl_->scheduler);
+  KEFU_TRY(impl_->security_webhook.Configure());
+  impl_->security_webhook.RegisterTimers(impl_->scheduler);
+  RegisterComplaintTimers(impl_->ctx, impl_->scheduler);
   return Ok();
 }
 
@@ -863,6 +872,8 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     r.authorization = std::string(req[bhttp::field::authorization]);
     r.remote_ip = ip;
     r.user_agent = std::string(req[bhttp::field::user_agent]);
+    r.accept_language = std::string(req[bhttp::field::accept_language]).substr(0, 256);
+    r.forwarded_for = std::string(req["X-Forwarded-For"]).substr(0, 512);
     r.rid = rid;
 
     Response out;
@@ -907,7 +918,7 @@ awaitable<void> Server::Impl::Serve(Stream& stream, const std::string& ip, std::
     } else if (route && route->handler) {
       ++active_requests;
       try {
-        // The access gate (docs/adr/0016): one place for 401 and a role's 403.
+        // The access gate (docs/adr/0019): one place for 401 and a role's 403.
         auto gate = co_await CheckAccess(route->access, r, ctx);
         if (!gate.ok())
           out = Response::Fail(gate.error());

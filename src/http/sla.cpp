@@ -5,6 +5,8 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/scheduler.hpp"
+#include "http/webhook.hpp"
+#include "http/workflow.hpp"
 
 namespace kefu::http {
 
@@ -56,6 +58,83 @@ void SlaService::RegisterTimers(Scheduler& scheduler) {
   scheduler_ = &scheduler;
   auto checkpoint = [this](store::Timer t) { return Checkpoint(std::move(t)); };
   scheduler.On(std::string(kSlaTimer), std::move(checkpoint));
+  auto auto_close = [this](store::Timer t) { return AutoClose(std::move(t)); };
+  scheduler.On(std::string(kAutoCloseTimer), std::move(auto_close));
+}
+
+awaitable<Status> SlaService::AutoClose(store::Timer timer) {
+  constexpr Millis kHour = 3'600'000;
+  const Millis silence_ms = Millis{ctx_.config.ticket_auto_close_hours} * kHour;
+  const Millis notice_ms = Millis{ctx_.config.ticket_auto_close_notice_hours} * kHour;
+  struct Loaded {
+    store::Ticket ticket;
+    std::optional<store::Conversation> conversation;
+    Millis customer_wrote_at = 0;  // the customer's last message in the ticket's conversation
+  };
+  auto load = [this, id = timer.ref_id]() -> Result<Loaded> {
+    Loaded out;
+    KEFU_ASSIGN(ticket, ctx_.store.Tickets().GetTicket(id));
+    out.ticket = std::move(ticket);
+    if (out.ticket.conversation_id) {
+      KEFU_ASSIGN(conv, ctx_.store.GetConversation(out.ticket.conversation_id));
+      if (conv.last_seq > 0) {
+        KEFU_ASSIGN(page, ctx_.store.ListMessages(store::MessageQuery{conv.id, conv.last_seq + 1, std::nullopt, 50}));
+        for (auto it = page.messages.rbegin(); it != page.messages.rend(); ++it) {
+          if (it->sender.type == domain::ActorType::customer) {
+            out.customer_wrote_at = it->created_at;
+            break;
+          }
+        }
+      }
+      out.conversation = std::move(conv);
+    }
+    return out;
+  };
+  auto loaded = co_await Blocking(ctx_, std::move(load));
+  if (!loaded.ok() || loaded->ticket.status != domain::TicketStatus::resolved || silence_ms <= 0)
+    co_return co_await scheduler_->Discard(timer);
+  const bool closing = timer.data_json.find("\"close\"") != std::string::npos;
+  // When the silence this step checks began: the resolution (notice step) or the notice.
+  const Millis silent_since = timer.due_at - (closing ? notice_ms : silence_ms);
+  const Millis now = Clock::System().Now();
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  const store::Ticket& t = loaded->ticket;
+  if (loaded->customer_wrote_at > silent_since) {
+    // The customer wrote: the silence starts over from their message.
+    f.next.push_back(store::NewTimer{std::string(kAutoCloseTimer), t.id,
+                                     std::max(loaded->customer_wrote_at + silence_ms, now + 1), "{\"step\":\"notice\"}",
+                                     true});
+    auto fired = co_await scheduler_->Fire(std::move(f));
+    co_return fired.ok() ? Ok() : Scheduler::Unfired(std::move(fired).error());
+  }
+  const std::string lang = loaded->conversation && !loaded->conversation->lang.empty() ? loaded->conversation->lang : "zh";
+  auto say = [&](std::string_view key) {
+    std::string text = Workflow::Phrase(key, lang);
+    if (const size_t at = text.find("{ticket}"); at != std::string::npos) text.replace(at, 8, std::to_string(t.id));
+    if (const size_t at = text.find("{hours}"); at != std::string::npos)
+      text.replace(at, 7, std::to_string(ctx_.config.ticket_auto_close_notice_hours));
+    return text;
+  };
+  if (!closing) {
+    if (loaded->conversation)
+      f.messages.push_back(store::NewMessage{loaded->conversation->id, {domain::ActorType::bot, 0}, "",
+                                             say("ticket_auto_close_notice"), now, "ticket.auto_close_notice"});
+    f.events.push_back(store::Event{0, 0, t.id, "ticket.auto_close_notice", now, std::nullopt,
+                                    "{\"closes_at\":\"" + FormatRfc3339(now + notice_ms) + "\"}"});
+    f.next.push_back(store::NewTimer{std::string(kAutoCloseTimer), t.id, now + notice_ms, "{\"step\":\"close\"}", true});
+  } else {
+    if (loaded->conversation)
+      f.messages.push_back(store::NewMessage{loaded->conversation->id, {domain::ActorType::bot, 0}, "",
+                                             say("ticket_auto_closed"), now, "ticket.auto_closed"});
+    f.ticket_auto_close = t.id;
+  }
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
+  for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
+  log::Info(closing ? "ticket.auto_closed" : "ticket.auto_close_notice", {{"ticket_id", t.id}});
+  co_return Ok();
 }
 
 const calendar::Calendar& SlaService::CalendarFor(const std::string& name) const {
@@ -85,7 +164,13 @@ awaitable<void> SlaService::Attach(store::NewTicket& t) {
 
 awaitable<Result<store::Ticket>> SlaService::CreateTicket(store::NewTicket ticket) {
   co_await Attach(ticket);
-  const Millis checkpoint = ticket.sla ? domain::NextCheckpoint(*ticket.sla) : 0;
+  Millis checkpoint = ticket.sla ? domain::NextCheckpoint(*ticket.sla) : 0;
+  // A ticket on the security desk calls the operator's backend (the store decides, knowing the
+  // desk a conversation's ticket inherits); its first attempt is due at once.
+  if (ctx_.security_webhook && ctx_.security_webhook->enabled()) {
+    ticket.security_webhook = true;
+    if (!ticket.desk || *ticket.desk == domain::Desk::security) checkpoint = checkpoint ? std::min(checkpoint, ticket.at) : ticket.at;
+  }
   auto submit = [this, ticket = std::move(ticket)](store::Callback<store::Ticket> done) mutable {
     ctx_.store.Tickets().CreateTicket(std::move(ticket), std::move(done));
   };

@@ -27,6 +27,10 @@ class Scheduler;
 
 class SlaService {
  public:
+  // The timer of a resolved ticket's auto-close ([workflow] ticket_auto_close_hours), armed by
+  // whatever resolves a ticket, in the same transaction (TicketStatusChange::timers).
+  static constexpr std::string_view kAutoCloseTimer = "ticket.auto_close";
+
   explicit SlaService(Context& ctx) : ctx_(ctx) {}
 
   // Loads the policies (the calendars are Context::calendars). Before serving.
@@ -38,14 +42,21 @@ class SlaService {
   // in one store write, and wakes the scheduler for its first checkpoint.
   boost::asio::awaitable<Result<store::Ticket>> CreateTicket(store::NewTicket ticket);
 
+  // Sets `ticket.sla` when a policy matches the ticket about to be created (for writes that
+  // create a ticket as part of something larger, such as a complaint; wake the scheduler for
+  // domain::NextCheckpoint after the commit).
+  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
+
   const std::vector<domain::SlaPolicy>& policies() const { return policies_; }
   // Creates (id 0) or replaces a policy; Code::invalid for an unknown calendar.
   boost::asio::awaitable<Result<domain::SlaPolicy>> Save(domain::SlaPolicy policy);
 
  private:
-  // Sets `ticket.sla` when a policy matches the ticket about to be created.
-  boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
   boost::asio::awaitable<Status> Checkpoint(store::Timer timer);
+  // "ticket.auto_close": a resolved ticket whose customer stayed silent gets a notice in its
+  // conversation ("notice" step), and, still silent after the notice period, is closed ("close").
+  // A customer message meanwhile starts the silence over.
+  boost::asio::awaitable<Status> AutoClose(store::Timer timer);
   const calendar::Calendar& CalendarFor(const std::string& name) const;
 
   Context& ctx_;

@@ -22,6 +22,7 @@ auth::StaffSession ToSession(const store::StaffSessionRecord& r) {
   s.token_hash = r.token_hash;
   s.staff_id = r.staff_id;
   s.name = r.staff_name;
+  s.verify_id = r.staff_verify_id;
   s.role = r.role;
   s.desk = r.desk;
   s.created_at = r.created_at;

@@ -10,9 +10,11 @@
 #include <charconv>
 
 #include "bot/guard/guard.hpp"
+#include "bot/phrases.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
+#include "http/scheduler.hpp"
 #include "http/sla.hpp"
 #include "store/tickets.hpp"
 
@@ -332,7 +334,7 @@ awaitable<Response> Create(Request& req, Context& ctx, Id path_conversation_id) 
 
 }  // namespace
 
-// Desk scope on a ticket (docs/adr/0016).
+// Desk scope on a ticket (docs/adr/0019).
 Status TicketScope(const Subject& who, const store::Ticket& t) {
   if (!who.is_staff()) {
     if (t.customer_id != who.id) return MakeError(Code::not_found, "ticket " + std::to_string(t.id) + " not found");
@@ -495,7 +497,7 @@ awaitable<Response> ListTickets(Request& req, Context& ctx) {
   auto list = [&ctx, q] { return ctx.store.Tickets().ListTickets(q); };
   auto page = co_await Blocking(ctx, std::move(list));
   if (!page.ok()) co_return Response::Fail(page.error());
-  if (who->is_staff())  // desk scope (docs/adr/0016): an agent's page holds only what they may see
+  if (who->is_staff())  // desk scope (docs/adr/0019): an agent's page holds only what they may see
     std::erase_if(page->tickets, [&w = *who](const store::Ticket& t) { return !TicketScope(w, t).ok(); });
   const bool staff = who->is_staff();
   std::string out = "{\"tickets\":";
@@ -629,11 +631,19 @@ awaitable<Response> SetTicketStatus(Request& req, Context& ctx) {
   c.require_summary = ctx.config.tickets_require_summary;
   c.actor = who->actor();
   c.at = Clock::System().Now();
+  // Resolved: closes by itself after the customer's silence, with a notice first (sla.hpp).
+  Millis auto_close_at = 0;
+  if (c.status == domain::TicketStatus::resolved && ctx.config.ticket_auto_close_hours > 0) {
+    auto_close_at = c.at + Millis{ctx.config.ticket_auto_close_hours} * 3'600'000;
+    c.timers.push_back(store::NewTimer{std::string(SlaService::kAutoCloseTimer), c.ticket_id, auto_close_at,
+                                       "{\"step\":\"notice\"}", true});
+  }
   auto submit = [&ctx, c = std::move(c)](store::Callback<store::Ticket> done) mutable {
     ctx.store.Tickets().SetTicketStatus(std::move(c), std::move(done));
   };
   auto ticket = co_await Write<store::Ticket>(std::move(submit));
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
+  if (auto_close_at && ctx.scheduler) ctx.scheduler->Poke(auto_close_at);
   log::Info("ticket.status", {{"rid", req.rid}, {"ticket_id", ticket->id},
                               {"status", domain::TicketStatusName(ticket->status)}, {"staff_id", who->id}});
   co_return Response::Json(200, TicketJson(*ticket, true, warnings));
@@ -787,19 +797,25 @@ awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
   auto render = [&ctx, id = *id, target = *target, by_ticket, agent = who->name]() -> Rendered {
     auto reply = ctx.store.Tickets().GetCannedReply(id);
     if (!reply.ok()) return {reply.error()};
-    std::string customer, ticket_id;
+    std::string customer, ticket_id, lang;
     if (by_ticket) {
       auto t = ctx.store.Tickets().GetTicket(target);
       if (!t.ok()) return {t.error()};
       customer = t->customer_name;
       ticket_id = std::to_string(t->id);
+      if (t->customer_id)
+        if (auto cu = ctx.store.GetCustomer(t->customer_id); cu.ok()) lang = cu->lang;
     } else {
       auto c = ctx.store.GetConversation(target);
       if (!c.ok()) return {c.error()};
       customer = c->customer_name;
+      lang = c->lang;
       if (auto t = ctx.store.Tickets().FindTicketForConversation(target); t.ok()) ticket_id = std::to_string(t->id);
     }
-    return {Fill(reply->body, {{"customer_name", customer}, {"ticket_id", ticket_id}, {"agent_name", agent}})};
+    // A rendered reply is an outbound template: it carries the safety line in the customer's
+    // language (docs/adr/0018).
+    return {bot::WithSafetyLine(
+        Fill(reply->body, {{"customer_name", customer}, {"ticket_id", ticket_id}, {"agent_name", agent}}), lang)};
   };
   auto rendered = co_await Blocking(ctx, std::move(render));
   if (!rendered.text.ok()) co_return Response::Fail(rendered.text.error());

@@ -1,6 +1,6 @@
 // REST handlers of tickets (/api/v1/tickets…, POST /api/v1/conversations/{id}/ticket) and canned
 // replies (/api/v1/canned-replies…). Staff with a conversation-handling role (agent,
-// supervisor, admin) write and read within their desk scope (docs/adr/0016); customers read their own tickets without
+// supervisor, admin) write and read within their desk scope (docs/adr/0019); customers read their own tickets without
 // internal notes. Internal to the http module; routes.cpp puts them in the route table.
 #pragma once
 
@@ -27,7 +27,7 @@ boost::asio::awaitable<Response> ListCannedReplies(Request& req, Context& ctx);
 boost::asio::awaitable<Response> CreateCannedReply(Request& req, Context& ctx);
 boost::asio::awaitable<Response> RenderCannedReply(Request& req, Context& ctx);
 
-// Desk scope on a ticket (docs/adr/0016): a customer sees their own (Code::not_found
+// Desk scope on a ticket (docs/adr/0019): a customer sees their own (Code::not_found
 // otherwise, so ids cannot be probed); staff as domain::MaySeeCase says (Code::forbidden).
 Status TicketScope(const Subject& who, const store::Ticket& ticket);
 // The same for ticket `id`, loading it (Code::not_found when there is none); an agent who

@@ -10,6 +10,7 @@
 #include "http/json_io.hpp"
 #include "http/scheduler.hpp"
 #include "http/sla.hpp"
+#include "http/webhook.hpp"
 #include "store/tickets.hpp"
 
 namespace kefu::http {
@@ -103,6 +104,14 @@ awaitable<Result<store::TransitionResult>> Workflow::Apply(store::TransitionRequ
     case ConversationAction::reopen:
       if (timing_.idle_notice_ms > 0)
         request.timers.push_back(IdleTimer(request.conversation_id, request.at + timing_.idle_notice_ms, kIdleNotice));
+      // Somebody has it now: no "still waiting" offer.
+      if (request.action != ConversationAction::resume && request.action != ConversationAction::reopen)
+        request.cancel_timers.emplace_back(kQueueTimeout);
+      break;
+    case ConversationAction::handoff:
+      if (timing_.queue_timeout_ms > 0)
+        request.timers.push_back(store::NewTimer{std::string(kQueueTimeout), request.conversation_id,
+                                                 request.at + timing_.queue_timeout_ms, "{}", /*replace=*/false});
       break;
     case ConversationAction::close:
       if (timing_.csat_reminder_ms > 0)
@@ -114,6 +123,13 @@ awaitable<Result<store::TransitionResult>> Workflow::Apply(store::TransitionRequ
   }
   Millis earliest = std::numeric_limits<Millis>::max();
   for (const auto& t : request.timers) earliest = std::min(earliest, t.due_at);
+  // The store writes a delivery to the operator's backend if this routes the case to the
+  // security desk (its first attempt is due at once).
+  if (ctx_.security_webhook && ctx_.security_webhook->enabled() && request.desk == domain::Desk::security &&
+      (request.action == ConversationAction::handoff || request.action == ConversationAction::transfer_to_desk)) {
+    request.security_webhook = true;
+    earliest = std::min(earliest, request.at);
+  }
   auto submit = [this, request = std::move(request)](store::Callback<store::TransitionResult> done) {
     ctx_.store.ApplyTransition(request, std::move(done));
   };
@@ -139,6 +155,37 @@ void Workflow::RegisterTimers(Scheduler& scheduler) {
   scheduler.On(std::string(kIdleTimer), std::move(idle));
   auto abandon = [this](store::Timer t) { return AbandonCheck(std::move(t)); };
   scheduler.On(std::string(kAbandonTimer), std::move(abandon));
+  auto queue_timeout = [this](store::Timer t) { return QueueTimeout(std::move(t)); };
+  scheduler.On(std::string(kQueueTimeout), std::move(queue_timeout));
+}
+
+awaitable<Status> Workflow::QueueTimeout(store::Timer timer) {
+  auto load = [this, id = timer.ref_id]() -> Result<std::pair<store::Conversation, bool>> {
+    KEFU_ASSIGN(conv, ctx_.store.GetConversation(id));
+    // A message left already became a ticket: nothing to offer.
+    const bool left = ctx_.store.Tickets().FindTicketForConversation(id).ok();
+    return std::pair{std::move(conv), left};
+  };
+  auto loaded = co_await Blocking(ctx_, std::move(load));
+  if (!loaded.ok() || loaded->first.state != ConversationState::queued || loaded->second)
+    co_return co_await scheduler_->Discard(timer);
+  const store::Conversation& conv = loaded->first;
+  const Millis now = Clock::System().Now();
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "",
+                                         Phrase("queue_timeout", conv.lang.empty() ? "zh" : conv.lang), now,
+                                         "bot.queue_timeout"});
+  std::string data = "{\"waited_ms\":" + std::to_string(conv.queued_at ? now - conv.queued_at : 0);
+  if (conv.desk) data += ",\"desk\":\"" + std::string(domain::DeskName(*conv.desk)) + "\"";
+  data += '}';
+  f.events.push_back(store::Event{0, conv.id, 0, "queue.timeout", now, std::nullopt, std::move(data)});
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
+  for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
+  log::Info("workflow.queue_timeout", {{"conversation_id", conv.id}});
+  co_return Ok();
 }
 
 awaitable<Status> Workflow::CsatReminder(store::Timer timer) {
@@ -300,9 +347,9 @@ awaitable<Result<store::Conversation>> Workflow::Handoff(Id conversation_id, dom
 }
 
 std::string Workflow::Phrase(std::string_view key, std::string_view lang) {
-  // Customers who read traditional characters get them ("zh-TW"); the rest their language.
-  if (lang == "zh-TW") return bot::nlu::ToTraditional(bot::Say(key, "zh"));
-  return std::string(bot::Say(key, lang.empty() ? "zh" : lang));
+  // Customers who read traditional characters get them ("zh-TW"); the rest their language. Every
+  // notice carries the safety line (docs/adr/0018).
+  return bot::Notice(key, lang);
 }
 
 namespace {
@@ -599,8 +646,8 @@ awaitable<bool> Workflow::OneBotTurn(Id conversation_id, const Subject& customer
   bot_memory_[conversation_id] = after;
   // The bot's own phrases follow the answer's script (traditional for askers who write it).
   const bool traditional = answer.traditional;
-  auto phrase = [traditional](std::string_view said) {
-    return traditional ? bot::nlu::ToTraditional(said) : std::string(said);
+  auto phrase = [traditional, lang = answer.lang](std::string_view said) {
+    return traditional ? bot::WithSafetyLine(bot::nlu::ToTraditional(said), "zh-TW") : bot::WithSafetyLine(said, lang);
   };
   if (!answer.handoff) {
     if (answer.answer.empty()) {
@@ -683,7 +730,8 @@ awaitable<Status> Workflow::BotFeedback(const Subject& customer, Id conversation
   }
   if (!helpful && conv->state == ConversationState::bot) {
     bot_memory_[conversation_id].consecutive_misses++;
-    ctx_.hub.PostBotMessage(conversation_id, std::string(bot::Rephrase(conv->lang.empty() ? "zh" : conv->lang)),
+    const std::string lang = conv->lang.empty() ? "zh" : conv->lang;
+    ctx_.hub.PostBotMessage(conversation_id, bot::WithSafetyLine(bot::Rephrase(lang == "zh-TW" ? "zh" : lang), lang),
                             "bot.feedback_followup");
   }
   co_return Ok();

@@ -27,10 +27,12 @@ struct WorkflowTiming {
   Millis csat_reminder_ms = 3'600'000;  // after close, one reminder if the survey is unanswered
   Millis idle_notice_ms = 600'000;      // the customer silent this long after the agent's last word: a notice
   Millis idle_close_ms = 300'000;       // and after the notice this long: closed
+  Millis queue_timeout_ms = 600'000;    // waiting this long after the handoff: offered to leave a message
 
   static WorkflowTiming From(const ServerConfig& c) {
     constexpr Millis kMinute = 60'000;
-    return {c.csat_reminder_minutes * kMinute, c.idle_notice_minutes * kMinute, c.idle_close_minutes * kMinute};
+    return {c.csat_reminder_minutes * kMinute, c.idle_notice_minutes * kMinute, c.idle_close_minutes * kMinute,
+            c.queue_timeout_minutes * kMinute};
   }
 };
 
@@ -82,6 +84,9 @@ class Workflow {
   boost::asio::awaitable<Result<LeftMessage>> LeaveMessage(const Subject& customer, domain::Id conversation_id,
                                                            std::string text, std::string client_id);
 
+  // A workflow notice in the customer's language (traditional characters for "zh-TW").
+  static std::string Phrase(std::string_view key, std::string_view lang);
+
   // Whether new conversations of `channel` start with the bot ([bot] channels).
   bool BotAnswers(std::string_view channel) const;
 
@@ -118,11 +123,11 @@ class Workflow {
   boost::asio::awaitable<Status> CsatReminder(store::Timer timer);
   boost::asio::awaitable<Status> IdleCheck(store::Timer timer);
   boost::asio::awaitable<Status> AbandonCheck(store::Timer timer);
+  // Still waiting after the handoff: the bot offers, once, to leave a message (bot.queue_timeout).
+  boost::asio::awaitable<Status> QueueTimeout(store::Timer timer);
   // Outside the bot calendar's hours with nobody of `desk` online, tells a queued customer when
   // people are back (message kind "bot.outside_hours").
   void TellIfClosed(const store::Conversation& conversation, domain::Desk desk);
-  // A workflow notice in the customer's language (traditional characters for "zh-TW").
-  static std::string Phrase(std::string_view key, std::string_view lang);
   // The bot's memory of a conversation it holds, from its stored messages (after a restart, or
   // once the in-memory cache was cleared).
   boost::asio::awaitable<bot::policy::Memory> RecallBotMemory(domain::Id conversation_id);
@@ -132,6 +137,8 @@ class Workflow {
   static constexpr std::string_view kCsatReminder = "csat.reminder";
   static constexpr std::string_view kIdleTimer = "conversation.idle";
   static constexpr std::string_view kAbandonTimer = "queue.abandon";
+  // Armed by the bot's handoff (once), cancelled by assignment in the same transaction.
+  static constexpr std::string_view kQueueTimeout = "queue.timeout";
   static constexpr Millis kAbandonAfterMs = 120'000;  // away this long while waiting: abandoned
   static constexpr std::string_view kIdleNotice = "notice";
   static constexpr std::string_view kIdleClose = "close";

@@ -55,6 +55,9 @@ struct Staff {
   std::optional<domain::Desk> desk;
   int max_chats = 5;
   std::string password_hash;  // argon2id encoded; never leaves the server
+  // The public id customers check at /verify ("KF-" + 8 base32 characters, domain/verify.hpp):
+  // random, given when the account is created, never changed, never derived from the email.
+  std::string verify_id;
   std::int64_t token_version = 1;
   std::string status = "offline";  // online, busy, away, offline (see routing::Presence)
   std::vector<std::string> languages;  // what the agent answers in; empty: any
@@ -81,6 +84,7 @@ struct StaffSessionRecord {
   std::string user_agent;
   // Filled by reads (ListStaffSessions): who the session belongs to, as of now.
   std::string staff_name;
+  std::string staff_verify_id;
   domain::Role role = domain::Role::agent;
   std::optional<domain::Desk> desk;
 };
@@ -101,6 +105,7 @@ struct Conversation {
   std::optional<domain::Desk> desk;
   Id assigned_staff_id = 0;  // 0: nobody
   std::string assigned_staff_name;
+  std::string assigned_staff_verify_id;  // the assigned agent's public verify id
   std::int64_t last_seq = 0;
   Millis last_message_at = 0;  // 0: no message yet
   std::string last_message_preview;
@@ -127,6 +132,7 @@ struct Message {
   std::string client_id;  // empty when the sender gave none
   domain::Actor sender;
   std::string sender_name;
+  std::string sender_verify_id;  // staff senders: their verify id (sender.verify_id on the wire)
   std::string text;
   Millis created_at = 0;
   // What the message is: "text" (customers and staff), or for the bot's own messages
@@ -246,11 +252,22 @@ struct NewSession {
   Millis at = 0;
   std::vector<CustomerIdentity> identities;  // recorded with the new customer (Code::conflict
                                              // when one belongs to another customer already)
+  // Resume-or-create by one identity (customer_identities, looked up by its blind index): a
+  // verified widget identity is
+  // ("widget:<site>", user id, verified); an anonymous visitor ("widget", the digest of its
+  // visitor id, not verified). Empty channel: none. An identity seen before resumes its customer
+  // and that customer's latest conversation; otherwise it is recorded with the new customer.
+  std::string identity_channel;
+  std::string identity_external_id;
+  bool identity_verified = false;
+  // false: only resume; an identity never seen answers Code::not_found and nothing is written.
+  bool create = true;
 };
 
 struct Session {
   Customer customer;
   Conversation conversation;
+  bool resumed = false;  // an existing customer and conversation (no new ones were written)
 };
 
 struct NewMessage {
@@ -336,9 +353,16 @@ struct TransitionRequest {
   std::optional<int> priority;       // handoff, transfer_to_desk: set the priority
   std::string category;              // handoff: what it is about
   std::vector<NewTimer> timers;      // scheduled in the same transaction (e.g. a CSAT reminder)
+  // Kinds of this conversation's pending timers to cancel in the same transaction (e.g. the
+  // queue time-out once an agent has it).
+  std::vector<std::string> cancel_timers;
   // When set, appended to the audit log in the same transaction, only if the transition is
   // applied (e.g. action "conversation.transfer"). An empty target becomes "conversation:<id>".
   std::optional<AuditRecord> audit;
+  // The security webhook is configured: if this handoff or transfer routes the conversation to
+  // the security desk (from elsewhere), write a delivery to the outbox and its first
+  // "webhook.delivery" timer (due at `at`) in the same transaction.
+  bool security_webhook = false;
 };
 
 struct Csat {
@@ -369,6 +393,50 @@ struct SlaBreachPage {
   std::string next_cursor;                  // empty: no more
 };
 
+// ---- the security webhook's outbox ----
+//
+// A case routed to the security desk (a handoff or a desk transfer of a conversation, a ticket
+// created on the desk) writes a delivery here in the transaction of that change, with a
+// "webhook.delivery" timer (ref: the delivery's id) that makes each attempt. An attempt is a
+// timer firing (WebhookAttempt: attempts + 1 and the next timer, committed before the request is
+// sent); a success is recorded (RecordWebhookResult) with the pending timer cancelled in the same
+// transaction, so nothing is sent after a recorded success.
+
+struct WebhookDelivery {
+  Id id = 0;
+  std::string delivery_id;  // "dlv_" + 24 hex digits, random; the receiver's idempotency key
+  std::string event = "security.case";
+  std::string trigger;  // "handoff", "transfer", "ticket"
+  Id conversation_id = 0;  // 0: none
+  Id ticket_id = 0;        // 0: none
+  Id customer_id = 0;      // 0: none
+  std::string desk = "security";
+  std::string reason;
+  Millis created_at = 0;
+  std::string state = "pending";  // pending, delivered, failed
+  int attempts = 0;
+  std::string last_error;
+  Millis last_attempt_at = 0;
+  Millis delivered_at = 0;
+  // Filled by GetWebhookDelivery: the customer as the body describes them.
+  std::string customer_name;
+  std::string customer_lang;
+  std::vector<CustomerIdentity> identities;
+};
+
+// A "webhook.delivery" timer's effect: the attempt is counted (or the delivery given up).
+struct WebhookAttempt {
+  Id delivery_id = 0;  // WebhookDelivery::id
+  bool give_up = false;  // true: state → failed (the caller adds the webhook.failed event)
+};
+
+struct WebhookResult {
+  Id delivery_id = 0;  // WebhookDelivery::id
+  bool delivered = false;
+  std::string error;  // why the attempt failed (delivered false)
+  Millis at = 0;
+};
+
 // What firing a timer does, written in one transaction with marking it fired: the effect
 // happens once, or (if the timer already fired or was cancelled) not at all (Code::conflict).
 // Each part is optional; parts apply in this order: messages, transition, events, next.
@@ -381,6 +449,9 @@ struct TimerFiring {
   std::vector<NewTimer> next;                   // scheduled (re-arming, the next step)
   std::optional<SlaFiring> sla;                 // a ticket's SLA clocks and escalation
   Id task_fired = 0;                            // a follow-up task that fell due (fired_at set)
+  std::optional<WebhookAttempt> webhook;        // a security webhook attempt (outbox)
+  Id ticket_auto_close = 0;  // a resolved ticket that stayed silent: closed (Code::conflict if not resolved)
+  Id complaint_review_overdue = 0;              // a complaint whose review deadline passed
 };
 
 struct FiredTimer {
@@ -507,7 +578,8 @@ struct KbArticleChange {
   bool bot_changed = false;  // the published content changed: the bot's model is now stale
 };
 
-class TicketStore;  // store/tickets.hpp
+class TicketStore;     // store/tickets.hpp
+class ComplaintStore;  // store/complaints.hpp
 
 // ---- encryption at rest (docs/adr/0013) ----
 
@@ -616,6 +688,11 @@ class Store {
   // Fires a pending timer with its effect (see TimerFiring); Code::conflict when it is no longer
   // pending (already fired or cancelled), and then nothing is written.
   virtual void FireTimer(TimerFiring firing, Callback<FiredTimer> done) = 0;
+
+  // Records an attempt's outcome: delivered (state → delivered, its pending timer cancelled, a
+  // "webhook.delivered" event) or its error. Answers the delivery after the write; a delivery that
+  // is no longer pending is left as it is (a late answer after a give-up is only logged).
+  virtual void RecordWebhookResult(WebhookResult result, Callback<WebhookDelivery> done) = 0;
 
   // Replaces the bot's trained model (an opaque blob) together with the knowledge-base version it
   // was trained on.
@@ -735,6 +812,13 @@ class Store {
   // Tickets whose SLA was breached (either clock), most recent breach first; keyset-paged.
   virtual Result<SlaBreachPage> ListSlaBreaches(int limit, std::string_view cursor) = 0;
 
+  // A security webhook delivery with its customer's name, language and channel identities;
+  // Code::not_found for an unknown id.
+  virtual Result<WebhookDelivery> GetWebhookDelivery(Id id) = 0;
+  // Deliveries newest first, in a state ("" any), with ids below `before_id` (0: from the newest).
+  virtual Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(std::string_view state, Id before_id,
+                                                                     int limit) = 0;
+
   // Pending timers due at or before `now`, earliest first, at most `limit`.
   virtual Result<std::vector<Timer>> DueTimers(Millis now, int limit) = 0;
   // The earliest due time of any pending timer; nullopt when none is pending.
@@ -744,6 +828,8 @@ class Store {
 
   virtual Result<Staff> GetStaff(Id id) = 0;
   virtual Result<Staff> FindStaffByEmail(std::string_view email) = 0;
+  // The staff member with this verify id (exact, normalised form); Code::not_found when none.
+  virtual Result<Staff> FindStaffByVerifyId(std::string_view verify_id) = 0;
   virtual Result<std::vector<Staff>> ListStaff() = 0;
   virtual Result<Customer> GetCustomer(Id id) = 0;
   // The customer known on `channel` by `external_id` (normalised as CustomerIdentity says);
@@ -777,6 +863,9 @@ class Store {
   // Tickets (工单), their notes, merges and canned replies (store/tickets.hpp); lives as long as
   // the Store.
   virtual TicketStore& Tickets() = 0;
+  // Complaints (投诉) and their compensation records (store/complaints.hpp); lives as long as the
+  // Store.
+  virtual ComplaintStore& Complaints() = 0;
 
   // Finishes queued writes, stops the writer and closes every connection. Idempotent; writes
   // submitted afterwards fail with Code::unavailable.

@@ -74,6 +74,9 @@ struct NewTicket {
   // The SLA clocks to start (the policy's, computed by the caller; ticket_id is filled in), with
   // a "ticket.sla" timer at their first checkpoint, in the same transaction.
   std::optional<domain::TicketSla> sla;
+  // The security webhook is configured: a ticket created on the security desk writes a delivery
+  // to the outbox (store.hpp: WebhookDelivery) in the same transaction.
+  bool security_webhook = false;
 };
 
 // A change of fields: what is set is written, the rest stays. Appends "ticket.updated" with the
@@ -103,6 +106,7 @@ struct TicketStatusChange {
   bool require_summary = false;  // closing without a summary (given now or before): Code::invalid
   domain::Actor actor;
   Millis at = 0;
+  std::vector<NewTimer> timers;  // scheduled in the same transaction (e.g. the auto-close on resolve)
 };
 
 struct TicketNote {

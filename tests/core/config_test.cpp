@@ -20,7 +20,7 @@ class ConfigTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
-    for (const char* env : {"KEFU_BOT_CALENDAR", "KEFU_BOT_CHANNELS"}) ::unsetenv(env);
+    for (const char* env : {"KEFU_BOT_CALENDAR", "KEFU_BOT_CHANNELS", "KEFU_SECURITY_WEBHOOK_SECRET"}) ::unsetenv(env);
     std::filesystem::remove_all(dir_);
   }
   std::string Write(const std::string& toml) {
@@ -104,6 +104,28 @@ time_zone = "UTC"
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->bot_calendar, "24x7");
   EXPECT_TRUE(c->bot_channels.empty());
+}
+
+TEST_F(ConfigTest, SecurityWebhookNeedsHttpAndASecret) {
+  auto c = LoadConfig(Write("[security]\nwebhook_url = \"http://127.0.0.1:9000/hook\"\n"
+                            "webhook_secret = \"0123456789abcdef\"\nwebhook_max_attempts = 3\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->security_webhook_url, "http://127.0.0.1:9000/hook");
+  EXPECT_EQ(c->security_webhook_max_attempts, 3);
+  EXPECT_EQ(c->security_webhook_retry_ms, 30'000);  // the default
+
+  c = LoadConfig(Write("[security]\nwebhook_url = \"https://backend/hook\"\nwebhook_secret = \"0123456789abcdef\"\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("security.webhook_url"), std::string::npos) << c.error().message;
+
+  const std::string no_secret = Write("[security]\nwebhook_url = \"http://backend/hook\"\n");
+  c = LoadConfig(no_secret);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("security.webhook_secret"), std::string::npos) << c.error().message;
+  ::setenv("KEFU_SECURITY_WEBHOOK_SECRET", "a secret from the environment", 1);
+  c = LoadConfig(no_secret);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->security_webhook_secret, "a secret from the environment");
 }
 
 TEST_F(ConfigTest, WorkflowTimersAreMinutesWithZeroForOff) {
@@ -198,6 +220,48 @@ TEST_F(ConfigTest, BadKeysAreNamedInTheError) {
     ASSERT_FALSE(c.ok());
     EXPECT_EQ(c.error().code, Code::invalid);
     EXPECT_EQ(c.error().message, k.message);
+  }
+}
+
+TEST_F(ConfigTest, WidgetSitesAndOfficialChannels) {
+  ::setenv("KEFU_TEST_SITE_SECRET", "0123456789abcdef0123456789abcdef-env", 1);
+  auto c = LoadConfig(Write(
+      "[widget]\nidentity_max_ttl_seconds = 3600\n"
+      "[widget.sites.shop]\nsecret = \"0123456789abcdef0123456789abcdef\"\n"
+      "[widget.sites.app-2]\nsecret_env = \"KEFU_TEST_SITE_SECRET\"\n"
+      "[verify]\nbrand = \"Demo\"\nphones = [\"+86 400\"]\nemails = [\"a@b\"]\nwechat = [\"w\"]\ntelegram = [\"@t\"]\n"));
+  ::unsetenv("KEFU_TEST_SITE_SECRET");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->widget_sites.size(), 2u);
+  EXPECT_EQ(c->widget_sites[0].name, "app-2");  // sorted by name
+  EXPECT_EQ(c->widget_sites[0].secret, "0123456789abcdef0123456789abcdef-env");
+  EXPECT_EQ(c->widget_sites[1].name, "shop");
+  EXPECT_EQ(c->widget_sites[1].secret, "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(c->widget_identity_max_ttl_s, 3600);
+  EXPECT_EQ(c->widget_identity_skew_s, 60);
+  EXPECT_EQ(c->verify.brand, "Demo");
+  EXPECT_EQ(c->verify.phones, std::vector<std::string>{"+86 400"});
+  EXPECT_EQ(c->verify.telegram, std::vector<std::string>{"@t"});
+  struct Case {
+    std::string toml, message;
+  } bad[] = {
+      {"[widget.sites.shop]\nsecret = \"short\"\n",
+       "config: widget.sites.shop: the secret must be at least 32 bytes (e.g. 64 hex digits)"},
+      {"[widget.sites.shop]\n", "config: widget.sites.shop: missing secret (or secret_env)"},
+      {"[widget.sites.shop]\nsecret_env = \"KEFU_TEST_UNSET_SECRET\"\n",
+       "config: widget.sites.shop.secret_env: environment variable 'KEFU_TEST_UNSET_SECRET' is not set"},
+      {"[widget.sites.shop]\nkey = \"x\"\n",
+       "config: unknown key 'widget.sites.shop.key' (expected secret or secret_env)"},
+      {"[widget.sites.\"a b\"]\nsecret = \"x\"\n",
+       "config: widget.sites.a b: a site name is 1-64 letters, digits, '_' and '-'"},
+      {"[verify]\nphones = \"+86 400\"\n", "config: verify.phones: expected an array of strings such as [\"…\"]"},
+      {"[verify]\nfax = [\"1\"]\n", "kefu.toml: unknown key 'verify.fax'"},
+  };
+  for (const Case& k : bad) {
+    SCOPED_TRACE(k.toml);
+    auto r = LoadConfig(Write(k.toml));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find(k.message), std::string::npos) << r.error().message;
   }
 }
 

@@ -1,4 +1,4 @@
-// Desk scope (docs/adr/0016): which staff see which conversation or ticket.
+// Desk scope (docs/adr/0019): which staff see which conversation or ticket.
 #include <gtest/gtest.h>
 
 #include "domain/staff.hpp"

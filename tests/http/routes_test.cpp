@@ -1,6 +1,6 @@
 // Keeps docs/openapi.yaml in step with the code: every route the server answers must be
 // described there, every path described there must exist, and each operation's access rule
-// (x-kefu-access, x-kefu-scope; docs/adr/0016) must be the route table's.
+// (x-kefu-access, x-kefu-scope; docs/adr/0019) must be the route table's.
 #include <gtest/gtest.h>
 
 #include <fstream>

@@ -1,4 +1,4 @@
-"""Least privilege (docs/adr/0016): every route of docs/openapi.yaml, called as every kind of
+"""Least privilege (docs/adr/0019): every route of docs/openapi.yaml, called as every kind of
 caller, against a real server with staff of every role and two desks and two customers.
 
 A caller outside a route's x-kefu-access rule gets 401 (no token, bad token) or 403 (wrong kind
@@ -218,6 +218,19 @@ class AccessMatrixTest(unittest.TestCase):
                                              token=self.token("agent_l1"))
             self.assertEqual(code, 201, task)
             return path.replace("{id}", str(task["id"])), fresh_customer
+        if path.startswith("/api/v1/complaints/"):
+            a, cid = self.l1_conversation()
+            code, complaint = self.server.request("POST", "/api/v1/complaints", {
+                "conversation_id": cid, "category": "withdrawal", "description": "提现手续费被重复收取"}, token=a["token"])
+            self.assertEqual(code, 201, complaint)
+            path = path.replace("{id}", str(complaint["id"]))
+            if "{compensation_id}" in path:
+                code, comp = self.server.request("POST", f"/api/v1/complaints/{complaint['id']}/compensations",
+                                                 {"kind": "fee_waiver", "amount": "5", "currency": "CNY",
+                                                  "reason": "重复收费"}, token=self.token("agent_l1"))
+                self.assertEqual(code, 201, comp)
+                path = path.replace("{compensation_id}", str(comp["id"]))
+            return path, a["token"]
         self.fail(f"no object for {path}: teach path_and_customer about it")
 
     def caller_token(self, kind, customer_a):
@@ -241,7 +254,7 @@ class AccessMatrixTest(unittest.TestCase):
         role = "customer" if kind.startswith("customer") else STAFF[kind][1]
         if role not in access:
             return {403}
-        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0016).
+        # Inside by role; outside by object: another customer's, or another desk's (docs/adr/0019).
         if "{id}" in path and scope in ("conversation", "ticket", "self"):
             if kind == "customer_b" or kind == "agent_l2":
                 return {403, 404}

@@ -103,7 +103,9 @@ class AttachmentsTest(unittest.TestCase):
         self.assertEqual(msg["text"], "image.png")
         url = msg["attachment"]["url"]
         other = s.widget_session("Mallory")
-        for token in (other["token"], None, "kf1.bogus.token", c["token"][:-2] + "xx"):
+        head, payload, mac = c["token"].split(".")
+        forged = ".".join([head, payload, mac[:5] + ("A" if mac[5] != "A" else "B") + mac[6:]])  # a changed MAC byte
+        for token in (other["token"], None, "kf1.bogus.token", forged):
             code, _, data = self.download(url, token)
             self.assertIn(code, (401, 404), token)
             self.assertNotIn(b"IHDR", data)

@@ -162,6 +162,85 @@ TEST_F(SqliteStoreTest, MigrationSevenGivesOldMessagesTheTextKind) {
   EXPECT_EQ(page->messages[0].kind, "text");
 }
 
+// A database from before verify ids (schema 17): every staff member gets one, unique, and it
+// finds them; new accounts get one too.
+TEST_F(SqliteStoreTest, MigrationEighteenGivesEveryStaffMemberAVerifyId) {
+  store_->Close();
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  {
+    auto db = sqlite::Db::Open((dir_ / "kefu.db").string(), false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "description TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+                    .ok());
+    for (const auto& m : sqlite::Migrations()) {
+      if (m.version > 17) break;
+      ASSERT_TRUE(db->Exec(m.sql).ok()) << m.version;
+      if (m.code) {
+        ASSERT_TRUE(m.code(*db).ok()) << m.version;
+      }
+      ASSERT_TRUE(db->Exec(("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'x', 0)").c_str()).ok());
+    }
+    for (const char* email : {"a@old.kefu", "b@old.kefu"})
+      ASSERT_TRUE(db->Exec(("INSERT INTO staff(email, name, role, desk, password_hash, created_at) VALUES ('" +
+                            std::string(email) + "', 'old', 'agent', 'L1', 'x', 10)").c_str())
+                      .ok());
+  }
+  Reopen();
+  EXPECT_GE(store_->SchemaVersion(), 18);
+  auto staff = store_->ListStaff();
+  ASSERT_TRUE(staff.ok());
+  ASSERT_EQ(staff->size(), 2u);
+  std::set<std::string> ids;
+  for (const Staff& m : *staff) {
+    EXPECT_EQ(m.verify_id.size(), 11u) << m.verify_id;
+    EXPECT_EQ(m.verify_id.rfind("KF-", 0), 0u);
+    ids.insert(m.verify_id);
+    auto found = store_->FindStaffByVerifyId(m.verify_id);
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(found->id, m.id);
+  }
+  EXPECT_EQ(ids.size(), 2u);
+  Staff fresh = NewAgent("new@old.kefu");
+  EXPECT_EQ(fresh.verify_id.size(), 11u);
+  EXPECT_FALSE(ids.contains(fresh.verify_id));
+  EXPECT_EQ(store_->GetStaff(fresh.id)->verify_id, fresh.verify_id);
+  EXPECT_EQ(store_->FindStaffByVerifyId("KF-00000000").error().code, Code::not_found);
+}
+
+// A known identity resumes its customer and latest conversation; an unknown one creates them,
+// unless the caller only wants to resume.
+TEST_F(SqliteStoreTest, IdentitiesResumeTheirCustomer) {
+  auto create = [&](const std::string& channel, const std::string& external, bool create_new) {
+    store::NewSession s;
+    s.name = "甲";
+    s.at = 2000;
+    s.identity_channel = channel;
+    s.identity_external_id = external;
+    s.identity_verified = channel != "widget";
+    s.create = create_new;
+    return Wait<Session>([&](Callback<Session> done) { store_->CreateSession(s, std::move(done)); });
+  };
+  auto first = create("widget:shop", "user-1", true);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_FALSE(first->resumed);
+  auto again = create("widget:shop", "user-1", true);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->resumed);
+  EXPECT_EQ(again->customer.id, first->customer.id);
+  EXPECT_EQ(again->conversation.id, first->conversation.id);
+  auto other_site = create("widget:other", "user-1", true);
+  ASSERT_TRUE(other_site.ok());
+  EXPECT_NE(other_site->customer.id, first->customer.id);
+  auto unknown = create("widget", "digest-x", false);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, Code::not_found);
+  auto plain = NewSession();  // no identity: always new
+  EXPECT_NE(plain.customer.id, first->customer.id);
+}
+
 // A database from before migration 13 (schema 12): its tickets and timers tables' CHECK lists become
 // comparisons, the tickets in it stay as they were, and the constraints still refuse bad rows.
 TEST_F(SqliteStoreTest, MigrationThirteenRewritesTicketChecksAndKeepsTickets) {

@@ -33,7 +33,13 @@ class TicketStoreTest : public ::testing::Test {
     ASSERT_TRUE(staff.ok());
     staff_ = staff->id;
     auto session = Wait<Session>([&](Callback<Session> done) {
-      store_->CreateSession(NewSession{"张三", "zh", "widget", 1000, {}}, std::move(done));
+      store_->CreateSession([] {
+        NewSession ns;
+        ns.name = "张三";
+        ns.lang = "zh";
+        ns.at = 1000;
+        return ns;
+      }(), std::move(done));
     });
     ASSERT_TRUE(session.ok());
     session_ = *session;
@@ -53,7 +59,7 @@ class TicketStoreTest : public ::testing::Test {
   }
   Result<Ticket> Status(Id id, TicketStatus s, std::string summary = "", bool require = false, Millis at = 3000) {
     return Wait<Ticket>([&](Callback<Ticket> done) {
-      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at}, std::move(done));
+      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}}, std::move(done));
     });
   }
   std::vector<std::string> EventTypes(Id id) {
@@ -246,6 +252,36 @@ TEST_F(TicketStoreTest, StatusLifeCycleRejectsIllegalMovesAndRecordsEach) {
   EXPECT_EQ(EventTypes(t->id),
             (std::vector<std::string>{"ticket.created", "ticket.opened", "ticket.pending", "ticket.resumed",
                                       "ticket.resolved", "ticket.closed", "ticket.reopened"}));
+}
+
+TEST_F(TicketStoreTest, ResolvingArmsItsTimerAndAnAutoCloseClosesOnlyAResolvedTicket) {
+  NewTicket n;
+  n.subject = "提现未到账";
+  auto t = Create(n);
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
+  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}};
+  resolve.timers.push_back(NewTimer{"ticket.auto_close", t->id, 9000, "{}", true});
+  ASSERT_TRUE(Wait<Ticket>([&](Callback<Ticket> done) { T().SetTicketStatus(resolve, std::move(done)); }).ok());
+  auto timer = store_->PendingTimer("ticket.auto_close", t->id);
+  ASSERT_TRUE(timer.ok());
+  EXPECT_EQ(timer->due_at, 9000);
+  auto fire = [&](Id timer_id) {
+    TimerFiring f;
+    f.timer_id = timer_id;
+    f.at = 9000;
+    f.ticket_auto_close = t->id;
+    return Wait<FiredTimer>([&](Callback<FiredTimer> done) { store_->FireTimer(f, std::move(done)); });
+  };
+  // Reopened meanwhile: the firing is refused and writes nothing (the timer stays pending).
+  ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
+  EXPECT_EQ(fire(timer->id).error().code, Code::conflict);
+  EXPECT_TRUE(store_->PendingTimer("ticket.auto_close", t->id).ok());
+  ASSERT_TRUE(Status(t->id, TicketStatus::resolved).ok());
+  ASSERT_TRUE(fire(timer->id).ok());
+  EXPECT_EQ(T().GetTicket(t->id)->status, TicketStatus::closed);
+  EXPECT_EQ(EventTypes(t->id).back(), "ticket.closed");
+  EXPECT_EQ(fire(timer->id).error().code, Code::conflict);  // once
 }
 
 TEST_F(TicketStoreTest, UpdateWritesOnlyChangesAndNamesThem) {

@@ -49,7 +49,13 @@ class TimerStoreTest : public ::testing::Test {
   }
   Session NewConversation() {
     auto r = Wait<Session>([&](Callback<Session> done) {
-      store_->CreateSession(NewSession{"客户 A", "zh", "widget", 1000, {}}, std::move(done));
+      store_->CreateSession([] {
+        NewSession ns;
+        ns.name = "客户 A";
+        ns.lang = "zh";
+        ns.at = 1000;
+        return ns;
+      }(), std::move(done));
     });
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : Session{};
@@ -211,13 +217,139 @@ TEST_F(TimerStoreTest, ATransitionSchedulesItsTimersAtomically) {
 // reminder, idle notice, closed hours) and language routing fell back to Chinese for everyone.
 TEST_F(TimerStoreTest, AConversationKeepsItsCustomersLanguage) {
   auto r = Wait<Session>([&](Callback<Session> done) {
-    store_->CreateSession(NewSession{"Ana", "es", "widget", 1000, {}}, std::move(done));
+    store_->CreateSession([] {
+        NewSession ns;
+        ns.name = "Ana";
+        ns.lang = "es";
+        ns.at = 1000;
+        return ns;
+      }(), std::move(done));
   });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->conversation.lang, "es");
   auto read = store_->GetConversation(r->conversation.id);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->lang, "es");
+}
+
+TEST_F(TimerStoreTest, ATransitionCancelsTheTimersItNamesInItsTransaction) {
+  Session a = NewConversation();
+  ASSERT_TRUE(Schedule("queue.timeout", a.conversation.id, 9000).ok());
+  ASSERT_TRUE(Schedule("queue.abandon", a.conversation.id, 9000).ok());
+  TransitionRequest t;
+  t.conversation_id = a.conversation.id;
+  t.action = ConversationAction::handoff;  // any applied change
+  t.desk = domain::Desk::L1;
+  t.actor = domain::Actor{ActorType::system, 0};
+  t.at = 2000;
+  t.cancel_timers = {"queue.timeout"};
+  ASSERT_TRUE(Wait<TransitionResult>([&](Callback<TransitionResult> done) { store_->ApplyTransition(t, std::move(done)); }).ok());
+  EXPECT_EQ(store_->PendingTimer("queue.timeout", a.conversation.id).error().code, Code::not_found);
+  EXPECT_TRUE(store_->PendingTimer("queue.abandon", a.conversation.id).ok());  // not named: kept
+}
+
+// ---- the security webhook's outbox (written with the routing change, attempts as firings) ----
+
+class WebhookOutboxTest : public TimerStoreTest {
+ protected:
+  Result<TransitionResult> Route(Id conversation_id, ConversationAction action, domain::Desk desk, bool webhook,
+                                 Millis at) {
+    TransitionRequest t;
+    t.conversation_id = conversation_id;
+    t.action = action;
+    t.actor = domain::Actor{ActorType::customer, 1};
+    t.desk = desk;
+    t.reason = "stolen phone";
+    t.at = at;
+    t.security_webhook = webhook;
+    return Wait<TransitionResult>([&](Callback<TransitionResult> done) { store_->ApplyTransition(t, std::move(done)); });
+  }
+  Result<WebhookDelivery> Record(Id id, bool delivered, Millis at) {
+    return Wait<WebhookDelivery>([&](Callback<WebhookDelivery> done) {
+      store_->RecordWebhookResult(WebhookResult{id, delivered, delivered ? "" : "status 500", at}, std::move(done));
+    });
+  }
+};
+
+TEST_F(WebhookOutboxTest, ARoutingToTheSecurityDeskWritesOneDeliveryWithItsTimer) {
+  Session a = NewConversation();
+  ASSERT_TRUE(Route(a.conversation.id, ConversationAction::handoff, domain::Desk::security, true, 2000).ok());
+  auto list = store_->ListWebhookDeliveries("", 0, 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  const WebhookDelivery& d = (*list)[0];
+  EXPECT_EQ(d.trigger, "handoff");
+  EXPECT_EQ(d.conversation_id, a.conversation.id);
+  EXPECT_EQ(d.customer_id, a.customer.id);
+  EXPECT_EQ(d.reason, "stolen phone");
+  EXPECT_EQ(d.state, "pending");
+  EXPECT_EQ(d.delivery_id.size(), 4u + 24u);
+  auto timer = store_->PendingTimer("webhook.delivery", d.id);
+  ASSERT_TRUE(timer.ok());
+  EXPECT_EQ(timer->due_at, 2000);
+  auto full = store_->GetWebhookDelivery(d.id);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->customer_name, "客户 A");
+
+  // Another desk, or the flag off, writes nothing.
+  Session b = NewConversation();
+  ASSERT_TRUE(Route(b.conversation.id, ConversationAction::handoff, domain::Desk::L2, true, 3000).ok());
+  Session c = NewConversation();
+  ASSERT_TRUE(Route(c.conversation.id, ConversationAction::handoff, domain::Desk::security, false, 3000).ok());
+  EXPECT_EQ(store_->ListWebhookDeliveries("", 0, 10)->size(), 1u);
+}
+
+TEST_F(WebhookOutboxTest, AFailedTransitionWritesNoDelivery) {
+  Session a = NewConversation();
+  ASSERT_TRUE(Route(a.conversation.id, ConversationAction::handoff, domain::Desk::security, true, 2000).ok());
+  // A second handoff is refused by the state machine (queued already): nothing more is written.
+  auto again = Route(a.conversation.id, ConversationAction::handoff, domain::Desk::security, true, 3000);
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(store_->ListWebhookDeliveries("", 0, 10)->size(), 1u);
+}
+
+TEST_F(WebhookOutboxTest, AttemptsCountWithTheFiringAndASuccessCancelsTheRetry) {
+  Session a = NewConversation();
+  ASSERT_TRUE(Route(a.conversation.id, ConversationAction::handoff, domain::Desk::security, true, 2000).ok());
+  const Id id = (*store_->ListWebhookDeliveries("", 0, 1))[0].id;
+  auto timer = store_->PendingTimer("webhook.delivery", id);
+  ASSERT_TRUE(timer.ok());
+  TimerFiring f;
+  f.timer_id = timer->id;
+  f.at = 2000;
+  f.webhook = WebhookAttempt{id, false};
+  f.next.push_back(NewTimer{"webhook.delivery", id, 62'000, "{}", true});
+  ASSERT_TRUE(Fire(f).ok());
+  auto failed = Record(id, false, 2100);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->attempts, 1);
+  EXPECT_EQ(failed->last_error, "status 500");
+  EXPECT_EQ(failed->last_attempt_at, 2000);
+  EXPECT_TRUE(store_->PendingTimer("webhook.delivery", id).ok());
+
+  Reopen();  // survives a restart
+  auto ok = Record(id, true, 2200);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->state, "delivered");
+  EXPECT_EQ(ok->delivered_at, 2200);
+  EXPECT_EQ(store_->PendingTimer("webhook.delivery", id).error().code, Code::not_found);
+  // A late answer of an older attempt changes nothing; counting another attempt is refused.
+  EXPECT_EQ(Record(id, false, 2300)->state, "delivered");
+  auto retry = Schedule("webhook.delivery", id, 70'000);
+  ASSERT_TRUE(retry.ok());
+  TimerFiring late;
+  late.timer_id = retry->id;
+  late.at = 70'000;
+  late.webhook = WebhookAttempt{id, false};
+  auto fired = Fire(late);
+  ASSERT_FALSE(fired.ok());
+  EXPECT_EQ(fired.error().code, Code::conflict);
+  EXPECT_EQ(store_->GetWebhookDelivery(id)->attempts, 1);
+  auto events = store_->ListEvents(a.conversation.id);
+  ASSERT_TRUE(events.ok());
+  int delivered = 0;
+  for (const Event& e : *events) delivered += e.type == "webhook.delivered";
+  EXPECT_EQ(delivered, 1);
 }
 
 }  // namespace

@@ -66,6 +66,9 @@ const transferNote = `已核实身份；提现单号 W${stamp}`;
 const closeAskText = `请问实名认证要多久？（测试 ${stamp}）`;
 const closeSummary = `客户咨询实名认证时长，已告知通常 10 分钟内完成（${stamp}）`;
 const csatComment = `回复很快，谢谢！（${stamp}）`;
+// complaints: the widget's 投诉 button
+const complaintAsk = `提现手续费被扣了两次（测试 ${stamp}）`;
+const complaintText = `11月20日提现，手续费被重复扣除，单号 W${stamp}`;
 // knowledge base: a kb_editor writes and publishes an article the search then finds
 const kbQuestion = `星付钱包的测试口令 ${stamp} 是什么？`;
 const kbAnswer = `这是端到端测试 ${stamp} 写入的文章：测试口令是 E2E-${stamp}。`;
@@ -137,6 +140,7 @@ let editor; // the kb_editor, opened only when KEFU_KB_EMAIL is set
 let conversationId;
 let handoffId; // the conversation handed to a human, then transferred to L2
 let closeId; // the conversation closed and rated
+let complaintId; // the complaint filed with the widget's 投诉 button
 
 /** Forgets the widget session and starts a new conversation with one message; returns its id. */
 async function newCustomerConversation(text) {
@@ -234,6 +238,21 @@ test('agent reply is acknowledged and reaches the customer', async () => {
     null,
     { timeout: TIMEOUT },
   );
+});
+
+test("the customer sees the agent's verify id, which /verify confirms", async () => {
+  const p = customer.page;
+  const link = p.locator('[data-testid="verify-id"]').first();
+  await link.waitFor({ timeout: TIMEOUT });
+  const href = await link.getAttribute('href');
+  const id = new URL(href, BASE).searchParams.get('value');
+  if (!/^KF-[0-9A-Z]{8}$/.test(id ?? '')) throw new Error(`verify id ${id} in ${href}`);
+  const shown = await agent.page.getByTestId('staff-verify-id').textContent();
+  if (shown?.trim() !== id) throw new Error(`console shows ${shown}, widget ${id}`);
+  const page = await p.context().newPage();
+  await page.goto(new URL(href, BASE).toString());
+  await page.waitForSelector('[data-official=true]', { timeout: TIMEOUT });
+  await page.close();
 });
 
 test('customer answer reaches the agent live', async () => {
@@ -513,6 +532,39 @@ test('the agent sees the bot\'s messages labelled as the bot and the feedback in
   await p.getByTestId('refresh-lists').click();
   await p.click(`[data-testid="waiting-item"][data-conversation-id="${botConvId}"]`);
   await p.waitForSelector('[data-testid="event-item"][data-type="bot.feedback"]:has-text("没帮助")');
+});
+
+test('the customer files a complaint with the 投诉 button and is acknowledged with its number', async () => {
+  const p = customer.page;
+  await newCustomerConversation(complaintAsk);
+  await p.getByTestId('complaint-button').click();
+  await p.getByTestId('complaint-category').selectOption('withdrawal');
+  await p.getByTestId('complaint-input').fill(complaintText);
+  await p.getByTestId('complaint-submit').click();
+  const done = p.getByTestId('complaint-done');
+  await done.waitFor({ state: 'visible' });
+  const id = await done.getAttribute('data-complaint-id');
+  expect(id && /^[0-9]+$/.test(id), `no complaint number shown: ${id}`);
+  complaintId = id;
+  // The acknowledgement arrives in the conversation, from the assistant, with the number and the deadline.
+  await p.waitForSelector(`[data-testid="message-item"][data-sender="bot"]:has-text("#${id}")`);
+  // A second click is not a second complaint: the customer is told it is being handled.
+  await p.getByTestId('complaint-button').click();
+  await p.getByTestId('complaint-input').fill(complaintText);
+  await p.getByTestId('complaint-submit').click();
+  await p.getByTestId('error-notice').waitFor({ state: 'visible' });
+  await p.getByTestId('complaint-cancel').click();
+});
+
+test('the agent opens 投诉, finds the complaint and starts its review; the customer is told', async () => {
+  const p = agent.page;
+  await p.getByTestId('nav-complaints').click();
+  await p.click(`[data-testid="complaint-item"][data-complaint-id="${complaintId}"]`);
+  await p.waitForSelector('[data-testid="complaint-detail"][data-status="acknowledged"]');
+  await p.getByTestId('complaint-to-under_review').click();
+  await p.waitForSelector('[data-testid="complaint-detail"][data-status="under_review"]');
+  await customer.page.waitForSelector(`[data-testid="message-item"][data-sender="bot"]:has-text("#${complaintId} 已进入审核")`);
+  await p.getByTestId('nav-chats').click();
 });
 
 test('the help page search finds a knowledge-base article and shows its answer', async () => {

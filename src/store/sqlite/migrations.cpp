@@ -1,5 +1,10 @@
 #include "store/sqlite/migrations.hpp"
 
+#include <mutex>
+#include <random>
+
+#include "domain/verify.hpp"
+
 #include <cctype>
 #include <string>
 #include <vector>
@@ -99,6 +104,26 @@ Status HotTableChecksAsComparisons(Db& db) {
   if (st.ok()) st = db.Exec(("PRAGMA schema_version = " + std::to_string(version + 1)).c_str());
   (void)db.Exec("PRAGMA writable_schema = OFF");
   return st;
+}
+
+// Gives every staff member without one a verify id (accounts from before migration 20).
+Status BackfillVerifyIds(Db& db) {
+  std::vector<std::int64_t> ids;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT id FROM staff WHERE verify_id IS NULL ORDER BY id"));
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      ids.push_back(stmt.Int(0));
+    }
+  }
+  for (std::int64_t id : ids) {
+    KEFU_ASSIGN(verify_id, NewStaffVerifyId(db));
+    KEFU_ASSIGN(stmt, db.Prepare("UPDATE staff SET verify_id = ?2 WHERE id = ?1"));
+    stmt.Bind(1, id).Bind(2, verify_id);
+    KEFU_TRY(stmt.Run());
+  }
+  return Ok();
 }
 
 // Append only: a released migration is never edited, a change is a new version.
@@ -596,11 +621,107 @@ CREATE INDEX customer_identities_by_customer ON customer_identities(customer_id)
 -- rotation like the other sealed columns.
 ALTER TABLE attachments ADD COLUMN seal_key INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {18, "security webhook outbox",
+     R"sql(
+-- Calls to the operator's backend when a case reaches the security desk, written in the
+-- transaction of the routing change; a "webhook.delivery" timer (ref_id = id) makes each attempt.
+CREATE TABLE webhook_outbox (
+  id               INTEGER PRIMARY KEY,
+  delivery_id      TEXT NOT NULL UNIQUE,
+  event            TEXT NOT NULL,
+  trigger          TEXT NOT NULL,
+  conversation_id  INTEGER REFERENCES conversations(id),
+  ticket_id        INTEGER REFERENCES tickets(id),
+  customer_id      INTEGER REFERENCES customers(id),
+  desk             TEXT NOT NULL,
+  reason           TEXT NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  state            TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT NOT NULL DEFAULT '',
+  last_attempt_at  INTEGER,
+  delivered_at     INTEGER
+);
+CREATE INDEX webhook_outbox_by_state ON webhook_outbox(state, id);
+)sql"},
+    {19, "complaints and compensation records",
+     R"sql(
+-- A complaint (投诉) is a ticket of type complaint plus this record (store/complaints.hpp); its
+-- status history is its "complaint.*" events.
+CREATE TABLE complaints (
+  id                  INTEGER PRIMARY KEY,
+  ticket_id           INTEGER NOT NULL UNIQUE REFERENCES tickets(id),
+  channel             TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  lang                TEXT NOT NULL DEFAULT '',
+  time_zone           TEXT NOT NULL DEFAULT '',
+  received_at         INTEGER NOT NULL,
+  acknowledged_at     INTEGER,
+  review_due_at       INTEGER NOT NULL,
+  review_started_at   INTEGER,
+  review_overdue_at   INTEGER,
+  resolved_at         INTEGER,
+  closed_at           INTEGER,
+  resolution          TEXT,
+  handler_id          INTEGER REFERENCES staff(id),
+  callback_task_id    INTEGER REFERENCES tasks(id),
+  callback_at         INTEGER,
+  callback_reached    INTEGER,
+  callback_satisfied  INTEGER,
+  callback_note       TEXT,
+  updated_at          INTEGER NOT NULL
+);
+CREATE INDEX complaints_by_received ON complaints(received_at);
+CREATE INDEX complaints_by_status ON complaints(status, id);
+-- Compensation proposed by an agent, approved or rejected by someone else (four eyes).
+CREATE TABLE compensations (
+  id             INTEGER PRIMARY KEY,
+  complaint_id   INTEGER NOT NULL REFERENCES complaints(id),
+  kind           TEXT NOT NULL,
+  amount         TEXT NOT NULL,
+  currency       TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state = 'proposed' OR state = 'approved' OR state = 'rejected'),
+  proposed_by    INTEGER NOT NULL REFERENCES staff(id),
+  proposed_at    INTEGER NOT NULL,
+  decided_by     INTEGER REFERENCES staff(id),
+  decided_at     INTEGER,
+  decision_note  TEXT
+);
+CREATE INDEX compensations_by_complaint ON compensations(complaint_id, id);
+)sql"},
+    {20, "staff verify ids (anti-impersonation, /verify)",
+     R"sql(
+-- The public id customers check at /verify: random, never derived from the email, never reused.
+ALTER TABLE staff ADD COLUMN verify_id TEXT;
+CREATE UNIQUE INDEX staff_by_verify_id ON staff(verify_id) WHERE verify_id IS NOT NULL;
+)sql",
+     BackfillVerifyIds},
 };
 
 }  // namespace
 
 std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<std::string> NewStaffVerifyId(Db& db) {
+  // Verify ids are public (printed in chats): they need to be unpredictable from the email and
+  // unique, not secret, so the standard random device is enough.
+  static std::mutex m;
+  static std::random_device device;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::uint64_t bits = 0;
+    {
+      std::lock_guard lock(m);
+      bits = (std::uint64_t{device()} << 32) ^ device();
+    }
+    std::string id = domain::MakeVerifyId(bits);
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT 1 FROM staff WHERE verify_id = ?1"));
+    stmt.Bind(1, id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return id;
+  }
+  return MakeError(Code::internal, "could not find a free verify id");
+}
 
 Result<int> Migrate(Db& db) {
   KEFU_TRY(db.Exec(

@@ -23,6 +23,9 @@ struct Migration {
 // table per row. Exposed for its test.
 std::string InListChecksAsComparisons(std::string_view sql);
 
+// A verify id no staff member has yet (domain::MakeVerifyId over random bits).
+Result<std::string> NewStaffVerifyId(Db& db);
+
 // All migrations, in ascending version order.
 std::span<const Migration> Migrations();
 

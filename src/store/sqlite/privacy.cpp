@@ -253,6 +253,10 @@ Result<ErasureResult> EraseCustomerTx(Db& db, const AuditKey& key, const Erasure
                                        ") AND (type = 'transferred' OR type = 'closed' OR type = 'csat' OR "
                                        "type = 'resolved')",
                               customer));
+  // The security webhook's outbox copied a handoff's or transfer's reason (free text).
+  KEFU_TRY(RunForId(db, (std::string("UPDATE webhook_outbox SET reason = '' WHERE conversation_id IN (") + kErasable +
+                         ") AND reason <> ''").c_str(),
+                    customer));
 
   // Tickets not kept: what the customer wrote and what staff noted about them.
   constexpr const char* kErasableTickets =

@@ -20,6 +20,8 @@ constexpr SealedColumn kColumns[] = {
     {"tasks", "note", "tasks.note", "id", "0", "1"},
     {"customer_identities", "external_id", "customer_identities.external_id", "id", "0", "1"},
     {"events", "data", "events.data", "id", "0", "type <> 'message' AND type NOT LIKE 'kb.%'"},
+    {"complaints", "resolution", "complaints.resolution", "id", "0", "1"},
+    {"complaints", "callback_note", "complaints.callback_note", "id", "0", "1"},
     {"attachments", "sealed_name", "attachments.sealed_name", "seal_key", "0", "1"},
     {"attachments", "sealed_data", "attachments.sealed_data", "seal_key", "0", "1"},
 };

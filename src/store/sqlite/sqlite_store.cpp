@@ -13,6 +13,7 @@
 #include "store/sqlite/attachments.hpp"
 #include "store/sqlite/audit.hpp"
 #include "store/sqlite/privacy.hpp"
+#include "store/sqlite/complaints.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/kb.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -21,6 +22,7 @@
 #include "store/sqlite/tasks.hpp"
 #include "store/sqlite/staff_auth.hpp"
 #include "store/sqlite/tickets.hpp"
+#include "store/sqlite/outbox.hpp"
 #include "store/sqlite/timers.hpp"
 
 namespace kefu::store::sqlite {
@@ -49,7 +51,7 @@ struct Job {
 constexpr const char* kConversationColumns =
     "SELECT c.id, c.customer_id, cu.name, c.channel, c.state, c.desk, c.assigned_staff_id, "
     "s.name, c.last_seq, c.last_message_at, c.last_message_preview, c.created_at, c.updated_at, "
-    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category "
+    "c.priority, c.queued_at, c.assigned_at, c.lang, c.category, COALESCE(s.verify_id, '') "
     "FROM conversations c JOIN customers cu ON cu.id = c.customer_id "
     "LEFT JOIN staff s ON s.id = c.assigned_staff_id ";
 
@@ -73,6 +75,7 @@ Conversation ReadConversation(const Stmt& s) {
   c.assigned_at = s.Int(15);
   c.lang = s.Text(16);
   c.category = s.Text(17);
+  c.assigned_staff_verify_id = s.Text(18);
   return c;
 }
 
@@ -90,7 +93,8 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 
 constexpr const char* kMessageColumns =
     "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.sender_type, m.sender_id, "
-    "COALESCE(s.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size, cu.name "
+    "COALESCE(s.name, ''), m.text, m.created_at, m.kind, a.public_id, a.content_type, a.size, cu.name, "
+    "COALESCE(s.verify_id, '') "
     "FROM messages m "
     "LEFT JOIN staff s ON m.sender_type = 'staff' AND s.id = m.sender_id "
     "LEFT JOIN customers cu ON m.sender_type = 'customer' AND cu.id = m.sender_id "
@@ -109,12 +113,13 @@ Message ReadMessage(const Stmt& s) {
   m.created_at = s.Int(8);
   m.kind = s.Text(9);
   if (!s.IsNull(10)) m.attachment = AttachmentRef{s.Text(10), s.Text(11), s.Int(12)};
+  m.sender_verify_id = s.Text(14);
   return m;
 }
 
 constexpr const char* kStaffColumns =
     "SELECT id, email, name, role, desk, max_chats, password_hash, token_version, disabled, "
-    "created_at, status, languages, skills, totp_secret, totp_pending, totp_last_step FROM staff ";
+    "created_at, status, languages, skills, totp_secret, totp_pending, totp_last_step, verify_id FROM staff ";
 
 Staff ReadStaff(const Stmt& s) {
   Staff st;
@@ -134,6 +139,7 @@ Staff ReadStaff(const Stmt& s) {
   st.totp_secret = s.Blob(13);
   st.totp_pending = s.Blob(14);
   st.totp_last_step = s.Int(15);
+  st.verify_id = s.Text(16);
   return st;
 }
 
@@ -147,6 +153,37 @@ std::string IdentityLookup(const Db& db, std::string_view channel, std::string_v
   const std::string column = "customer_identities." + std::string(channel);
   const crypto::BlindTag tag = db.cipher()->BlindIndex(column, value);
   return std::string(reinterpret_cast<const char*>(tag.data()), tag.size());
+}
+
+Result<Conversation> LoadConversation(Db& db, Id id);
+
+// The customer behind a known identity with their latest conversation; nullopt for an identity
+// never seen (or one whose customer has no conversation yet).
+Result<std::optional<Session>> ResumeSession(Db& db, const NewSession& session) {
+  Session out;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare(
+                          "SELECT cu.id, cu.name, cu.lang, cu.created_at FROM customer_identities ci "
+                          "JOIN customers cu ON cu.id = ci.customer_id WHERE ci.channel = ?1 AND ci.lookup = ?2"));
+    const std::string lookup = IdentityLookup(db, session.identity_channel, session.identity_external_id);
+    stmt.Bind(1, session.identity_channel).BindBlob(2, lookup);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return std::optional<Session>();
+    const Id id = stmt.Int(0);
+    out.customer = Customer{id, stmt.Plain(1, crypto::Place{"customers.name", id}), stmt.Text(2), stmt.Int(3)};
+  }
+  Id conversation_id = 0;
+  {
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT MAX(id) FROM conversations WHERE customer_id = ?1"));
+    stmt.Bind(1, out.customer.id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row || stmt.IsNull(0)) return std::optional<Session>();
+    conversation_id = stmt.Int(0);
+  }
+  KEFU_ASSIGN(conv, LoadConversation(db, conversation_id));
+  out.conversation = std::move(conv);
+  out.resumed = true;
+  return std::optional<Session>(std::move(out));
 }
 
 Result<Conversation> LoadConversation(Db& db, Id id) {
@@ -323,6 +360,16 @@ Result<TransitionResult> TransitionTx(Db& db, const AuditKey& audit_key, const T
   out.event.actor = req.actor;
   out.event.data_json = std::move(data);
   for (const NewTimer& timer : req.timers) KEFU_TRY(ScheduleTimerTx(db, timer, req.at));
+  for (const std::string& kind : req.cancel_timers) KEFU_TRY(CancelTimerTx(db, kind, req.conversation_id, req.at));
+  // A case that reaches the security desk from elsewhere calls the operator's backend.
+  const bool to_security = (req.action == ConversationAction::handoff ||
+                            req.action == ConversationAction::transfer_to_desk) &&
+                           desk == domain::Desk::security;
+  const bool was_security = before.desk == domain::Desk::security && before.state != ConversationState::bot;
+  if (req.security_webhook && to_security && !was_security) {
+    KEFU_TRY(EnqueueSecurityWebhookTx(db, req.action == ConversationAction::handoff ? "handoff" : "transfer",
+                                      req.conversation_id, 0, before.customer_id, req.reason, req.at));
+  }
   if (req.audit) {
     AuditRecord audit = *req.audit;
     if (audit.target.empty()) audit.target = "conversation:" + std::to_string(req.conversation_id);
@@ -349,6 +396,9 @@ Result<FiredTimer> FireTimerTx(Db& db, const AuditKey& key, const TimerFiring& f
   for (const NewTimer& t : f.next) KEFU_TRY(ScheduleTimerTx(db, t, f.at));
   if (f.sla) KEFU_TRY(ApplySlaFiringTx(db, *f.sla));
   if (f.task_fired) KEFU_TRY(TaskFiredTx(db, f.task_fired, f.at));
+  if (f.webhook) KEFU_TRY(WebhookAttemptTx(db, *f.webhook, f.at));
+  if (f.ticket_auto_close) KEFU_TRY(AutoCloseTicketTx(db, f.ticket_auto_close, f.at));
+  if (f.complaint_review_overdue) KEFU_TRY(ComplaintReviewOverdueTx(db, f.complaint_review_overdue, f.at));
   return out;
 }
 
@@ -423,10 +473,20 @@ class SqliteStore final : public Store {
           auto lease = readers_.Acquire();
           fn(*lease);
         }});
+    complaints_ = NewSqliteComplaintStore(
+        EngineHooks{[this](std::function<Status(Db&)> run, std::function<void(const Error*)> finish, bool atomic) {
+                      Enqueue(Job{std::move(run), std::move(finish), atomic});
+                    },
+                    [this](const std::function<void(Db&)>& fn) {
+                      auto lease = readers_.Acquire();
+                      fn(*lease);
+                    }},
+        audit_key_);
   }
 
   TicketStore& Tickets() override { return *tickets_; }
   const crypto::FieldCipher* Cipher() const override { return cipher_.get(); }
+  ComplaintStore& Complaints() override { return *complaints_; }
 
   ~SqliteStore() override { Close(); }
 
@@ -453,8 +513,9 @@ class SqliteStore final : public Store {
         [staff = std::move(staff), key = audit_key_](Db& db) -> Result<Staff> {
           KEFU_ASSIGN(stmt, db.Prepare(
                                 "INSERT INTO staff(email, name, role, desk, max_chats, "
-                                "password_hash, created_at, languages, skills) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                                "password_hash, created_at, languages, skills, verify_id) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+          KEFU_ASSIGN(verify_id, NewStaffVerifyId(db));
           auto join = [](const std::vector<std::string>& list) {
             std::string out;
             for (const auto& item : list) out += (out.empty() ? "" : ",") + item;
@@ -469,7 +530,7 @@ class SqliteStore final : public Store {
             stmt.BindNull(4);
           }
           stmt.Bind(5, staff.max_chats).Bind(6, staff.password_hash).Bind(7, staff.at);
-          stmt.Bind(8, languages).Bind(9, skills);
+          stmt.Bind(8, languages).Bind(9, skills).Bind(10, verify_id);
           auto st = stmt.Run();
           if (!st.ok()) {
             if (st.error().code == Code::conflict)
@@ -484,6 +545,7 @@ class SqliteStore final : public Store {
           out.desk = staff.desk;
           out.max_chats = staff.max_chats;
           out.password_hash = staff.password_hash;
+          out.verify_id = verify_id;
           out.created_at = staff.at;
           out.languages = staff.languages;
           out.skills = staff.skills;
@@ -571,6 +633,11 @@ class SqliteStore final : public Store {
     Submit<Session>(
         [session = std::move(session)](Db& db) -> Result<Session> {
           Session out;
+          if (!session.identity_channel.empty()) {
+            KEFU_ASSIGN(known, ResumeSession(db, session));
+            if (known) return std::move(*known);
+            if (!session.create) return MakeError(Code::not_found, "unknown identity");
+          }
           {
             // The customer's id is named before the insert: the sealed name is bound to it.
             Id id = 0;
@@ -586,7 +653,11 @@ class SqliteStore final : public Store {
             KEFU_TRY(stmt.Run());
           }
           out.customer = Customer{db.LastInsertId(), session.name, session.lang, session.at};
-          for (const CustomerIdentity& identity : session.identities) {
+          std::vector<CustomerIdentity> identities = session.identities;
+          if (!session.identity_channel.empty())
+            identities.push_back({session.identity_channel, session.identity_external_id, session.identity_verified,
+                                  session.at});
+          for (const CustomerIdentity& identity : identities) {
             Id identity_id = 0;
             {
               KEFU_ASSIGN(next, db.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM customer_identities"));
@@ -742,6 +813,11 @@ class SqliteStore final : public Store {
 
   void FireTimer(TimerFiring firing, Callback<FiredTimer> done) override {
     Submit<FiredTimer>([firing = std::move(firing), key = audit_key_](Db& db) { return FireTimerTx(db, key, firing); }, std::move(done));
+  }
+
+  void RecordWebhookResult(WebhookResult result, Callback<WebhookDelivery> done) override {
+    Submit<WebhookDelivery>([result = std::move(result)](Db& db) { return RecordWebhookResultTx(db, result); },
+                            std::move(done));
   }
 
   void SaveBotModel(std::string model, std::int64_t kb_version, Callback<int> done) override {
@@ -998,6 +1074,17 @@ class SqliteStore final : public Store {
     return NextTimerDueTx(*lease);
   }
 
+  Result<WebhookDelivery> GetWebhookDelivery(Id id) override {
+    auto lease = readers_.Acquire();
+    return GetWebhookDeliveryTx(*lease, id);
+  }
+
+  Result<std::vector<WebhookDelivery>> ListWebhookDeliveries(std::string_view state, Id before_id,
+                                                             int limit) override {
+    auto lease = readers_.Acquire();
+    return ListWebhookDeliveriesTx(*lease, state, before_id, limit);
+  }
+
   Result<Timer> PendingTimer(std::string_view kind, Id ref_id) override {
     auto lease = readers_.Acquire();
     return PendingTimerTx(*lease, kind, ref_id);
@@ -1083,6 +1170,16 @@ class SqliteStore final : public Store {
     stmt.Bind(1, lower);
     KEFU_ASSIGN(row, stmt.Step());
     if (!row) return MakeError(Code::not_found, "no staff member with that email");
+    return ReadStaff(stmt);
+  }
+
+  Result<Staff> FindStaffByVerifyId(std::string_view verify_id) override {
+    auto lease = readers_.Acquire();
+    static const std::string sql = std::string(kStaffColumns) + "WHERE verify_id = ?1";
+    KEFU_ASSIGN(stmt, (*lease).Prepare(sql));
+    stmt.Bind(1, verify_id);
+    KEFU_ASSIGN(row, stmt.Step());
+    if (!row) return MakeError(Code::not_found, "no staff member with that verify id");
     return ReadStaff(stmt);
   }
 
@@ -1481,9 +1578,12 @@ class SqliteStore final : public Store {
   std::condition_variable reseal_cv_;
   bool reseal_stop_ = false;
   std::thread reseal_thread_;
+  std::unique_ptr<ComplaintStore> complaints_;
 };
 
 }  // namespace
+
+Result<AppendedMessage> AppendMessageInTx(Db& db, const NewMessage& message) { return AppendMessageTx(db, message); }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
   std::error_code ec;

@@ -135,7 +135,7 @@ Result<std::vector<StaffSessionRecord>> ReadStaffSessions(Db& db, Millis now) {
       stmt,
       db.Prepare("SELECT ss.token_hash, ss.staff_id, ss.created_at, ss.expires_at, "
                  "ss.last_used_at, ss.ip, "
-                 "ss.user_agent, s.name, s.role, s.desk FROM staff_sessions ss "
+                 "ss.user_agent, s.name, s.role, s.desk, COALESCE(s.verify_id, '') FROM staff_sessions ss "
                  "JOIN staff s ON s.id = ss.staff_id WHERE ss.expires_at > ?1 AND s.disabled = 0"));
   stmt.Bind(1, now);
   std::vector<StaffSessionRecord> out;
@@ -153,6 +153,7 @@ Result<std::vector<StaffSessionRecord>> ReadStaffSessions(Db& db, Millis now) {
     r.staff_name = stmt.Text(7);
     r.role = domain::ParseRole(stmt.Text(8)).value_or(domain::Role::agent);
     if (!stmt.IsNull(9)) r.desk = domain::ParseDesk(stmt.Text(9));
+    r.staff_verify_id = stmt.Text(10);
     out.push_back(std::move(r));
   }
   return out;

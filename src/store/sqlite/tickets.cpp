@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/text.hpp"
+#include "store/sqlite/outbox.hpp"
 #include "store/sqlite/sla.hpp"
 #include "store/sqlite/timers.hpp"
 
@@ -288,6 +289,10 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
       sla.ticket_id = t.id;
       KEFU_TRY(StartTicketSlaTx(db, sla, n.at));
     }
+    if (n.security_webhook && t.desk == domain::Desk::security) {
+      KEFU_TRY(EnqueueSecurityWebhookTx(db, "ticket", t.conversation_id, t.id, t.customer_id,
+                                        domain::TicketCategoryName(t.category), n.at));
+    }
     return Ok();
   };
   if (Status st = rest(); !st.ok())
@@ -371,6 +376,7 @@ Result<Ticket> StatusTx(Db& db, const TicketStatusChange& c) {
   t.updated_at = std::max(t.updated_at, c.at);
   KEFU_TRY(WriteTicket(db, t));
   KEFU_TRY(InsertTicketEvent(db, t, domain::TicketEventType(action), c.at, c.actor, data));
+  for (const NewTimer& timer : c.timers) KEFU_TRY(ScheduleTimerTx(db, timer, c.at));
   return t;
 }
 
@@ -696,5 +702,23 @@ class SqliteTicketStore final : public TicketStore {
 std::unique_ptr<TicketStore> NewSqliteTicketStore(EngineHooks hooks) {
   return std::make_unique<SqliteTicketStore>(std::move(hooks));
 }
+
+Status AutoCloseTicketTx(Db& db, Id ticket_id, Millis at) {
+  KEFU_ASSIGN(t, ReadTicket(db, ticket_id));
+  if (t.status != TicketStatus::resolved)
+    return MakeError(Code::conflict, "ticket " + std::to_string(ticket_id) + " is no longer resolved");
+  TicketStatusChange c;
+  c.ticket_id = ticket_id;
+  c.status = TicketStatus::closed;
+  c.actor = domain::Actor{domain::ActorType::system, 0};
+  c.at = at;
+  KEFU_ASSIGN(closed, StatusTx(db, c));
+  (void)closed;
+  return Ok();
+}
+Result<Ticket> CreateTicketTx(Db& db, const NewTicket& ticket) { return CreateTx(db, ticket); }
+Result<Ticket> UpdateTicketTx(Db& db, const TicketUpdate& update) { return UpdateTx(db, update); }
+Result<Ticket> SetTicketStatusTx(Db& db, const TicketStatusChange& change) { return StatusTx(db, change); }
+Result<Ticket> GetTicketTx(Db& db, Id ticket_id) { return ReadTicket(db, ticket_id); }
 
 }  // namespace kefu::store::sqlite

@@ -22,4 +22,15 @@ struct EngineHooks {
 
 std::unique_ptr<TicketStore> NewSqliteTicketStore(EngineHooks hooks);
 
+// Closes a resolved ticket in the caller's transaction (TimerFiring::ticket_auto_close): status
+// closed, a "ticket.closed" event by the system. Code::conflict when it is no longer resolved.
+Status AutoCloseTicketTx(Db& db, Id ticket_id, Millis at);
+// The ticket writes and reads inside another write's transaction (complaints build on tickets).
+// CreateTicketTx reports a failure after its first write as Code::internal (see tickets.cpp): run
+// it in a job with a savepoint unless nothing else can fail after it.
+Result<Ticket> CreateTicketTx(Db& db, const NewTicket& ticket);
+Result<Ticket> UpdateTicketTx(Db& db, const TicketUpdate& update);
+Result<Ticket> SetTicketStatusTx(Db& db, const TicketStatusChange& change);
+Result<Ticket> GetTicketTx(Db& db, Id ticket_id);
+
 }  // namespace kefu::store::sqlite

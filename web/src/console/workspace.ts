@@ -644,7 +644,7 @@ export class Workspace {
         this.queuesChanged();
         break;
       case 'conversation.gone': {
-        // it left this console's desk scope (docs/adr/0016): out of the lists
+        // it left this console's desk scope (docs/adr/0019): out of the lists
         for (const list of [this.state.waiting, this.state.mine]) {
           const i = list.findIndex((c) => sameId(c.id, f.conversation_id));
           if (i >= 0) list.splice(i, 1);
@@ -672,6 +672,16 @@ export class Workspace {
         this.notice(f.code);
         break;
       }
+      case 'complaint.created':
+      case 'complaint.updated':
+      case 'complaint.review_overdue':
+      case 'compensation.proposed':
+      case 'compensation.decided':
+        // the complaints view listens (it may not be mounted); overdue reviews also get a notice
+        window.dispatchEvent(new CustomEvent('kefu:complaint', { detail: f }));
+        if (f.type === 'complaint.review_overdue' && f.complaint)
+          this.flash('console.complaints.overdueFlash', { n: String(f.complaint.id) });
+        break;
       default:
         break;
     }

@@ -1,4 +1,6 @@
 import type {
+  Complaint,
+  Compensation,
   Conversation,
   ConversationPage,
   ConvEvent,
@@ -147,7 +149,7 @@ export const api = {
   /** Sets the caller's presence; answers the Staff as stored (its `status` is what counts). */
   setStatus: (token: string, status: Presence) =>
     request<Staff>('POST', '/api/v1/staff/me/status', { token, body: { status } }),
-  widgetSession: (body: { name?: string; lang?: string }) =>
+  widgetSession: (body: { name?: string; lang?: string; visitor_id?: string }) =>
     request<WidgetSession>('POST', '/api/v1/widget/sessions', { body }),
   conversations: (token: string, query: { state?: string; mine?: 1; limit?: number; cursor?: string }) =>
     request<ConversationPage>('GET', '/api/v1/conversations', { token, query }),
@@ -177,6 +179,27 @@ export const api = {
       token,
       body,
     }),
+  // ---- complaints (staff) ----
+  complaints: (token: string, query: { status?: string; limit?: number }) =>
+    request<{ complaints: Complaint[] }>('GET', '/api/v1/complaints', { token, query }),
+  complaint: (token: string, id: Id) => request<Complaint>('GET', `/api/v1/complaints/${enc(id)}`, { token }),
+  setComplaintStatus: (token: string, id: Id, body: { status: string; resolution?: string; note?: string }) =>
+    request<Complaint>('POST', `/api/v1/complaints/${enc(id)}/status`, { token, body }),
+  recordCallback: (token: string, id: Id, body: { reached: boolean; satisfied?: boolean; note?: string }) =>
+    request<Complaint>('POST', `/api/v1/complaints/${enc(id)}/callback`, { token, body }),
+  proposeCompensation: (token: string, id: Id, body: { kind: string; amount: string; currency: string; reason: string }) =>
+    request<Compensation>('POST', `/api/v1/complaints/${enc(id)}/compensations`, { token, body }),
+  decideCompensation: (token: string, id: Id, compensationId: Id, approve: boolean, note?: string) =>
+    request<Compensation>(
+      'POST',
+      `/api/v1/complaints/${enc(id)}/compensations/${enc(compensationId)}/${approve ? 'approve' : 'reject'}`,
+      { token, body: note ? { note } : {} },
+    ),
+  /** The widget's complaint button: a complaint about the customer's own conversation. */
+  fileComplaint: (
+    token: string,
+    body: { conversation_id: Id; description: string; category?: string; time_zone?: string },
+  ) => request<{ id: Id; status: string; review_due_at: string }>('POST', '/api/v1/complaints', { token, body }),
   feedback: (token: string, id: Id, body: { message_id: Id; helpful: boolean }) =>
     request<{ recorded: boolean }>('POST', `/api/v1/conversations/${enc(id)}/feedback`, { token, body }),
 

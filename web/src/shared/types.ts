@@ -12,6 +12,8 @@ export interface Staff {
   role: string;
   desk: string | null;
   max_chats?: number;
+  /** The public id customers check at /verify ("KF-…"); carried by each of their messages. */
+  verify_id?: string;
   /** Presence as the server last recorded it: online, busy, away, offline. */
   status?: string;
 }
@@ -57,6 +59,8 @@ export interface Sender {
   type: SenderType;
   id: Id | null;
   name: string | null;
+  /** Staff only: the agent's public verify id ("KF-…"), checkable at /verify. */
+  verify_id?: string;
 }
 
 /** What a message is: customers and staff write 'text'; the bot's own messages say their purpose. */
@@ -71,6 +75,9 @@ export type MessageKind =
   | 'bot.feedback_followup'
   | 'bot.outside_hours'
   | 'bot.message_left'
+  | 'bot.queue_timeout'
+  | 'ticket.auto_close_notice'
+  | 'ticket.auto_closed'
   | 'csat.reminder'
   | 'conversation.idle_notice'
   | 'conversation.idle_closed'
@@ -113,6 +120,9 @@ export interface WidgetSession {
   customer_id: Id;
   conversation_id: Id;
   token: string;
+  /** Anonymous sessions: the unguessable id that resumes this customer once the token expires. */
+  visitor_id?: string;
+  resumed?: boolean;
 }
 
 // ---- knowledge base ----
@@ -213,7 +223,7 @@ export interface ConversationUpdatedFrame {
   type: 'conversation.updated';
   conversation: Conversation;
 }
-/** A conversation left this staff console's desk scope (docs/adr/0016). */
+/** A conversation left this staff console's desk scope (docs/adr/0019). */
 export interface ConversationGoneFrame {
   type: 'conversation.gone';
   conversation_id: Id;
@@ -258,7 +268,56 @@ export interface ErrorFrame {
   client_id?: string;
 }
 
+// ---- complaints (投诉) ----
+export type ComplaintStatus = 'received' | 'acknowledged' | 'under_review' | 'resolved' | 'closed';
+export interface Complaint {
+  id: Id;
+  status: ComplaintStatus;
+  channel: 'widget' | 'email' | 'phone';
+  category: string;
+  subject: string;
+  description: string;
+  conversation_id: Id | null;
+  received_at: string;
+  acknowledged_at: string | null;
+  review_due_at: string;
+  resolved_at: string | null;
+  closed_at: string | null;
+  resolution: string | null;
+  ticket_id?: Id;
+  priority?: string;
+  customer?: { id: Id; name: string } | null;
+  review_started_at?: string | null;
+  review_overdue?: boolean;
+  handler?: { id: Id; name: string } | null;
+  callback_task_id?: Id | null;
+  callback?: { at: string; reached: boolean; satisfied: boolean | null; note: string | null } | null;
+  history?: ConvEvent[];
+  compensations?: Compensation[];
+}
+export interface Compensation {
+  id: Id;
+  complaint_id: Id;
+  kind: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  state: 'proposed' | 'approved' | 'rejected';
+  proposed_by: { id: Id; name: string };
+  proposed_at: string;
+  decided_by: { id: Id; name: string } | null;
+  decided_at: string | null;
+  decision_note: string | null;
+}
+/** complaint.created / complaint.updated / complaint.review_overdue / compensation.* to staff. */
+export interface ComplaintFrame {
+  type: 'complaint.created' | 'complaint.updated' | 'complaint.review_overdue' | 'compensation.proposed' | 'compensation.decided';
+  complaint?: Complaint;
+  compensation?: Compensation;
+}
+
 export type ServerFrame =
+  | ComplaintFrame
   | HelloFrame
   | AckFrame
   | MessageCreatedFrame

@@ -113,6 +113,9 @@ export class WidgetChat {
     leftTicket: null as Id | null,
     /** The customer chose to keep waiting rather than leave a message. */
     leaveDismissed: false,
+    /** The complaint form: closed, open, sending; the complaint's number once filed. */
+    complaint: 'closed' as 'closed' | 'open' | 'sending',
+    complaintFiled: null as Id | null,
     csat: 'none' as CsatStatus,
     /** Error code of the last failed rating attempt, shown in the rating card. */
     csatError: null as string | null,
@@ -127,6 +130,8 @@ export class WidgetChat {
   readonly thread = shallowRef<Thread | null>(null);
   readonly agentTyping = new TypingWatcher();
   private session: WidgetSession | null = loadSession();
+  /** A visitor id to resume with at the next session request (set when the token expired). */
+  private resumeVisitor: string | null = null;
   private socket: KefuSocket | null = null;
   private readonly typing = new TypingSender((typing) => this.sendTyping(typing));
   private readonly lastSent = new Map<string, number>();
@@ -178,7 +183,10 @@ export class WidgetChat {
     try {
       for (let attempt = 0; ; attempt++) {
         if (!this.session) {
-          const s = await api.widgetSession({ lang: serverLang(currentLang()) });
+          // After an expired token the visitor id resumes the same customer and conversation.
+          const visitor = this.resumeVisitor ?? undefined;
+          this.resumeVisitor = null;
+          const s = await api.widgetSession({ lang: serverLang(currentLang()), visitor_id: visitor });
           this.session = s;
           storageSet(localStorage, SESSION_KEY, JSON.stringify(s));
           storageSet(localStorage, OUTBOX_KEY, null);
@@ -189,6 +197,7 @@ export class WidgetChat {
         } catch (e) {
           // A stored session the server no longer knows: start a new conversation once.
           if (attempt === 0 && e instanceof ApiError && [401, 403, 404].includes(e.status)) {
+            if (e.status === 401) this.resumeVisitor = this.session?.visitor_id ?? null;
             this.forgetSession();
             continue;
           }
@@ -313,8 +322,9 @@ export class WidgetChat {
         }
       },
       onAuthFailed: () => {
-        // The customer token is gone (expired or revoked): start over with a new session.
+        // The customer token is gone (expired or revoked): resume with the visitor id, if any.
         this.socket = null;
+        this.resumeVisitor = this.session?.visitor_id ?? null;
         this.forgetSession();
         this.state.phase = 'idle';
         if (this.state.open) void this.start();
@@ -510,6 +520,46 @@ export class WidgetChat {
       })
       .catch((e) => this.showNotice(e instanceof ApiError ? e.code : 'generic'));
     return true;
+  }
+
+  /**
+   * The complaint button (投诉): files a complaint about this conversation, with the browser's
+   * time zone so that the acknowledgement (which arrives as a message) tells the review deadline
+   * in local time. A complaint still being handled answers conflict: shown as a notice.
+   */
+  async fileComplaint(text: string, category: string): Promise<boolean> {
+    const body = text.trim();
+    const s = this.session;
+    const st = this.state;
+    if (!body || [...body].length > MAX_TEXT || !s || st.complaint === 'sending') return false;
+    st.complaint = 'sending';
+    let zone: string | undefined;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+    } catch {
+      zone = undefined;
+    }
+    try {
+      const c = await api.fileComplaint(s.token, {
+        conversation_id: s.conversation_id,
+        description: body,
+        category: category || undefined,
+        time_zone: zone,
+      });
+      st.complaintFiled = c.id;
+      st.complaint = 'closed';
+      return true;
+    } catch (e) {
+      st.complaint = 'open';
+      const code = e instanceof ApiError ? e.code : 'generic';
+      this.showNotice(code === 'conflict' ? 'complaint_open' : code);
+      return false;
+    }
+  }
+
+  openComplaint(open: boolean): void {
+    if (this.state.complaint !== 'sending') this.state.complaint = open ? 'open' : 'closed';
+    if (open) this.state.complaintFiled = null;
   }
 
   dismissLeaveMessage(): void {
