@@ -109,17 +109,18 @@ Result<WebhookDelivery> GetWebhookDeliveryTx(Db& db, Id id) {
       stmt.Bind(1, d.customer_id);
       KEFU_ASSIGN(row, stmt.Step());
       if (row) {
-        d.customer_name = stmt.Text(0);
+        d.customer_name = stmt.Plain(0, crypto::Place{"customers.name", d.customer_id});  // sealed (ADR 0013)
         d.customer_lang = stmt.Text(1);
       }
     }
-    KEFU_ASSIGN(stmt, db.Prepare("SELECT channel, external_id, verified FROM customer_identities "
+    KEFU_ASSIGN(stmt, db.Prepare("SELECT channel, external_id, verified, id FROM customer_identities "
                                  "WHERE customer_id = ?1 ORDER BY id"));
     stmt.Bind(1, d.customer_id);
     for (;;) {
       KEFU_ASSIGN(row, stmt.Step());
       if (!row) break;
-      d.identities.push_back(CustomerIdentity{stmt.Text(0), stmt.Text(1), stmt.Int(2) != 0, 0});
+      d.identities.push_back(CustomerIdentity{
+          stmt.Text(0), stmt.Plain(1, crypto::Place{"customer_identities.external_id", stmt.Int(3)}), stmt.Int(2) != 0, 0});
     }
   }
   return d;
