@@ -143,7 +143,7 @@ void Hub::OnClosed(WsConnection& conn) {
 }
 
 bool Hub::CustomerConnected(Id customer_id) const {
-  return by_subject_.contains(Subject{auth::SubjectType::customer, customer_id, {}, {}, {}}.key());
+  return by_subject_.contains(Subject{auth::SubjectType::customer, customer_id, {}, {}, {}, {}}.key());
 }
 
 void Hub::OnTooLarge(WsConnection& conn) {
@@ -346,17 +346,17 @@ void Hub::Publish(const store::Message& m, const WsConnection* except) {
   if (it == participants_.end()) return;
   const std::string frame = MessageCreatedFrame(m);
   if (!domain::IsStaffOnlyKind(m.kind)) {
-    Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}, {}};
+    Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}, {}, {}};
     SendToSubject(customer.key(), frame, except);
   }
   if (it->second.staff_id) {
-    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}, {}};
+    Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}, {}, {}};
     SendToSubject(agent.key(), frame, except);
   }
   if (auto watching = monitors_.find(m.conversation_id); watching != monitors_.end()) {
     for (Id staff : watching->second) {
       if (staff == it->second.staff_id) continue;
-      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}, {}}.key(), frame, except);
+      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}, {}, {}}.key(), frame, except);
     }
   }
 }
@@ -419,10 +419,10 @@ void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversati
                     ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
     json::AppendActorRef(f, subject.actor(), subject.name);
     f += '}';
-    Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}, {}};
+    Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}, {}, {}};
     SendToSubject(customer.key(), f, conn.get());
     if (p->staff_id) {
-      Subject agent{auth::SubjectType::staff, p->staff_id, {}, {}, {}};
+      Subject agent{auth::SubjectType::staff, p->staff_id, {}, {}, {}, {}};
       SendToSubject(agent.key(), f, conn.get());
     }
   });
@@ -448,13 +448,13 @@ void Hub::ConversationChanged(const store::Conversation& c) {
       AppendJsonString(f, c.assigned_staff_verify_id);
     }
     f += "}}";
-    Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}, {}};
+    Subject customer{auth::SubjectType::customer, c.customer_id, {}, {}, {}, {}};
     SendToSubject(customer.key(), f, nullptr);
   }
 }
 
 void Hub::SendToCustomer(Id customer_id, const std::string& frame) {
-  Subject customer{auth::SubjectType::customer, customer_id, {}, {}, {}};
+  Subject customer{auth::SubjectType::customer, customer_id, {}, {}, {}, {}};
   SendToSubject(customer.key(), frame, nullptr);
 }
 

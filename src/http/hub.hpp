@@ -111,7 +111,7 @@ class Hub final : public WsListener {
   void NotifyRole(const std::string& frame, domain::Role role);
   // A frame for one staff member's connected consoles (a follow-up task fell due).
   void NotifyStaffMember(domain::Id staff_id, const std::string& frame) {
-    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent, {}}.key(), frame, nullptr);
+    SendToSubject(Subject{auth::SubjectType::staff, staff_id, {}, domain::Role::agent, {}, {}}.key(), frame, nullptr);
   }
 
   // A conversation changed state or assignee: refresh rights, tell the parties.

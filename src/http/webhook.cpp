@@ -158,7 +158,7 @@ awaitable<Status> SecurityWebhook::Attempt(store::Timer timer) {
              ",\"attempts\":" + std::to_string(delivery->attempts) + ",\"error\":";
     AppendJsonString(frame, delivery->last_error);
     frame += '}';
-    ctx_.hub.NotifyStaff(frame);
+    ctx_.hub.NotifyStaff(frame, domain::Desk::security, 0);  // the security desk and supervisors
     log::Error("webhook.failed", {{"delivery_id", delivery->delivery_id}, {"attempts", delivery->attempts},
                                   {"error", delivery->last_error}});
     co_return Ok();
