@@ -116,6 +116,22 @@ Result<store::NewAttachment> Sealed(const Context& ctx, const Subject& who, cons
   return a;
 }
 
+// An upload made ready to store (for a conversation or a ticket, set by the caller): checked and
+// stripped, named through the secret guard like any other text, sealed.
+struct Upload {
+  store::NewAttachment attachment;
+  std::string name;
+  std::vector<std::string> warnings;
+};
+
+Result<Upload> PrepareUpload(const Request& req, const Context& ctx, const Subject& who) {
+  KEFU_ASSIGN(file, CleanUpload(req, ctx));
+  KEFU_ASSIGN(name, FileName(req, file.type));
+  KEFU_ASSIGN(guarded, Hub::GuardText(who, name));
+  KEFU_ASSIGN(sealed, Sealed(ctx, who, file, guarded.text));
+  return Upload{std::move(sealed), std::move(guarded.text), std::move(guarded.warnings)};
+}
+
 void AppendAttachment(std::string& out, const store::Attachment& a, std::string_view name) {
   out += "{\"id\":";
   AppendJsonString(out, a.public_id);
@@ -149,22 +165,16 @@ awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
   if (!conv.ok()) co_return Response::Fail(conv.error());
   if (!Hub::MayParticipate(*who, *conv))
     co_return Response::Fail(MakeError(Code::forbidden, "accept the conversation before sending files"));
-  auto file = CleanUpload(req, ctx);
-  if (!file.ok()) co_return Response::Fail(file.error());
-  auto name = FileName(req, file->type);
-  if (!name.ok()) co_return Response::Fail(name.error());
-  auto guarded = Hub::GuardText(*who, *name);  // a name is text like any other
-  if (!guarded.ok()) co_return Response::Fail(guarded.error());
-  auto a = Sealed(ctx, *who, *file, guarded->text);
-  if (!a.ok()) co_return Response::Fail(a.error());
-  a->conversation_id = *id;
-  auto stored = co_await Store(ctx, std::move(*a));
+  auto upload = PrepareUpload(req, ctx, *who);
+  if (!upload.ok()) co_return Response::Fail(upload.error());
+  upload->attachment.conversation_id = *id;
+  auto stored = co_await Store(ctx, std::move(upload->attachment));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   // The message that shows it, in the same conversation; its text is the file's name.
   store::NewMessage msg;
   msg.conversation_id = *id;
   msg.sender = who->actor();
-  msg.text = guarded->text;
+  msg.text = upload->name;
   msg.kind = "attachment";
   msg.attachment_id = stored->id;
   msg.at = stored->created_at;
@@ -175,7 +185,7 @@ awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
   if (!message.ok()) co_return Response::Fail(message.error());
   message->message.sender_name = who->name;
   ctx.hub.ConversationChanged(*conv);
-  ctx.hub.Delivered(*who, message->message, guarded->warnings, nullptr);
+  ctx.hub.Delivered(*who, message->message, upload->warnings, nullptr);
   log::Info("attachment.stored", {{"rid", req.rid}, {"conversation_id", *id}, {"size", stored->size},
                                   {"content_type", stored->content_type}});
   std::string out;
@@ -190,19 +200,13 @@ awaitable<Response> UploadTicketAttachment(Request& req, Context& ctx) {
   if (!id.ok()) co_return Response::Fail(id.error());
   auto ticket = co_await VisibleTicket(ctx, *who, *id);
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
-  auto file = CleanUpload(req, ctx);
-  if (!file.ok()) co_return Response::Fail(file.error());
-  auto name = FileName(req, file->type);
-  if (!name.ok()) co_return Response::Fail(name.error());
-  auto guarded = Hub::GuardText(*who, *name);
-  if (!guarded.ok()) co_return Response::Fail(guarded.error());
-  auto a = Sealed(ctx, *who, *file, guarded->text);
-  if (!a.ok()) co_return Response::Fail(a.error());
-  a->ticket_id = *id;
-  auto stored = co_await Store(ctx, std::move(*a));
+  auto upload = PrepareUpload(req, ctx, *who);
+  if (!upload.ok()) co_return Response::Fail(upload.error());
+  upload->attachment.ticket_id = *id;
+  auto stored = co_await Store(ctx, std::move(upload->attachment));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   std::string out;
-  AppendAttachment(out, *stored, guarded->text);
+  AppendAttachment(out, *stored, upload->name);
   Response res = Response::Json(201, std::move(out));
   res.headers.emplace_back("Location", "/api/v1/attachments/" + stored->public_id);
   co_return res;
