@@ -1,21 +1,112 @@
 #include "domain/pii_mask.hpp"
 
 #include <cctype>
+#include <vector>
 
 namespace kefu::domain {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsLocalChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
-}
-bool IsDomainChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; }
+bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool IsLocalChar(char c) { return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'; }
+bool IsDomainChar(char c) { return IsAlnum(c) || c == '.' || c == '-'; }
+bool IsSeparator(char c) { return c == ' ' || c == '-'; }
 
 std::string DigitsOf(std::string_view s) {
   std::string out;
   for (char c : s)
     if (IsDigit(c) || c == 'X' || c == 'x') out += c;
   return out;
+}
+
+int Number(std::string_view digits) {
+  int n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  return n;
+}
+
+bool PlausibleDate(int year, int month, int day) {
+  return year >= 1900 && year <= 2099 && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+// A resident identity number (GB 11643): 17 digits, a birth date at 6..13 and an ISO 7064
+// MOD 11-2 check character; the older 15-digit form has a YYMMDD birth date at 6..11.
+bool IsIdNumber(std::string_view d) {
+  if (d.size() == 18) {
+    for (size_t i = 0; i < 17; ++i)
+      if (!IsDigit(d[i])) return false;
+    if (!PlausibleDate(Number(d.substr(6, 4)), Number(d.substr(10, 2)), Number(d.substr(12, 2)))) return false;
+    static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (size_t i = 0; i < 17; ++i) sum += (d[i] - '0') * kWeights[i];
+    static constexpr char kCheck[] = "10X98765432";
+    const char want = kCheck[sum % 11];
+    return d[17] == want || (want == 'X' && d[17] == 'x');
+  }
+  if (d.size() == 15) {
+    for (char c : d)
+      if (!IsDigit(c)) return false;
+    return PlausibleDate(1900 + Number(d.substr(6, 2)), Number(d.substr(8, 2)), Number(d.substr(10, 2)));
+  }
+  return false;
+}
+
+// A payment card number: 13–19 digits of a card network's range (3 Amex/JCB, 4 Visa,
+// 5 Mastercard, 6 UnionPay/Discover) whose Luhn check holds.
+bool IsCardNumber(std::string_view d) {
+  if (d.size() < 13 || d.size() > 19 || d[0] < '3' || d[0] > '6') return false;
+  int sum = 0;
+  bool twice = false;
+  for (size_t i = d.size(); i-- > 0;) {
+    if (!IsDigit(d[i])) return false;
+    int v = d[i] - '0';
+    if (twice) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+    sum += v;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+// Grouped in fours like a card ("6222 0212 3456 7890"): masked like one even when a digit was
+// mistyped and the Luhn check fails.
+bool IsCardShaped(std::string_view d, size_t separators, size_t first_group, bool whole) {
+  return whole && separators >= 3 && first_group == 4 && d.size() >= 16 && d.size() <= 19;
+}
+
+bool IsChineseMobile(std::string_view d) { return d.size() == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'; }
+
+// Whether a run of digits is a phone number as people write them: with a '+' country code
+// (E.164, 8–15 digits), a Chinese mobile number (optionally after 86 / 0086), a Chinese fixed
+// line with its area code set off ("010-12345678"), or any 9–12 digits written in groups
+// ("612 345 678", "555-123-4567"). Bare digit runs that fit none of these — order numbers,
+// amounts, transaction ids — stay as written.
+bool IsPhone(std::string_view d, bool plus, int separators, size_t first_group, size_t second_group, bool whole) {
+  if (plus) return d.size() >= 8 && d.size() <= 15;
+  if (IsChineseMobile(d)) return true;
+  if (d.size() == 13 && d.substr(0, 2) == "86" && IsChineseMobile(d.substr(2))) return true;
+  if (d.size() == 15 && d.substr(0, 4) == "0086" && IsChineseMobile(d.substr(4))) return true;
+  // The looser shapes only for a whole run: a prefix of a longer number is not written as a phone.
+  if (!whole) return false;
+  // A date and time ("2026-11-27 10") is grouped like a phone number but is none.
+  if (first_group == 4 && (d.substr(0, 2) == "19" || d.substr(0, 2) == "20") && second_group <= 2) return false;
+  if (d[0] == '0' && d.size() >= 10 && d.size() <= 12 && separators >= 1 && first_group >= 3 && first_group <= 4)
+    return true;
+  return separators >= 2 && d.size() >= 9 && d.size() <= 12;
+}
+
+// The e-mail address starting at text[i], or its end (i when there is none): a local part, '@',
+// and a domain with a dot.
+size_t EmailEnd(std::string_view text, size_t i) {
+  size_t j = i;
+  while (j < text.size() && IsLocalChar(text[j])) ++j;
+  if (j == i || j >= text.size() || text[j] != '@') return i;
+  size_t k = j + 1;
+  while (k < text.size() && IsDomainChar(text[k])) ++k;
+  while (k > j + 1 && (text[k - 1] == '.' || text[k - 1] == '-')) --k;
+  const std::string_view domain = text.substr(j + 1, k - j - 1);
+  const size_t dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) return i;
+  return k;
 }
 
 }  // namespace
@@ -64,54 +155,67 @@ std::string MaskText(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
-    // An e-mail address: a local part, '@', a domain with a dot.
-    if (IsLocalChar(c) && !IsDigit(c) && (i == 0 || !IsLocalChar(text[i - 1]))) {
-      size_t j = i;
-      while (j < text.size() && IsLocalChar(text[j])) ++j;
-      if (j < text.size() && text[j] == '@') {
-        size_t k = j + 1;
-        while (k < text.size() && IsDomainChar(text[k])) ++k;
-        while (k > j + 1 && text[k - 1] == '.') --k;
-        const std::string_view domain = text.substr(j + 1, k - j - 1);
-        if (domain.find('.') != std::string_view::npos && j > i) {
-          out += MaskEmail(text.substr(i, k - i));
-          i = k;
-          continue;
-        }
+    const bool starts_token = i == 0 || !IsLocalChar(text[i - 1]);
+    if (starts_token && IsLocalChar(c)) {
+      if (const size_t end = EmailEnd(text, i); end > i) {
+        out += MaskEmail(text.substr(i, end - i));
+        i = end;
+        continue;
       }
     }
-    // A run of digits (with spaces, dashes and a leading '+'): a phone or identity number.
-    if ((IsDigit(c) || (c == '+' && i + 1 < text.size() && IsDigit(text[i + 1]))) &&
-        (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1])))) {
-      size_t j = i + 1, digits = IsDigit(c) ? 1 : 0;
-      size_t end = IsDigit(c) ? i + 1 : i;
-      while (j < text.size()) {
-        if (IsDigit(text[j])) {
-          ++digits;
-          end = j + 1;
-        } else if ((text[j] == 'X' || text[j] == 'x') && digits == 17) {
-          ++digits;
-          end = j + 1;
-          break;
-        } else if (text[j] != ' ' && text[j] != '-') {
+    // A run of digits in groups (single spaces or dashes between them), perhaps after a '+'.
+    // The longest leading groups that make a person's number are masked ("13800138000 10 次"
+    // masks the phone, not the count after it).
+    const bool plus = c == '+' && i + 1 < text.size() && IsDigit(text[i + 1]);
+    if ((IsDigit(c) || plus) && (i == 0 || !IsAlnum(text[i - 1]))) {
+      struct Group {
+        size_t end;     // in text
+        size_t digits;  // digits up to here
+      };
+      std::string digits;
+      std::vector<Group> groups;
+      size_t end = plus ? i + 1 : i;
+      while (end < text.size()) {
+        if (IsDigit(text[end])) {
+          digits += text[end++];
+        } else if (IsSeparator(text[end]) && end + 1 < text.size() && IsDigit(text[end + 1]) && !digits.empty()) {
+          groups.push_back({end, digits.size()});
+          ++end;
+        } else {
           break;
         }
-        ++j;
       }
-      const bool alnum_after = end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]));
-      const std::string_view run = text.substr(i, end - i);
-      if (!alnum_after && (digits == 18 || (digits == 15 && c != '+'))) {
-        out += MaskIdNumber(run);
-        i = end;
-        continue;
+      if (digits.size() == 17 && end < text.size() && (text[end] == 'X' || text[end] == 'x')) digits += text[end++];
+      groups.push_back({end, digits.size()});
+      // The rest of a longer number whose start was kept ("6222 | 0212 3456 7890").
+      const bool tail = i >= 2 && IsSeparator(text[i - 1]) && IsDigit(text[i - 2]);
+      bool masked = false;
+      for (size_t g = groups.size(); g-- > 0 && !masked;) {
+        const size_t stop = groups[g].end;
+        const std::string_view d = std::string_view(digits).substr(0, groups[g].digits);
+        // Part of a word, a decimal or a longer token (an address, a hash): not a person's number.
+        const bool joined = stop < text.size() && (IsAlnum(text[stop]) || text[stop] == '_' ||
+                                                   (text[stop] == '.' && stop + 1 < text.size() && IsDigit(text[stop + 1])));
+        if (joined) continue;
+        const std::string_view run = text.substr(i, stop - i);
+        const size_t first_group = groups.front().digits;
+        const size_t second_group = groups.size() > 1 ? groups[1].digits - groups[0].digits : 0;
+        if (!plus && IsIdNumber(d)) {
+          out += MaskIdNumber(run);
+        } else if (!plus && (IsCardNumber(d) || IsCardShaped(d, g, first_group, !tail))) {
+          out += MaskCardLast4(d);
+        } else if (IsDigit(d.back()) && IsPhone(d, plus, static_cast<int>(g), first_group, second_group, g + 1 == groups.size() && !tail)) {
+          out += MaskPhone(run);
+        } else {
+          continue;
+        }
+        i = stop;
+        masked = true;
       }
-      if (!alnum_after && digits >= 7 && digits <= 15) {
-        out += MaskPhone(run);
-        i = end;
-        continue;
-      }
-      out.append(run);
-      i = end > i ? end : i + 1;
+      if (masked) continue;
+      // Not a person's number: keep its first group and look again from the next one.
+      out.append(text.substr(i, groups.front().end - i));
+      i = groups.front().end;
       continue;
     }
     out += c;

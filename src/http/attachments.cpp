@@ -189,7 +189,7 @@ awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
   log::Info("attachment.stored", {{"rid", req.rid}, {"conversation_id", *id}, {"size", stored->size},
                                   {"content_type", stored->content_type}});
   std::string out;
-  json::AppendMessage(out, message->message);
+  json::AppendMessage(out, message->message, json::PiiFor(who->is_staff()));
   co_return Response::Json(201, std::move(out));
 }
 

@@ -141,8 +141,10 @@ void AppendText(std::string& out, std::string_view key, std::string_view v, bool
 }
 
 // A complaint as JSON. Customers see what they complained about and where it stands; staff also
-// the desk's working data (ticket, handler, callback, deadlines).
+// the desk's working data (ticket, handler, callback, deadlines), with PII in its text masked
+// (the ticket's reveal shows it).
 void AppendComplaint(std::string& out, const store::Complaint& c, bool for_staff) {
+  const json::Pii pii = json::PiiFor(for_staff);
   out += "{\"id\":" + std::to_string(c.id) + ",\"status\":\"";
   out += domain::ComplaintStatusName(c.status);
   out += "\",\"channel\":\"";
@@ -150,22 +152,22 @@ void AppendComplaint(std::string& out, const store::Complaint& c, bool for_staff
   out += "\",\"category\":\"";
   out += domain::TicketCategoryName(c.category);
   out += "\"";
-  AppendText(out, "subject", c.subject, false);
-  AppendText(out, "description", c.description, false);
+  AppendText(out, "subject", json::PiiText(c.subject, pii), false);
+  AppendText(out, "description", json::PiiText(c.description, pii), false);
   out += ",\"conversation_id\":" + (c.conversation_id ? std::to_string(c.conversation_id) : std::string("null"));
   AppendTime(out, "received_at", c.received_at);
   AppendTime(out, "acknowledged_at", c.acknowledged_at);
   AppendTime(out, "review_due_at", c.review_due_at);
   AppendTime(out, "resolved_at", c.resolved_at);
   AppendTime(out, "closed_at", c.closed_at);
-  AppendText(out, "resolution", c.resolution);
+  AppendText(out, "resolution", json::PiiText(c.resolution, pii));
   if (for_staff) {
     out += ",\"ticket_id\":" + std::to_string(c.ticket_id) + ",\"priority\":\"";
     out += domain::TicketPriorityName(c.priority);
     out += "\",\"customer\":";
     if (c.customer_id) {
       out += "{\"id\":" + std::to_string(c.customer_id) + ",\"name\":";
-      AppendJsonString(out, c.customer_name);
+      AppendJsonString(out, json::PiiText(c.customer_name, pii));
       out += '}';
     } else {
       out += "null";
@@ -191,7 +193,7 @@ void AppendComplaint(std::string& out, const store::Complaint& c, bool for_staff
       out += c.callback_reached ? "true" : "false";
       out += ",\"satisfied\":";
       out += c.callback_satisfied ? (*c.callback_satisfied ? "true" : "false") : "null";
-      AppendText(out, "note", c.callback_note);
+      AppendText(out, "note", json::PiiText(c.callback_note, pii));
       out += '}';
     } else {
       out += "null";

@@ -25,15 +25,16 @@ namespace {
 constexpr std::size_t kMaxSync = 1000;  // messages per sync request
 
 // The ack; when secrets were redacted it also carries what was stored, so the sender's screen
-// shows the same text as everyone else's.
-std::string AckFrame(std::string_view client_id, const store::Message& m, const std::vector<std::string>& warnings) {
+// shows the same text as everyone else's (for staff, with PII masked like everyone's).
+std::string AckFrame(std::string_view client_id, const store::Message& m, const std::vector<std::string>& warnings,
+                     json::Pii pii) {
   std::string f = "{\"type\":\"ack\",\"client_id\":";
   AppendJsonString(f, client_id);
   f += ",\"message_id\":" + std::to_string(m.id) + ",\"seq\":" + std::to_string(m.seq) +
        ",\"conversation_id\":" + std::to_string(m.conversation_id);
   if (!warnings.empty()) {
     f += ",\"text\":";
-    AppendJsonString(f, m.text);
+    AppendJsonString(f, json::PiiText(m.text, pii));
     f += ",\"warnings\":";
     json::AppendArray(f, warnings, [](std::string& out, const std::string& w) { AppendJsonString(out, w); });
   }
@@ -41,9 +42,9 @@ std::string AckFrame(std::string_view client_id, const store::Message& m, const 
   return f;
 }
 
-std::string MessageCreatedFrame(const store::Message& m) {
+std::string MessageCreatedFrame(const store::Message& m, json::Pii pii) {
   std::string f = "{\"type\":\"message.created\",\"message\":";
-  json::AppendMessage(f, m);
+  json::AppendMessage(f, m, pii);
   f += '}';
   return f;
 }
@@ -316,7 +317,7 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
         store::Message& m = r->message;
         m.sender_name = subject.name;
         m.sender_verify_id = subject.verify_id;
-        conn->SendText(AckFrame(client_id, m, warnings));
+        conn->SendText(AckFrame(client_id, m, warnings, json::PiiFor(subject.is_staff())));
         if (r->duplicate) {
           metrics_.messages_duplicate++;
           return;
@@ -330,7 +331,7 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
             asio::post(io_, [this, alive, c = std::move(c).value()] {
               if (!*alive) return;
               std::string f = "{\"type\":\"conversation.updated\",\"conversation\":";
-              json::AppendConversation(f, c);
+              json::AppendConversation(f, c, json::Pii::masked);
               f += '}';
               SendToStaffLobby(f, c.desk, c.assigned_staff_id);
             });
@@ -344,19 +345,25 @@ void Hub::HandleSend(const std::shared_ptr<WsConnection>& conn, const Subject& s
 void Hub::Publish(const store::Message& m, const WsConnection* except) {
   auto it = participants_.find(m.conversation_id);
   if (it == participants_.end()) return;
-  const std::string frame = MessageCreatedFrame(m);
+  // The customer reads their own words as written; staff read them with PII masked. One frame
+  // serves both when there is nothing to mask.
+  const std::string frame = MessageCreatedFrame(m, json::Pii::shown);
+  const std::string masked = json::PiiText(m.text, json::Pii::masked);
+  std::string masked_frame;
+  if (masked != m.text) masked_frame = MessageCreatedFrame(m, json::Pii::masked);
+  const std::string& staff_frame = masked_frame.empty() ? frame : masked_frame;
   if (!domain::IsStaffOnlyKind(m.kind)) {
     Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}, {}, {}};
     SendToSubject(customer.key(), frame, except);
   }
   if (it->second.staff_id) {
     Subject agent{auth::SubjectType::staff, it->second.staff_id, {}, {}, {}, {}};
-    SendToSubject(agent.key(), frame, except);
+    SendToSubject(agent.key(), staff_frame, except);
   }
   if (auto watching = monitors_.find(m.conversation_id); watching != monitors_.end()) {
     for (Id staff : watching->second) {
       if (staff == it->second.staff_id) continue;
-      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}, {}, {}}.key(), frame, except);
+      SendToSubject(Subject{auth::SubjectType::staff, staff, {}, {}, {}, {}}.key(), staff_frame, except);
     }
   }
 }
@@ -390,7 +397,7 @@ void Hub::HandleSync(const std::shared_ptr<WsConnection>& conn, const Subject& s
         for (const auto& m : page->messages) {
           last = m.seq;
           if (!staff && domain::IsStaffOnlyKind(m.kind)) continue;  // whispers never reach customers
-          out.push_back(MessageCreatedFrame(m));
+          out.push_back(MessageCreatedFrame(m, json::PiiFor(staff)));
         }
         if (!page->has_more) break;
         if (out.size() >= kMaxSync) {
@@ -417,7 +424,8 @@ void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversati
       return SendError(*conn, Code::forbidden, "you cannot write in this conversation");
     std::string f = "{\"type\":\"typing\",\"conversation_id\":" + std::to_string(conversation_id) +
                     ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
-    json::AppendActorRef(f, subject.actor(), subject.name);
+    // Staff read a customer's name masked like everywhere else.
+    json::AppendActorRef(f, subject.actor(), json::PiiText(subject.name, json::PiiFor(!subject.is_staff())));
     f += '}';
     Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}, {}, {}};
     SendToSubject(customer.key(), f, conn.get());
@@ -434,7 +442,7 @@ void Hub::ConversationChanged(const store::Conversation& c) {
   const bool known = participants_.contains(c.id);
   participants_[c.id] = Participants{c.customer_id, c.assigned_staff_id, c.state, c.desk};
   std::string updated = "{\"type\":\"conversation.updated\",\"conversation\":";
-  json::AppendConversation(updated, c);
+  json::AppendConversation(updated, c, json::Pii::masked);  // for staff consoles only
   updated += '}';
   // Those who may see it now get it; those who saw it until now are told it left their scope.
   const std::string gone = "{\"type\":\"conversation.gone\",\"conversation_id\":" + std::to_string(c.id) + "}";

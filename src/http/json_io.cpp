@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/text.hpp"
+#include "domain/pii_mask.hpp"
 
 namespace kefu::http::json {
 
@@ -21,9 +22,25 @@ void AppendActorRef(std::string& out, const domain::Actor& a, std::string_view n
   out += '}';
 }
 
-void AppendConversation(std::string& out, const store::Conversation& c) {
+std::string PiiText(std::string_view text, Pii pii) {
+  return pii == Pii::masked ? domain::MaskText(text) : std::string(text);
+}
+
+namespace {
+
+void AppendPiiString(std::string& out, std::string_view text, Pii pii) {
+  if (pii == Pii::masked) {
+    AppendJsonString(out, domain::MaskText(text));
+  } else {
+    AppendJsonString(out, text);
+  }
+}
+
+}  // namespace
+
+void AppendConversation(std::string& out, const store::Conversation& c, Pii pii) {
   out += "{\"id\":" + std::to_string(c.id) + ",\"customer\":{\"id\":" + std::to_string(c.customer_id) + ",\"name\":";
-  AppendJsonString(out, c.customer_name);
+  AppendPiiString(out, c.customer_name, pii);
   out += "},\"channel\":";
   AppendJsonString(out, c.channel);
   out += ",\"state\":\"";
@@ -56,7 +73,7 @@ void AppendConversation(std::string& out, const store::Conversation& c) {
   }
   out += ",\"last_message_preview\":";
   if (c.last_message_at) {
-    AppendJsonString(out, c.last_message_preview);
+    AppendPiiString(out, c.last_message_preview, pii);
   } else {
     out += "null";
   }
@@ -64,7 +81,7 @@ void AppendConversation(std::string& out, const store::Conversation& c) {
          FormatRfc3339(c.updated_at) + "\"}";
 }
 
-void AppendMessage(std::string& out, const store::Message& m) {
+void AppendMessage(std::string& out, const store::Message& m, Pii pii) {
   out += "{\"id\":" + std::to_string(m.id) + ",\"conversation_id\":" + std::to_string(m.conversation_id) +
          ",\"seq\":" + std::to_string(m.seq) + ",\"client_id\":";
   if (m.client_id.empty()) {
@@ -73,7 +90,11 @@ void AppendMessage(std::string& out, const store::Message& m) {
     AppendJsonString(out, m.client_id);
   }
   out += ",\"sender\":";
-  AppendActorRef(out, m.sender, m.sender_name);
+  if (pii == Pii::masked && m.sender.type == domain::ActorType::customer) {
+    AppendActorRef(out, m.sender, domain::MaskText(m.sender_name));
+  } else {
+    AppendActorRef(out, m.sender, m.sender_name);
+  }
   if (m.sender.type == domain::ActorType::staff && !m.sender_verify_id.empty()) {
     // Staff messages carry the agent's public verify id (checkable at /verify).
     out.pop_back();
@@ -82,7 +103,7 @@ void AppendMessage(std::string& out, const store::Message& m) {
     out += '}';
   }
   out += ",\"text\":";
-  AppendJsonString(out, m.text);
+  AppendPiiString(out, m.text, pii);
   out += ",\"kind\":";
   AppendJsonString(out, m.kind.empty() ? std::string_view("text") : std::string_view(m.kind));
   if (m.attachment) {

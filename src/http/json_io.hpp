@@ -13,8 +13,17 @@
 
 namespace kefu::http::json {
 
-void AppendConversation(std::string& out, const store::Conversation& c);
-void AppendMessage(std::string& out, const store::Message& m);
+// Whose eyes a view is for (DESIGN.md §4, issue 6): staff see customer PII — e-mail addresses,
+// phone numbers, identity and card numbers — masked (domain/pii_mask.hpp) unless they reveal
+// it with a reason (POST …/reveal, audited); customers see their own data as written, and so
+// does a data-subject export.
+enum class Pii { masked, shown };
+inline Pii PiiFor(bool staff) { return staff ? Pii::masked : Pii::shown; }
+// `text` as the view shows it.
+std::string PiiText(std::string_view text, Pii pii);
+
+void AppendConversation(std::string& out, const store::Conversation& c, Pii pii);
+void AppendMessage(std::string& out, const store::Message& m, Pii pii);
 void AppendStaff(std::string& out, const store::Staff& s);
 void AppendEvent(std::string& out, const store::Event& e);
 // An audit entry: seq, at, actor, action, target, details (the stored JSON object), prev_hash

@@ -78,7 +78,7 @@ Result<std::string> ExportCustomer(Context& ctx, Id customer_id) {
   for (const auto& c : conversations) {
     if (out.back() != '[') out += ',';
     out += "{\"conversation\":";
-    json::AppendConversation(out, c);
+    json::AppendConversation(out, c, json::Pii::shown);  // the subject's own data
     out += ",\"messages\":[";
     std::int64_t after = 0;
     for (;;) {
@@ -86,7 +86,7 @@ Result<std::string> ExportCustomer(Context& ctx, Id customer_id) {
       for (const auto& m : page.messages) {
         if (domain::IsStaffOnlyKind(m.kind)) continue;  // whispers are staff's, not the customer's data
         if (out.back() != '[') out += ',';
-        json::AppendMessage(out, m);
+        json::AppendMessage(out, m, json::Pii::shown);
         after = m.seq;
       }
       if (!page.has_more || page.messages.empty()) break;
@@ -106,7 +106,7 @@ Result<std::string> ExportCustomer(Context& ctx, Id customer_id) {
     for (const auto& t : page.tickets) {
       if (out.back() != '[') out += ',';
       out += "{\"ticket\":";
-      AppendTicket(out, t, /*for_staff=*/true);
+      AppendTicket(out, t, /*for_staff=*/true, json::Pii::shown);
       out += ",\"notes\":[";
       KEFU_ASSIGN(notes, ctx.store.Tickets().ListTicketNotes(t.id));
       for (const auto& n : notes) {

@@ -20,6 +20,7 @@
 #include "http/webhook.hpp"
 #include "http/tasks.hpp"
 #include "http/attachments.hpp"
+#include "http/pii_routes.hpp"
 #include "http/privacy_routes.hpp"
 #include "http/complaints.hpp"
 #include "http/trust_routes.hpp"
@@ -45,9 +46,9 @@ namespace {
 
 constexpr std::size_t kMaxNameChars = 64;
 
-std::string ConversationJson(const store::Conversation& c) {
+std::string ConversationJson(const store::Conversation& c, json::Pii pii) {
   std::string out;
-  json::AppendConversation(out, c);
+  json::AppendConversation(out, c, pii);
   return out;
 }
 
@@ -101,7 +102,8 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
     return !domain::MaySeeCase(w.role, w.desk, w.id, c.desk, c.assigned_staff_id);
   });
   std::string out = "{\"conversations\":";
-  json::AppendArray(out, page->conversations, json::AppendConversation);
+  json::AppendArray(out, page->conversations,
+                    [](std::string& o, const store::Conversation& c) { json::AppendConversation(o, c, json::Pii::masked); });
   json::AppendNextCursorAndClose(out, page->next_cursor);
   co_return Response::Json(200, std::move(out));
 }
@@ -113,7 +115,7 @@ awaitable<Response> GetConversation(Request& req, Context& ctx) {
   if (!id.ok()) co_return Response::Fail(id.error());
   auto conv = co_await VisibleConversation(ctx, *who, *id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
-  co_return Response::Json(200, ConversationJson(*conv));
+  co_return Response::Json(200, ConversationJson(*conv, json::PiiFor(who->is_staff())));
 }
 
 awaitable<Response> ListMessages(Request& req, Context& ctx) {
@@ -144,7 +146,9 @@ awaitable<Response> ListMessages(Request& req, Context& ctx) {
   if (!who->is_staff())  // staff-only messages (whispers) never reach the customer
     std::erase_if(page->messages, [](const store::Message& m) { return domain::IsStaffOnlyKind(m.kind); });
   std::string out = "{\"messages\":";
-  json::AppendArray(out, page->messages, json::AppendMessage);
+  json::AppendArray(out, page->messages, [pii = json::PiiFor(who->is_staff())](std::string& o, const store::Message& m) {
+    json::AppendMessage(o, m, pii);
+  });
   out += ",\"has_more\":";
   out += page->has_more ? "true" : "false";
   out += '}';
@@ -203,7 +207,7 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
     ctx.hub.Delivered(*who, stored->message, guarded->warnings, nullptr);
   }
   std::string out;
-  json::AppendMessage(out, stored->message);
+  json::AppendMessage(out, stored->message, json::PiiFor(who->is_staff()));
   if (!guarded->warnings.empty()) {
     out.pop_back();
     out += ",\"warnings\":";
@@ -224,7 +228,7 @@ awaitable<Response> Accept(Request& req, Context& ctx) {
   auto result = co_await ctx.workflow->Accept(*who, *id);
   if (!result.ok()) co_return Response::Fail(result.error());
   log::Info("conversation.accepted", {{"rid", req.rid}, {"conversation_id", *id}, {"staff_id", who->id}});
-  co_return Response::Json(200, ConversationJson(*result));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
 }
 
 awaitable<Response> SetMyStatus(Request& req, Context& ctx) {
@@ -277,7 +281,7 @@ awaitable<Response> Handoff(Request& req, Context& ctx) {
                                                reason->value_or(who->is_staff() ? "staff_request" : "customer_request"),
                                                HandoffPriority(*desk), "");
   if (!result.ok()) co_return Response::Fail(result.error());
-  co_return Response::Json(200, ConversationJson(*result));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
 }
 
 awaitable<Response> Transfer(Request& req, Context& ctx) {
@@ -319,7 +323,7 @@ awaitable<Response> Transfer(Request& req, Context& ctx) {
     auto created = co_await CreateTask(ctx, std::move(task));
     if (!created.ok()) log::Warn("transfer.follow_up_failed", {{"conversation_id", *id}, {"error", created.error().message}});
   }
-  co_return Response::Json(200, ConversationJson(*result));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
 }
 
 awaitable<Response> CloseConversation(Request& req, Context& ctx) {
@@ -333,7 +337,7 @@ awaitable<Response> CloseConversation(Request& req, Context& ctx) {
   if (!summary.ok()) co_return Response::Fail(summary.error());
   auto result = co_await ctx.workflow->Close(*who, *id, summary->value_or(""));
   if (!result.ok()) co_return Response::Fail(result.error());
-  co_return Response::Json(200, ConversationJson(*result));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
 }
 
 awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
@@ -538,7 +542,7 @@ awaitable<Response> Whisper(Request& req, Context& ctx) {
   ctx.hub.ConversationChanged(*conv);  // the hub knows the participants before the fan-out
   ctx.hub.Publish(stored->message, nullptr);
   std::string out;
-  json::AppendMessage(out, stored->message);
+  json::AppendMessage(out, stored->message, json::PiiFor(who->is_staff()));
   co_return Response::Json(201, std::move(out));
 }
 
@@ -576,7 +580,7 @@ awaitable<Response> LeaveMessageRoute(Request& req, Context& ctx) {
   auto left = co_await ctx.workflow->LeaveMessage(*who, *id, std::string(Trim(*text)), std::move(*client_id));
   if (!left.ok()) co_return Response::Fail(left.error());
   std::string out = "{\"ticket_id\":" + std::to_string(left->ticket_id) + ",\"message\":";
-  json::AppendMessage(out, left->message);
+  json::AppendMessage(out, left->message, json::Pii::shown);  // the customer's own words
   out += '}';
   co_return Response::Json(left->created ? 201 : 200, std::move(out));
 }
@@ -671,6 +675,9 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/conversations/{id}/feedback", Access::Customer(Scope::conversation), BotFeedbackRoute},
       {"POST", "/api/v1/conversations/{id}/leave-message", Access::Customer(Scope::conversation), LeaveMessageRoute},
       {"POST", "/api/v1/conversations/{id}/whisper", kHandler, Whisper},
+      {"GET", "/api/v1/conversations/{id}/customer", kHandler, GetConversationCustomer},
+      {"POST", "/api/v1/conversations/{id}/reveal", Access::Staff(kSupervisor | kAdmin, Scope::conversation), RevealConversation},
+      {"POST", "/api/v1/tickets/{id}/reveal", Access::Staff(kSupervisor | kAdmin, Scope::ticket), RevealTicket},
       {"GET", "/api/v1/staff", Access::Staff(kSupervisor | kAdmin), ListStaffRoute},
       {"PATCH", "/api/v1/staff/{id}", Access::Staff(kAdmin), UpdateStaffRoute},
       {"POST", "/api/v1/conversations/{id}/monitor", Access::Staff(kSupervisor | kAdmin, Scope::conversation), MonitorConversation},

@@ -174,7 +174,8 @@ void AppendOptString(std::string& out, std::string_view key, std::string_view v)
 
 // A ticket as JSON. Customers see what their ticket is about and where it stands, not the
 // desk's working data (assignee, tags, closing summary); internal notes never go in here.
-void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff) {
+// Staff see its free text with PII masked unless `pii` says shown (a reveal, an export).
+void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff, json::Pii pii) {
   out += "{\"id\":" + std::to_string(t.id) + ",\"type\":\"";
   out += domain::TicketTypeName(t.type);
   out += "\",\"category\":\"";
@@ -184,13 +185,13 @@ void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff) {
   out += "\",\"status\":\"";
   out += domain::TicketStatusName(t.status);
   out += "\",\"subject\":";
-  AppendJsonString(out, t.subject);
+  AppendJsonString(out, json::PiiText(t.subject, pii));
   out += ",\"description\":";
-  AppendJsonString(out, t.description);
+  AppendJsonString(out, json::PiiText(t.description, pii));
   out += ",\"customer\":";
   if (t.customer_id) {
     out += "{\"id\":" + std::to_string(t.customer_id) + ",\"name\":";
-    AppendJsonString(out, t.customer_name);
+    AppendJsonString(out, json::PiiText(t.customer_name, pii));
     out += '}';
   } else {
     out += "null";
@@ -209,7 +210,7 @@ void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff) {
     }
     out += ",\"tags\":";
     json::AppendArray(out, t.tags, [](std::string& o, const std::string& s) { AppendJsonString(o, s); });
-    AppendOptString(out, "summary", t.summary);
+    AppendOptString(out, "summary", json::PiiText(t.summary, pii));
   }
   const store::TicketFields& f = t.fields;
   AppendOptString(out, "chain", f.chain);
@@ -226,16 +227,16 @@ void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff) {
          "\"}";
 }
 
-namespace {
-
-void AppendNote(std::string& out, const store::TicketNote& n) {
+void AppendNote(std::string& out, const store::TicketNote& n, json::Pii pii) {
   out += "{\"id\":" + std::to_string(n.id) + ",\"ticket_id\":" + std::to_string(n.ticket_id) +
          ",\"author\":{\"id\":" + std::to_string(n.staff_id) + ",\"name\":";
   AppendJsonString(out, n.staff_name);
   out += "},\"text\":";
-  AppendJsonString(out, n.text);
+  AppendJsonString(out, json::PiiText(n.text, pii));
   out += ",\"created_at\":\"" + FormatRfc3339(n.created_at) + "\"}";
 }
+
+namespace {
 
 // Adds "warnings" (what the secret guard redacted) to a JSON object.
 std::string WithWarnings(std::string object, const std::vector<std::string>& warnings) {
@@ -250,7 +251,7 @@ std::string WithWarnings(std::string object, const std::vector<std::string>& war
 std::string TicketJson(const store::Ticket& t, bool for_staff, const std::vector<std::string>& warnings = {}) {
   std::string out;
   out.reserve(640 + t.subject.size() + t.description.size());
-  AppendTicket(out, t, for_staff);
+  AppendTicket(out, t, for_staff, json::PiiFor(for_staff));
   return WithWarnings(std::move(out), warnings);
 }
 
@@ -501,7 +502,7 @@ awaitable<Response> ListTickets(Request& req, Context& ctx) {
     std::erase_if(page->tickets, [&w = *who](const store::Ticket& t) { return !TicketScope(w, t).ok(); });
   const bool staff = who->is_staff();
   std::string out = "{\"tickets\":";
-  json::AppendArray(out, page->tickets, [staff](std::string& o, const store::Ticket& t) { AppendTicket(o, t, staff); });
+  json::AppendArray(out, page->tickets, [staff](std::string& o, const store::Ticket& t) { AppendTicket(o, t, staff, json::PiiFor(staff)); });
   json::AppendNextCursorAndClose(out, page->next_cursor);
   co_return Response::Json(200, std::move(out));
 }
@@ -520,7 +521,7 @@ awaitable<Response> GetTicket(Request& req, Context& ctx) {
     if (!notes.ok()) co_return Response::Fail(notes.error());
     out.pop_back();
     out += ",\"notes\":";
-    json::AppendArray(out, *notes, AppendNote);
+    json::AppendArray(out, *notes, [](std::string& o, const store::TicketNote& n) { AppendNote(o, n, json::Pii::masked); });
     out += '}';
   }
   co_return Response::Json(200, std::move(out));
@@ -531,7 +532,8 @@ awaitable<Response> UpdateTicket(Request& req, Context& ctx) {
   if (!who.ok()) co_return Response::Fail(who.error());
   auto id = PathId(req, "ticket");
   if (!id.ok()) co_return Response::Fail(id.error());
-  if (auto scope = co_await TicketInScope(ctx, *who, *id); !scope.ok()) co_return Response::Fail(scope.error());
+  auto current = co_await ScopedTicket(ctx, *who, *id);
+  if (!current.ok()) co_return Response::Fail(current.error());
   auto body = json::ParseObject(req.body);
   if (!body.ok()) co_return Response::Fail(body.error());
   static constexpr std::string_view kFixed[] = {"id", "status", "customer_id", "conversation_id", "summary",
@@ -555,6 +557,13 @@ awaitable<Response> UpdateTicket(Request& req, Context& ctx) {
     u.type = type;
     u.category = category;
     u.priority = priority;
+    // Staff read free text masked; a client that sends back what it read (GET, edit another
+    // field, PUT it all) must not overwrite the customer's words with the mask.
+    if (subject && *subject != current->subject && *subject == json::PiiText(current->subject, json::Pii::masked))
+      subject.reset();
+    if (description && *description != current->description &&
+        *description == json::PiiText(current->description, json::Pii::masked))
+      description.reset();
     if (subject) {
       KEFU_ASSIGN(g, Guard(*who, "subject", Trim(*subject), kMaxSubjectChars, warnings));
       if (g.text.empty()) return Invalid("'subject' must not be empty");
@@ -670,7 +679,7 @@ awaitable<Response> AddTicketNote(Request& req, Context& ctx) {
   auto note = co_await Write<store::TicketNote>(std::move(submit));
   if (!note.ok()) co_return Response::Fail(note.error());
   std::string out;
-  AppendNote(out, *note);
+  AppendNote(out, *note, json::Pii::masked);
   co_return Response::Json(201, WithWarnings(std::move(out), warnings));
 }
 
@@ -716,9 +725,9 @@ awaitable<Response> MergeTicket(Request& req, Context& ctx) {
   if (!merged.ok()) co_return Response::Fail(merged.error());
   log::Info("ticket.merged", {{"rid", req.rid}, {"ticket_id", *id}, {"into", *into}, {"staff_id", who->id}});
   std::string out = "{\"ticket\":";
-  AppendTicket(out, merged->source, true);
+  AppendTicket(out, merged->source, true, json::Pii::masked);
   out += ",\"into\":";
-  AppendTicket(out, merged->target, true);
+  AppendTicket(out, merged->target, true, json::Pii::masked);
   out += '}';
   co_return Response::Json(200, std::move(out));
 }

@@ -7,12 +7,16 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "http/api.hpp"
+#include "http/json_io.hpp"
 #include "store/tickets.hpp"
 
 namespace kefu::http {
 
-// A ticket as JSON; customers (for_staff false) do not see the desk's working data.
-void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff);
+// A ticket as JSON; customers (for_staff false) do not see the desk's working data, staff see
+// its PII as `pii` says (json_io.hpp).
+void AppendTicket(std::string& out, const store::Ticket& t, bool for_staff, json::Pii pii);
+// An internal note (staff only) as JSON.
+void AppendNote(std::string& out, const store::TicketNote& n, json::Pii pii);
 
 boost::asio::awaitable<Response> CreateTicket(Request& req, Context& ctx);
 boost::asio::awaitable<Response> CreateTicketFromConversation(Request& req, Context& ctx);

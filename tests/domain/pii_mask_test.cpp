@@ -10,27 +10,77 @@ TEST(PiiMask, SingleValues) {
   EXPECT_EQ(MaskPhone("13800138000"), "138****8000");
   EXPECT_EQ(MaskPhone("+86 138 0013 8000"), "+86138****8000");
   EXPECT_EQ(MaskPhone("12345"), "***45");
-  EXPECT_EQ(MaskIdNumber("11010119900307457X"), "1101**********457X");
+  EXPECT_EQ(MaskIdNumber("11010519491231002X"), "1101**********002X");
   EXPECT_EQ(MaskIdNumber("110101900307457"), "1101*******7457");
   EXPECT_EQ(MaskCardLast4("1234"), "•••• 1234");
+  EXPECT_EQ(MaskCardLast4("6222 0212 3456 7890"), "•••• 7890");
 }
 
-TEST(PiiMask, InsideText) {
-  struct Case {
-    const char* text;
-    const char* want;
-  } cases[] = {
-      {"我的邮箱是 alice@example.com，手机 13800138000", "我的邮箱是 a***@example.com，手机 138****8000"},
-      {"call +86 138-0013-8000 please", "call +86138****8000 please"},
-      {"身份证 11010119900307457X 已上传", "身份证 1101**********457X 已上传"},
-      {"amount 12.5 USDT, 3 times", "amount 12.5 USDT, 3 times"},
-      {"version 2.3.1 on iOS 17", "version 2.3.1 on iOS 17"},
-      {"no pii here", "no pii here"},
-  };
+struct Case {
+  const char* text;
+  const char* want;
+};
+
+void ExpectMasked(std::initializer_list<Case> cases) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
     EXPECT_EQ(MaskText(c.text), c.want);
   }
+}
+
+TEST(PiiMask, PhonesAndAddressesInsideText) {
+  ExpectMasked({
+      {"我的邮箱是 alice@example.com，手机 13800138000", "我的邮箱是 a***@example.com，手机 138****8000"},
+      {"手机13800138000谢谢", "手机138****8000谢谢"},
+      {"QQ邮箱 12345678@qq.com 收不到验证码", "QQ邮箱 1***@qq.com 收不到验证码"},
+      {"call +86 138-0013-8000 please", "call +86138****8000 please"},
+      {"llámame al +34 612 345 678", "llámame al +346****5678"},
+      {"mi móvil es 612 345 678.", "mi móvil es 612**5678."},
+      {"office 010-12345678", "office 010****5678"},
+      {"reach me at (mail) bob.smith+kefu@mail.example.co.uk.", "reach me at (mail) b***@mail.example.co.uk."},
+      {"13800138000 打了 3 次", "138****8000 打了 3 次"},
+      {"打了 10 13800138000", "打了 10 138****8000"},
+  });
+}
+
+TEST(PiiMask, IdentityAndCardNumbersInsideText) {
+  ExpectMasked({
+      {"身份证 11010519491231002X 已上传", "身份证 1101**********002X 已上传"},
+      {"身份证号11010519491231002x", "身份证号1101**********002x"},
+      {"卡号 6222 0212 3456 7894 绑不上", "卡号 •••• 7894 绑不上"},
+      // Mistyped (the Luhn check fails) but written like a card: still masked like one.
+      {"卡号 6222 0212 3456 7890", "卡号 •••• 7890"},
+      // A long number whose start is not a phone: its tail is not taken for one either.
+      {"ref 9999 0212 3456 789", "ref 9999 0212 3456 789"},
+      {"card 4111111111111111 declined", "card •••• 1111 declined"},
+  });
+}
+
+// What agents need to read stays as written: amounts, order numbers, transaction data, versions.
+TEST(PiiMask, WorkingDataStaysReadable) {
+  ExpectMasked({
+      {"amount 12.5 USDT, 3 times", "amount 12.5 USDT, 3 times"},
+      {"version 2.3.1 on iOS 17", "version 2.3.1 on iOS 17"},
+      {"no pii here", "no pii here"},
+      {"订单号 202611270001234567 提现失败", "订单号 202611270001234567 提现失败"},
+      {"order 2026112700123 failed", "order 2026112700123 failed"},
+      {"充值 1000000 元", "充值 1000000 元"},
+      {"tx 0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060",
+       "tx 0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060"},
+      {"TRC20 TJ8aS4bT3xQa9wk4xBq8Lh1ZZ6Pq4F9N2r", "TRC20 TJ8aS4bT3xQa9wk4xBq8Lh1ZZ6Pq4F9N2r"},
+      {"balance 13800138000.50", "balance 13800138000.50"},
+      {"at 2026-11-27 10:30", "at 2026-11-27 10:30"},
+      {"", ""},
+  });
+}
+
+TEST(PiiMask, HostileInputNeverBreaksText) {
+  std::string long_digits(10000, '7');
+  EXPECT_EQ(MaskText(long_digits), long_digits);
+  EXPECT_EQ(MaskText("@@@.."), "@@@..");
+  EXPECT_EQ(MaskText("a@b."), "a@b.");
+  EXPECT_EQ(MaskText("+"), "+");
+  EXPECT_EQ(MaskText("- - 1 - -"), "- - 1 - -");
 }
 
 }  // namespace
