@@ -1,9 +1,14 @@
-// How staff see customer PII by default (issue 6 item 4, DESIGN.md §4): masked. Pure functions,
-// no I/O; the http module applies them to what it shows staff whose role does not see PII in
-// full, and a reveal (with a reason, audited as pii.reveal) shows the value unmasked.
+// How staff see customer PII (issue 6 item 4, DESIGN.md §4): masked. Pure functions, no I/O;
+// the http module (json_io.hpp: Pii) applies them to everything staff read — messages, previews,
+// names, identities, tickets, notes, complaints — and a supervisor's or admin's reveal (with a
+// reason, audited as pii.reveal) shows the value as written. Customers read their own data
+// unmasked.
 //
-// Not wired to routes yet: the http module still shows staff PII in full; the reveal route and
-// its pii.reveal audit entry are to follow (issue 6 item 4).
+// MaskText must not hide what agents work with: order numbers, amounts, dates, transaction
+// hashes and addresses stay as written. It masks e-mail addresses, phone numbers as people write
+// them (a '+' country code, a Chinese mobile, a fixed line with its area code, or digits in
+// phone-like groups), resident identity numbers whose birth date and check character hold, and
+// card numbers that pass the Luhn check or are written in groups of four.
 #pragma once
 
 #include <string>

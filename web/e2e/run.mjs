@@ -263,6 +263,22 @@ test('customer answer reaches the agent live', async () => {
   await agent.page.waitForSelector(sel.item('customer', customerText2));
 });
 
+test('the agent reads the customer\'s phone number masked; the customer reads it as written', async () => {
+  const phone = `139${String(Date.now() % 1e8).padStart(8, '0')}`;
+  const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  const text = `回电请打 ${phone}（${stamp}）`;
+  const p = customer.page;
+  await p.getByTestId('message-input').fill(text);
+  await p.keyboard.press('Enter');
+  await p.waitForSelector(sel.item('customer', text, 'sent'));
+  await agent.page.waitForSelector(sel.item('customer', `回电请打 ${masked}（${stamp}）`));
+  const shown = await agent.page.getByTestId('message-item').allTextContents();
+  if (shown.some((t) => t.includes(phone))) throw new Error('the agent console shows the full phone number');
+  // Agents see the masking notice and cannot reveal; only supervisors and admins can.
+  await agent.page.getByTestId('pii-panel').waitFor({ state: 'visible' });
+  if ((await agent.page.getByTestId('pii-reveal').count()) !== 0) throw new Error('an agent was offered a PII reveal');
+});
+
 test('customer sends a photo: the agent sees it, without its location metadata', async () => {
   const p = customer.page;
   await p.getByTestId('attach-input').setInputFiles({ name: `付款截图-${stamp}.png`, mimeType: 'image/png', buffer: pngWithText() });

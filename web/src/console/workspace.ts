@@ -10,6 +10,7 @@ import {
   sameId,
   type Conversation,
   type ConvEvent,
+  type CustomerProfile,
   type Id,
   type Message,
   type Presence,
@@ -73,6 +74,10 @@ export class Workspace {
     acceptError: null as string | null,
     events: [] as ConvEvent[],
     eventsLoaded: false,
+    /** The selected conversation's customer (PII masked until a supervisor reveals it). */
+    customer: null as CustomerProfile | null,
+    revealing: false,
+    revealError: null as string | null,
     historyLoading: false,
     historyError: null as string | null,
     loadingMore: false,
@@ -324,10 +329,13 @@ export class Workspace {
     this.state.historyError = null;
     this.state.events = [];
     this.state.eventsLoaded = false;
+    this.state.customer = null;
+    this.state.revealError = null;
     delete this.state.unread[String(c.id)];
     const thread = this.threadFor(c.id);
     this.thread.value = thread;
     void this.loadEvents(c.id);
+    void this.loadCustomer(c.id);
     if (!thread.state.loaded) {
       this.state.historyLoading = true;
       try {
@@ -376,6 +384,40 @@ export class Workspace {
       this.failure(e);
     } finally {
       this.fetching.delete(key);
+    }
+  }
+
+  async loadCustomer(id: Id): Promise<void> {
+    try {
+      const customer = await api.conversationCustomer(this.token, id);
+      if (this.state.selected && sameId(this.state.selected.id, id)) this.state.customer = customer;
+    } catch {
+      // the panel shows the conversation's own customer name
+    }
+  }
+
+  /** Supervisors and admins may see PII; roles that may not never get the button. */
+  get mayReveal(): boolean {
+    return this.me.role === 'supervisor' || this.me.role === 'admin';
+  }
+
+  /** Shows the selected customer's data and latest messages as written; the server audits the reason. */
+  async reveal(reason: string): Promise<boolean> {
+    const c = this.state.selected;
+    if (!c || this.state.revealing) return false;
+    this.state.revealing = true;
+    this.state.revealError = null;
+    try {
+      const r = await api.revealConversation(this.token, c.id, reason);
+      if (!this.state.selected || !sameId(this.state.selected.id, c.id)) return false;
+      this.state.customer = r.customer;
+      this.threadFor(c.id).revealTexts(r.messages);
+      return true;
+    } catch (e) {
+      this.state.revealError = this.failure(e);
+      return false;
+    } finally {
+      this.state.revealing = false;
     }
   }
 

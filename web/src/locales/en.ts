@@ -503,6 +503,17 @@ const en: typeof zhCN = {
       low_confidence_repeated: 'The assistant was unsure, repeatedly',
       secret_redacted: 'Customer sent sensitive data',
     },
+    pii: {
+      identity: 'Account ({channel})',
+      verified: 'Verified by the operator',
+      masked: 'Phone numbers, e-mail addresses and ID numbers are masked.',
+      shown: 'Shown in full — this reveal was recorded in the audit log.',
+      reveal: 'Show full details…',
+      reason: 'Why do you need to see them?',
+      reasonHint: 'e.g. verifying the withdrawal account owner',
+      confirm: 'Show (audited)',
+      cancel: 'Cancel',
+    },
     details: {
       title: 'Conversation',
       customer: 'Customer',

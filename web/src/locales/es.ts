@@ -503,6 +503,17 @@ const es: typeof zhCN = {
       low_confidence_repeated: 'El asistente no estaba seguro varias veces',
       secret_redacted: 'El cliente envió datos sensibles',
     },
+    pii: {
+      identity: 'Cuenta ({channel})',
+      verified: 'Verificada por el operador',
+      masked: 'Los teléfonos, correos y números de documento se muestran enmascarados.',
+      shown: 'Datos completos visibles: esta consulta quedó registrada en la auditoría.',
+      reveal: 'Ver datos completos…',
+      reason: '¿Por qué necesita verlos?',
+      reasonHint: 'p. ej., verificar el titular de la cuenta de retiro',
+      confirm: 'Ver (queda auditado)',
+      cancel: 'Cancelar',
+    },
     details: {
       title: 'Conversación',
       customer: 'Cliente',

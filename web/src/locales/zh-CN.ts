@@ -503,6 +503,17 @@ export default {
       low_confidence_repeated: '智能客服多次没有把握',
       secret_redacted: '客户发送了敏感信息',
     },
+    pii: {
+      identity: '账号（{channel}）',
+      verified: '已由运营方验证',
+      masked: '手机号、邮箱和证件号已脱敏显示。',
+      shown: '已显示完整信息——本次查看已记入审计日志。',
+      reveal: '查看完整信息…',
+      reason: '查看原因',
+      reasonHint: '例如：核实提现账户归属',
+      confirm: '查看（记录审计）',
+      cancel: '取消',
+    },
     details: {
       title: '会话信息',
       customer: '客户',

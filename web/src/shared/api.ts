@@ -4,6 +4,7 @@ import type {
   Conversation,
   ConversationPage,
   ConvEvent,
+  CustomerProfile,
   Id,
   KbArticle,
   KbSearchResult,
@@ -157,6 +158,16 @@ export const api = {
     request<Conversation>('GET', `/api/v1/conversations/${enc(id)}`, { token }),
   messages: (token: string, id: Id, query: { before_seq?: number; after_seq?: number; limit?: number }) =>
     request<MessagePage>('GET', `/api/v1/conversations/${enc(id)}/messages`, { token, query }),
+  /** The conversation's customer with identities, PII masked. */
+  conversationCustomer: (token: string, id: Id) =>
+    request<CustomerProfile>('GET', `/api/v1/conversations/${enc(id)}/customer`, { token }),
+  /** Supervisors and admins: the customer and the latest messages as written (audited with the reason). */
+  revealConversation: (token: string, id: Id, reason: string) =>
+    request<{ customer: CustomerProfile; messages: Message[]; has_more: boolean }>(
+      'POST',
+      `/api/v1/conversations/${enc(id)}/reveal`,
+      { token, body: { reason } },
+    ),
   accept: (token: string, id: Id) =>
     request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/accept`, { token }),
   events: (token: string, id: Id) =>

@@ -110,6 +110,14 @@ export class Thread {
     return true;
   }
 
+  /** Shows revealed messages (a supervisor's audited reveal) as written in place of the masked text. */
+  revealTexts(msgs: Message[]): void {
+    for (const m of msgs) {
+      const known = this.state.items.find((it) => it.id !== null && String(it.id) === String(m.id));
+      if (known) known.text = m.text;
+    }
+  }
+
   /** Adds one of our messages, pending until its ack. */
   addPending(text: string, sender: Sender, entry?: OutboxEntry): ChatItem {
     const e = entry ?? { client_id: uuid(), text, created_at: nowIso() };

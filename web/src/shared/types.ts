@@ -18,6 +18,16 @@ export interface Staff {
   status?: string;
 }
 
+/** A customer as staff see them (GET …/customer): PII masked unless revealed. */
+export interface CustomerProfile {
+  id: Id;
+  name: string;
+  lang: string;
+  created_at: string;
+  identities: { channel: string; external_id: string; verified: boolean; created_at: string }[];
+  pii: 'masked' | 'shown';
+}
+
 export type Presence = 'online' | 'busy' | 'away' | 'offline';
 export const PRESENCES: readonly Presence[] = ['online', 'busy', 'away', 'offline'];
 
