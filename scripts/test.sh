@@ -46,11 +46,17 @@ if [ -f web/e2e/run.mjs ] && [ -f web/dist/index.html ]; then
     build/kefu kb import data/demo/kb.jsonl --db "$dir/kefu.db" >/dev/null || return 1
     echo 'orchid-lantern-7412' | build/kefu staff add --db "$dir/kefu.db" --email kb@kefu.test --role kb_editor \
       --name "知识库 小K" --password-stdin >/dev/null || return 1
+    echo 'orchid-lantern-7412' | build/kefu staff add --db "$dir/kefu.db" --email sup@kefu.test --role supervisor \
+      --name "主管 小S" --password-stdin >/dev/null || return 1
+    echo 'orchid-lantern-7412' | build/kefu staff add --db "$dir/kefu.db" --email audit@kefu.test --role auditor \
+      --name "审计 小A" --password-stdin >/dev/null || return 1
     build/kefu serve --db "$dir/kefu.db" --listen "127.0.0.1:$port" --web-root web/dist >"$dir/out.log" 2>"$dir/server.log" &
     pid=$!
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
     KEFU_URL="http://127.0.0.1:$port" KEFU_AGENT_EMAIL=e2e@kefu.test KEFU_AGENT_PASSWORD=orchid-lantern-7412 \
       KEFU_KB_EMAIL=kb@kefu.test KEFU_KB_PASSWORD=orchid-lantern-7412 \
+      KEFU_SUP_EMAIL=sup@kefu.test KEFU_SUP_PASSWORD=orchid-lantern-7412 \
+      KEFU_AUDITOR_EMAIL=audit@kefu.test KEFU_AUDITOR_PASSWORD=orchid-lantern-7412 \
       node web/e2e/run.mjs
     rc=$?
     kill -TERM "$pid" 2>/dev/null

@@ -5,7 +5,10 @@
 //
 // The bot steps need the knowledge base imported (kefu kb import data/demo/kb.jsonl) before the
 // server starts. With KEFU_KB_EMAIL and KEFU_KB_PASSWORD (a kb_editor account) a third profile
-// creates and publishes an article; without them those steps are skipped.
+// creates and publishes an article; without them those steps are skipped. With KEFU_SUP_EMAIL and
+// KEFU_SUP_PASSWORD (a supervisor) a fourth profile monitors the agent's chat, whispers, barges in
+// and reveals PII; KEFU_AUDITOR_EMAIL and KEFU_AUDITOR_PASSWORD (an auditor) let it also read the
+// reveal back from the audit log.
 //
 // Drives Debian's chromium (/usr/bin/chromium, override with KEFU_CHROMIUM) through playwright-core:
 // one browser profile is the customer on the widget page, another the agent on /console.
@@ -23,6 +26,10 @@ const EMAIL = process.env.KEFU_AGENT_EMAIL;
 const PASSWORD = process.env.KEFU_AGENT_PASSWORD;
 const KB_EMAIL = process.env.KEFU_KB_EMAIL;
 const KB_PASSWORD = process.env.KEFU_KB_PASSWORD;
+const SUP_EMAIL = process.env.KEFU_SUP_EMAIL;
+const SUP_PASSWORD = process.env.KEFU_SUP_PASSWORD;
+const AUDITOR_EMAIL = process.env.KEFU_AUDITOR_EMAIL;
+const AUDITOR_PASSWORD = process.env.KEFU_AUDITOR_PASSWORD;
 const EXECUTABLE = process.env.KEFU_CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = +(process.env.KEFU_E2E_TIMEOUT_MS || 20000);
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -73,6 +80,12 @@ const complaintText = `11月20日提现，手续费被重复扣除，单号 W${s
 const kbQuestion = `星付钱包的测试口令 ${stamp} 是什么？`;
 const kbAnswer = `这是端到端测试 ${stamp} 写入的文章：测试口令是 E2E-${stamp}。`;
 const kbSkip = KB_EMAIL && KB_PASSWORD ? null : 'KEFU_KB_EMAIL / KEFU_KB_PASSWORD not set';
+// supervision: a supervisor monitors the agent's chat, whispers, barges in, reveals PII
+const supSkip = SUP_EMAIL && SUP_PASSWORD ? null : 'KEFU_SUP_EMAIL / KEFU_SUP_PASSWORD not set';
+const supLiveText = `我的提现单号是 W${stamp}，还没到账（测试 ${stamp}）`;
+const whisperText = `先核对提现单号，再查链上记录（内部 ${stamp}）`;
+const bargeText = `您好，我是值班主管，已在跟进您的提现。（${stamp}）`;
+const revealReason = `核实提现账户归属（${stamp}）`;
 
 // A 1×1 PNG carrying a text chunk with a GPS position, which the server must strip.
 const GPS_MARKER = `GPS 31.2304N 121.4737E ${stamp}`;
@@ -137,6 +150,7 @@ const sel = {
 let customer; // { ctx, page }
 let agent;
 let editor; // the kb_editor, opened only when KEFU_KB_EMAIL is set
+let supervisor; // the supervisor, opened only when KEFU_SUP_EMAIL is set
 let conversationId;
 let handoffId; // the conversation handed to a human, then transferred to L2
 let closeId; // the conversation closed and rated
@@ -294,6 +308,127 @@ test('customer sends a photo: the agent sees it, without its location metadata',
   });
   expect(bytes.includes('IHDR') && !bytes.includes(GPS_MARKER), 'the photo reached the agent with its metadata');
 });
+
+// ---------------------------------------------------------------- supervision
+test("a supervisor signs in and sees the agent's live conversation under 进行中 with the agent's name", async () => {
+  // agents have no such list
+  expect((await agent.page.getByTestId('active-list').count()) === 0, 'an agent was shown the Active list');
+  supervisor = await openProfile('sup', 'zh-CN');
+  const p = supervisor.page;
+  await p.goto(`${BASE}/console`);
+  await p.getByTestId('login-email').fill(SUP_EMAIL);
+  await p.getByTestId('login-password').fill(SUP_PASSWORD);
+  await p.getByTestId('login-submit').click();
+  await p.getByTestId('active-list').waitFor({ state: 'visible' });
+  const title = ((await p.locator('[data-testid="active-list"] h2').textContent()) ?? '').trim();
+  expect(title.includes('进行中'), `Active list titled "${title}"`);
+  const item = p.locator(`[data-testid="active-item"][data-conversation-id="${conversationId}"]`);
+  await item.waitFor({ state: 'visible' });
+  const name = ((await agent.page.getByTestId('staff-name').textContent()) ?? '').trim();
+  const shown = ((await item.getByTestId('active-agent').textContent()) ?? '').trim();
+  expect(name && shown === name, `Active item names "${shown}", not the agent "${name}"`);
+}, supSkip);
+
+test('the supervisor opens it: the history loads, monitoring starts, a new customer message arrives live', async () => {
+  const p = supervisor.page;
+  await p.click(`[data-testid="active-item"][data-conversation-id="${conversationId}"]`);
+  await p.waitForSelector(sel.item('customer', customerText));
+  await p.waitForSelector(sel.item('staff', agentText));
+  await p.getByTestId('monitoring-badge').waitFor({ state: 'visible' });
+  // no accept button and no agent reply box: the supervisor's own composer, whisper by default
+  await p.waitForSelector('[data-testid="supervise-bar"][data-mode="whisper"]');
+  expect((await p.getByTestId('accept-button').count()) === 0, 'the supervisor was offered to accept an active chat');
+  expect((await p.getByTestId('reply-input').count()) === 0, "the supervisor got the agent's reply box");
+  const c = customer.page;
+  await c.getByTestId('message-input').fill(supLiveText);
+  await c.keyboard.press('Enter');
+  await c.waitForSelector(sel.item('customer', supLiveText, 'sent'));
+  await p.waitForSelector(sel.item('customer', supLiveText));
+  await agent.page.waitForSelector(sel.item('customer', supLiveText));
+}, supSkip);
+
+test('the supervisor whispers (the agent sees it marked internal) and barges in; the customer never sees the whisper', async () => {
+  const p = supervisor.page;
+  await p.getByTestId('sup-input').fill(whisperText);
+  await p.getByTestId('sup-send').click();
+  const whisper = `[data-testid="message-item"][data-kind="whisper"]:has-text(${JSON.stringify(whisperText)})`;
+  await p.waitForSelector(whisper);
+  await agent.page.waitForSelector(`${whisper} [data-testid="whisper-tag"]`);
+  // barging in asks first; then the customer gets it
+  await p.getByTestId('sup-mode-barge').click();
+  await p.waitForSelector('[data-testid="supervise-bar"][data-mode="barge"]');
+  await p.getByTestId('sup-input').fill(bargeText);
+  await p.getByTestId('sup-send').click();
+  await p.getByTestId('barge-confirm').waitFor({ state: 'visible' });
+  await p.getByTestId('barge-confirm-send').click();
+  await p.waitForSelector(`[data-testid="message-item"][data-kind="text"][data-sender="staff"]:has-text(${JSON.stringify(bargeText)})`);
+  const c = customer.page;
+  await c.waitForSelector(sel.item('staff', bargeText));
+  await agent.page.waitForSelector(sel.item('staff', bargeText));
+  // the whisper came before the barge-in, which the customer has: had it been sent, it would be there
+  const leaked = await c.evaluate((w) => document.body.innerText.includes(w), whisperText);
+  expect(!leaked, "the customer's widget shows the whisper");
+  expect((await c.locator('[data-kind="whisper"]').count()) === 0, "the customer's widget has a whisper item");
+  // reassigning offers the transfer dialog (to a desk or an agent, reason required); cancelled here
+  await p.getByTestId('sup-mode-whisper').click();
+  await p.getByTestId('reassign-button').click();
+  await p.getByTestId('transfer-dialog').waitFor({ state: 'visible' });
+  await p.getByTestId('transfer-submit').click();
+  await p.waitForSelector('[data-testid="transfer-reason"][aria-invalid="true"]');
+  await p.keyboard.press('Escape');
+  await p.getByTestId('transfer-dialog').waitFor({ state: 'detached' });
+}, supSkip);
+
+test('the supervisor reads a phone number masked, shows it in full with a reason, and the reveal is audited', async () => {
+  const phone = `139${String((Date.now() + 7) % 1e8).padStart(8, '0')}`;
+  const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  const text = (n) => `我的手机号 ${n}，请回电（主管 ${stamp}）`;
+  const c = customer.page;
+  await c.getByTestId('message-input').fill(text(phone));
+  await c.keyboard.press('Enter');
+  await c.waitForSelector(sel.item('customer', text(phone), 'sent'));
+  const p = supervisor.page;
+  await p.waitForSelector(sel.item('customer', text(masked)));
+  const before = await p.getByTestId('message-item').allTextContents();
+  expect(!before.some((x) => x.includes(phone)), 'the supervisor read the phone number before revealing it');
+  await p.getByTestId('pii-reveal').click();
+  await p.getByTestId('pii-reason').fill(revealReason);
+  await p.getByTestId('pii-reveal-confirm').click();
+  await p.getByTestId('pii-shown').waitFor({ state: 'visible' });
+  await p.waitForSelector(sel.item('customer', text(phone)));
+  const notice = ((await p.getByTestId('pii-shown').textContent()) ?? '').trim();
+  expect(notice.includes('审计'), `reveal notice reads "${notice}"`);
+  // the agent still reads it masked
+  const agentSees = await agent.page.getByTestId('message-item').allTextContents();
+  expect(!agentSees.some((x) => x.includes(phone)), 'the agent reads the revealed phone number too');
+  if (!AUDITOR_EMAIL || !AUDITOR_PASSWORD) {
+    console.log('    (audit log not read: KEFU_AUDITOR_EMAIL / KEFU_AUDITOR_PASSWORD not set)');
+    return;
+  }
+  const entries = await p.evaluate(async ([email, password]) => {
+    const login = await fetch('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    const { token } = await login.json();
+    const r = await fetch('/api/v1/audit?action=pii.reveal&limit=200', { headers: { Authorization: `Bearer ${token}` } });
+    return (await r.json()).entries ?? [];
+  }, [AUDITOR_EMAIL, AUDITOR_PASSWORD]);
+  const mine = entries.find((e) => String(e.details?.conversation_id) === conversationId && e.details?.reason === revealReason);
+  expect(mine, `no pii.reveal audit entry for conversation ${conversationId} with the reason`);
+  expect(!JSON.stringify(mine).includes(phone), 'the audit entry holds the revealed phone number');
+}, supSkip);
+
+test('signing out stops monitoring', async () => {
+  const p = supervisor.page;
+  const off = p.waitForRequest(
+    (r) => r.method() === 'POST' && r.url().endsWith(`/conversations/${conversationId}/monitor`) && /"on":false/.test(r.postData() ?? ''),
+  );
+  await p.getByTestId('logout-button').click();
+  await off;
+  await p.getByTestId('login-submit').waitFor({ state: 'visible' });
+}, supSkip);
 
 test('reloading the widget page resumes the same conversation', async () => {
   const p = customer.page;
@@ -703,6 +838,7 @@ for (const t of tests) {
       await customer?.page.screenshot({ path: join(ARTIFACTS, `${slug}-customer.png`) });
       await agent?.page.screenshot({ path: join(ARTIFACTS, `${slug}-agent.png`) });
       await editor?.page.screenshot({ path: join(ARTIFACTS, `${slug}-kb.png`) });
+      await supervisor?.page.screenshot({ path: join(ARTIFACTS, `${slug}-sup.png`) });
       console.log(`    screenshots in ${ARTIFACTS}`);
     } catch {
       /* best effort */
@@ -727,6 +863,7 @@ try {
 await customer?.ctx.close().catch(() => {});
 await agent?.ctx.close().catch(() => {});
 await editor?.ctx.close().catch(() => {});
+await supervisor?.ctx.close().catch(() => {});
 for (const d of profiles) rmSync(d, { recursive: true, force: true });
 
 if (notRun) console.log(`(${notRun} not run after an earlier failure, counted as failed)`);

@@ -3,6 +3,7 @@ import { api, ApiError } from '../shared/api';
 import { KefuSocket, type SocketStatus } from '../shared/socket';
 import { Thread } from '../shared/thread';
 import { TypingSender, TypingWatcher } from '../shared/typing';
+import { uuid } from '../shared/util';
 import {
   MAX_ATTACHMENT_BYTES,
   MAX_TEXT,
@@ -57,13 +58,20 @@ function mineOrder(a: Conversation, b: Conversation): number {
 }
 
 /**
- * State and behaviour of the agent console once signed in: the two conversation lists, the
- * selected conversation with its thread, the WebSocket and the reply outbox.
+ * State and behaviour of the agent console once signed in: the conversation lists (waiting, mine,
+ * and for supervisors and admins everyone else's active ones), the selected conversation with its
+ * thread, monitoring, the WebSocket and the reply outbox.
  */
 export class Workspace {
   readonly state = reactive({
     waiting: [] as Conversation[],
     mine: [] as Conversation[],
+    /** Supervisors and admins: active/pending conversations of other agents (or of nobody). */
+    active: [] as Conversation[],
+    /** Id of the conversation this console monitors (its messages arrive live), or null. */
+    monitoring: null as string | null,
+    /** A whisper or barge-in request in flight. */
+    supSending: false,
     selected: null as Conversation | null,
     conn: 'idle' as SocketStatus,
     listsLoading: false,
@@ -144,6 +152,7 @@ export class Workspace {
   }
 
   stop(): void {
+    if (!this.stopped) void this.unmonitor();
     this.stopped = true;
     this.typing.stop();
     this.socket?.stop();
@@ -167,6 +176,7 @@ export class Workspace {
         /* best effort */
       }
     }
+    await this.unmonitor();
     this.stop();
     signOut();
   }
@@ -252,19 +262,31 @@ export class Workspace {
     return WAITING_STATES.includes(c.state);
   }
 
+  /** Supervisors and admins watch, whisper, barge in and reassign; agents never see any of it. */
+  get maySupervise(): boolean {
+    return this.me.role === 'supervisor' || this.me.role === 'admin';
+  }
+
+  /** A live conversation someone else (or no one) holds, which a supervisor may monitor. */
+  isSupervised(c: Conversation): boolean {
+    return this.maySupervise && MINE_STATES.includes(c.state) && !this.isMine(c);
+  }
+
   async refreshLists(): Promise<void> {
     this.state.listsLoading = true;
     try {
-      const [waiting, mine] = await Promise.all([
+      const [waiting, mine, active] = await Promise.all([
         api.conversations(this.token, { state: WAITING_STATES.join(','), limit: 100 }),
         api.conversations(this.token, { state: MINE_STATES.join(','), mine: 1, limit: 100 }),
+        this.maySupervise ? api.conversations(this.token, { state: MINE_STATES.join(','), limit: 100 }) : null,
       ]);
       this.state.waiting = waiting.conversations.filter((c) => this.isWaiting(c)).sort(waitingOrder);
       this.state.mine = mine.conversations.filter((c) => this.isMine(c)).sort(mineOrder);
+      this.state.active = (active?.conversations ?? []).filter((c) => this.isSupervised(c)).sort(mineOrder);
       this.state.listError = null;
       const sel = this.state.selected;
       if (sel) {
-        const fresh = [...this.state.waiting, ...this.state.mine].find((c) => sameId(c.id, sel.id));
+        const fresh = this.listed().find((c) => sameId(c.id, sel.id));
         if (fresh) this.upsert(fresh);
       }
     } catch (e) {
@@ -274,7 +296,12 @@ export class Workspace {
     }
   }
 
-  /** Puts a conversation where it belongs now: waiting, mine, or neither. */
+  /** Every conversation in one of the lists. */
+  private listed(): Conversation[] {
+    return [...this.state.mine, ...this.state.waiting, ...this.state.active];
+  }
+
+  /** Puts a conversation where it belongs now: waiting, mine, active (supervisors), or none. */
   upsert(c: Conversation): void {
     const key = String(c.id);
     const drop = (list: Conversation[]) => {
@@ -283,12 +310,16 @@ export class Workspace {
     };
     drop(this.state.waiting);
     drop(this.state.mine);
+    drop(this.state.active);
     if (this.isWaiting(c)) {
       this.state.waiting.push(c);
       this.state.waiting.sort(waitingOrder);
     } else if (this.isMine(c)) {
       this.state.mine.push(c);
       this.state.mine.sort(mineOrder);
+    } else if (this.isSupervised(c)) {
+      this.state.active.push(c);
+      this.state.active.sort(mineOrder);
     }
     const sel = this.state.selected;
     if (sel && String(sel.id) === key) {
@@ -336,6 +367,9 @@ export class Workspace {
     this.thread.value = thread;
     void this.loadEvents(c.id);
     void this.loadCustomer(c.id);
+    // start monitoring before reading the history, so that nothing falls between the two
+    const watching = await this.monitorFor(c);
+    if (!this.state.selected || !sameId(this.state.selected.id, c.id)) return;
     if (!thread.state.loaded) {
       this.state.historyLoading = true;
       try {
@@ -348,8 +382,70 @@ export class Workspace {
       } finally {
         this.state.historyLoading = false;
       }
-    } else if (c.last_seq > thread.state.lastSeq) {
+    } else if (watching || c.last_seq > thread.state.lastSeq) {
+      // while not monitored nothing arrived live: catch up
       void this.fetchNewer(thread);
+    }
+  }
+
+  // ---------- supervision ----------
+
+  /**
+   * Monitors the conversation when a supervisor opens someone else's live chat, and stops
+   * monitoring the previous one. Resolves to whether `c` is monitored now.
+   */
+  private async monitorFor(c: Conversation): Promise<boolean> {
+    const want = this.isSupervised(c) ? String(c.id) : null;
+    if (this.state.monitoring === want) return want !== null;
+    await this.unmonitor();
+    if (!want || this.stopped) return false;
+    try {
+      await api.monitor(this.token, want, true);
+      if (this.stopped || !this.state.selected || String(this.state.selected.id) !== want) {
+        void api.monitor(this.token, want, false).catch(() => undefined);
+        return false;
+      }
+      this.state.monitoring = want;
+      return true;
+    } catch (e) {
+      this.notice(this.failure(e));
+      return false;
+    }
+  }
+
+  /** Stops monitoring (best effort: the server forgets it on restart anyway). */
+  private async unmonitor(): Promise<void> {
+    const id = this.state.monitoring;
+    if (!id) return;
+    this.state.monitoring = null;
+    try {
+      await api.monitor(this.token, id, false);
+    } catch {
+      /* best effort */
+    }
+  }
+
+  /**
+   * Sends a whisper (staff only) or, with `toCustomer`, writes to the customer (barge in) in the
+   * selected conversation. Resolves to null on success, else an error code.
+   */
+  async supervise(text: string, toCustomer: boolean): Promise<string | null> {
+    const c = this.state.selected;
+    const body = text.trim();
+    if (!c || !this.maySupervise || this.state.supSending) return 'conflict';
+    if (!body || [...body].length > MAX_TEXT) return 'invalid';
+    this.state.supSending = true;
+    try {
+      const m = toCustomer
+        ? await api.postMessage(this.token, c.id, body, uuid())
+        : await api.whisper(this.token, c.id, body);
+      const thread = this.threads.get(String(c.id));
+      if (thread?.state.loaded) thread.addMessages([m]);
+      return null;
+    } catch (e) {
+      return this.failure(e);
+    } finally {
+      this.state.supSending = false;
     }
   }
 
@@ -611,6 +707,8 @@ export class Workspace {
       void this.refreshLists();
       void this.refreshQueues();
       void this.refreshMe();
+      // monitoring lives in the server's memory: ask again in case it restarted
+      if (this.state.monitoring) void api.monitor(this.token, this.state.monitoring, true).catch(() => undefined);
     }
     this.lastSent.clear();
     const mineIds = new Set(this.state.mine.map((c) => String(c.id)));
@@ -637,13 +735,15 @@ export class Workspace {
     }
     const selected = this.state.selected && sameId(this.state.selected.id, m.conversation_id);
     if (m.sender.type === 'customer' && selected) this.customerTyping.clear();
-    const conv = [...this.state.mine, ...this.state.waiting].find((c) => String(c.id) === key);
+    const conv = this.listed().find((c) => String(c.id) === key);
     if (conv) {
+      // whispers are not the conversation's preview (the server leaves them out too)
+      const whisper = m.kind === 'whisper';
       this.upsert({
         ...conv,
         last_seq: Math.max(conv.last_seq, m.seq),
-        last_message_at: m.created_at,
-        last_message_preview: m.text.slice(0, 120),
+        last_message_at: whisper ? conv.last_message_at : m.created_at,
+        last_message_preview: whisper ? conv.last_message_preview : m.text.slice(0, 120),
       });
     } else {
       void this.refreshConversation(m.conversation_id);
@@ -687,7 +787,7 @@ export class Workspace {
         break;
       case 'conversation.gone': {
         // it left this console's desk scope (docs/adr/0019): out of the lists
-        for (const list of [this.state.waiting, this.state.mine]) {
+        for (const list of [this.state.waiting, this.state.mine, this.state.active]) {
           const i = list.findIndex((c) => sameId(c.id, f.conversation_id));
           if (i >= 0) list.splice(i, 1);
         }
@@ -699,6 +799,7 @@ export class Workspace {
           // taken by someone else: out of the waiting list at once, then the real state
           const i = this.state.waiting.findIndex((c) => sameId(c.id, f.conversation_id));
           if (i >= 0) this.state.waiting.splice(i, 1);
+          // a supervisor sees it again, in Active, once the real state is read
         }
         void this.refreshConversation(f.conversation_id).then(() => {
           if (this.state.selected && sameId(this.state.selected.id, f.conversation_id)) void this.loadEvents(f.conversation_id);

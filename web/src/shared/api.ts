@@ -168,6 +168,15 @@ export const api = {
       `/api/v1/conversations/${enc(id)}/reveal`,
       { token, body: { reason } },
     ),
+  /** Supervisors and admins: every message.created of the conversation reaches our consoles too (or stops). */
+  monitor: (token: string, id: Id, on: boolean) =>
+    request<{ monitoring: boolean }>('POST', `/api/v1/conversations/${enc(id)}/monitor`, { token, body: { on } }),
+  /** A message to the staff on the conversation only (kind `whisper`); the customer never gets it. */
+  whisper: (token: string, id: Id, text: string) =>
+    request<Message>('POST', `/api/v1/conversations/${enc(id)}/whisper`, { token, body: { text } }),
+  /** Writes to the customer over REST (a supervisor barging in); the same client_id is not stored twice. */
+  postMessage: (token: string, id: Id, text: string, clientId: string) =>
+    request<Message>('POST', `/api/v1/conversations/${enc(id)}/messages`, { token, body: { text, client_id: clientId } }),
   accept: (token: string, id: Id) =>
     request<Conversation>('POST', `/api/v1/conversations/${enc(id)}/accept`, { token }),
   events: (token: string, id: Id) =>
