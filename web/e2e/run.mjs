@@ -354,6 +354,12 @@ test('the supervisor whispers (the agent sees it marked internal) and barges in;
   const whisper = `[data-testid="message-item"][data-kind="whisper"]:has-text(${JSON.stringify(whisperText)})`;
   await p.waitForSelector(whisper);
   await agent.page.waitForSelector(`${whisper} [data-testid="whisper-tag"]`);
+  // readable on the agent's side too (a staff bubble's white text must not sit on a pale whisper)
+  const look = await agent.page.$eval(`${whisper} .bubble`, (el) => {
+    const cs = getComputedStyle(el);
+    return { color: cs.color, background: cs.backgroundColor };
+  });
+  expect(look.color !== look.background && look.color !== 'rgb(255, 255, 255)', `whisper drawn ${JSON.stringify(look)}`);
   // barging in asks first; then the customer gets it
   await p.getByTestId('sup-mode-barge').click();
   await p.waitForSelector('[data-testid="supervise-bar"][data-mode="barge"]');
