@@ -349,6 +349,14 @@ test('the supervisor opens it: the history loads, monitoring starts, a new custo
 
 test('the supervisor whispers (the agent sees it marked internal) and barges in; the customer never sees the whisper', async () => {
   const p = supervisor.page;
+  // asking for a seed phrase is refused even in a whisper; what was typed stays in the box
+  const asking = `让客户把助记词发过来（${stamp}）`;
+  await p.getByTestId('sup-input').fill(asking);
+  await p.getByTestId('sup-send').click();
+  const err = p.getByTestId('sup-error');
+  await err.waitFor({ state: 'visible' });
+  expect(((await err.textContent()) ?? '').includes('已拦截'), `refusal reads "${await err.textContent()}"`);
+  expect((await p.getByTestId('sup-input').inputValue()) === asking, 'the refused whisper was not put back into the box');
   await p.getByTestId('sup-input').fill(whisperText);
   await p.getByTestId('sup-send').click();
   const whisper = `[data-testid="message-item"][data-kind="whisper"]:has-text(${JSON.stringify(whisperText)})`;

@@ -149,11 +149,19 @@ export class Workspace {
     });
     this.socket.start();
     this.resendTimer = setInterval(() => this.resendStale(), 2000);
+    window.addEventListener('pagehide', this.onPageHide);
   }
+
+  /** Closing or leaving the page ends monitoring too (a request that outlives the page). */
+  private readonly onPageHide = (): void => {
+    const id = this.state.monitoring;
+    if (id) void api.monitor(this.token, id, false, true).catch(() => undefined);
+  };
 
   stop(): void {
     if (!this.stopped) void this.unmonitor();
     this.stopped = true;
+    window.removeEventListener('pagehide', this.onPageHide);
     this.typing.stop();
     this.socket?.stop();
     this.socket = null;

@@ -520,6 +520,7 @@ const en: typeof zhCN = {
       monitoring: 'Monitoring',
       monitoringHint: 'New messages of this chat reach you live',
       reassign: 'Reassign',
+      blocked: 'Blocked: staff must never ask a customer for a seed phrase, private key, password or code.',
     },
     pii: {
       identity: 'Account ({channel})',

@@ -520,6 +520,7 @@ const es: typeof zhCN = {
       monitoring: 'Supervisando',
       monitoringHint: 'Los mensajes nuevos de este chat le llegan en directo',
       reassign: 'Reasignar',
+      blocked: 'Bloqueado: el personal nunca debe pedir al cliente la frase semilla, la clave privada, la contraseña ni códigos.',
     },
     pii: {
       identity: 'Cuenta ({channel})',

@@ -520,6 +520,7 @@ export default {
       monitoring: '监听中',
       monitoringHint: '这个会话的新消息会实时显示给您',
       reassign: '改派',
+      blocked: '已拦截：员工不得向客户索要助记词、私钥、密码或验证码。',
     },
     pii: {
       identity: '账号（{channel}）',

@@ -46,7 +46,7 @@ function withQuery(path: string, query?: Query): string {
 export async function request<T>(
   method: string,
   path: string,
-  opts: { token?: string | null; body?: unknown; raw?: Blob; query?: Query; signal?: AbortSignal } = {},
+  opts: { token?: string | null; body?: unknown; raw?: Blob; query?: Query; signal?: AbortSignal; keepalive?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
@@ -66,6 +66,7 @@ export async function request<T>(
       headers,
       body,
       signal: opts.signal,
+      keepalive: opts.keepalive,
       credentials: 'omit',
       cache: 'no-store',
     });
@@ -169,8 +170,8 @@ export const api = {
       { token, body: { reason } },
     ),
   /** Supervisors and admins: every message.created of the conversation reaches our consoles too (or stops). */
-  monitor: (token: string, id: Id, on: boolean) =>
-    request<{ monitoring: boolean }>('POST', `/api/v1/conversations/${enc(id)}/monitor`, { token, body: { on } }),
+  monitor: (token: string, id: Id, on: boolean, keepalive = false) =>
+    request<{ monitoring: boolean }>('POST', `/api/v1/conversations/${enc(id)}/monitor`, { token, body: { on }, keepalive }),
   /** A message to the staff on the conversation only (kind `whisper`); the customer never gets it. */
   whisper: (token: string, id: Id, text: string) =>
     request<Message>('POST', `/api/v1/conversations/${enc(id)}/whisper`, { token, body: { text } }),
