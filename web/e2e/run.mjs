@@ -383,14 +383,7 @@ test('the supervisor whispers (the agent sees it marked internal) and barges in;
   const leaked = await c.evaluate((w) => document.body.innerText.includes(w), whisperText);
   expect(!leaked, "the customer's widget shows the whisper");
   expect((await c.locator('[data-kind="whisper"]').count()) === 0, "the customer's widget has a whisper item");
-  // reassigning offers the transfer dialog (to a desk or an agent, reason required); cancelled here
   await p.getByTestId('sup-mode-whisper').click();
-  await p.getByTestId('reassign-button').click();
-  await p.getByTestId('transfer-dialog').waitFor({ state: 'visible' });
-  await p.getByTestId('transfer-submit').click();
-  await p.waitForSelector('[data-testid="transfer-reason"][aria-invalid="true"]');
-  await p.keyboard.press('Escape');
-  await p.getByTestId('transfer-dialog').waitFor({ state: 'detached' });
 }, supSkip);
 
 test('the supervisor reads a phone number masked, shows it in full with a reason, and the reveal is audited', async () => {
@@ -432,16 +425,6 @@ test('the supervisor reads a phone number masked, shows it in full with a reason
   const mine = entries.find((e) => String(e.details?.conversation_id) === conversationId && e.details?.reason === revealReason);
   expect(mine, `no pii.reveal audit entry for conversation ${conversationId} with the reason`);
   expect(!JSON.stringify(mine).includes(phone), 'the audit entry holds the revealed phone number');
-}, supSkip);
-
-test('signing out stops monitoring', async () => {
-  const p = supervisor.page;
-  const off = p.waitForRequest(
-    (r) => r.method() === 'POST' && r.url().endsWith(`/conversations/${conversationId}/monitor`) && /"on":false/.test(r.postData() ?? ''),
-  );
-  await p.getByTestId('logout-button').click();
-  await off;
-  await p.getByTestId('login-submit').waitFor({ state: 'visible' });
 }, supSkip);
 
 test('reloading the widget page resumes the same conversation', async () => {
@@ -810,6 +793,48 @@ test('an edit with a stale base version is refused as a conflict, with a way to 
   await p.getByTestId('kb-unpublish').click();
   await p.waitForSelector('[data-testid="kb-status"][data-status="draft"]');
 }, kbSkip);
+
+
+// ---------------------------------------------------------------- supervision, last: reassigning
+const reassignReason = `主管改派：需要二线专家复核（${stamp}）`;
+test("the supervisor reassigns the agent's chat (agents listed by name; to L2 with a reason); it leaves the agent's list", async () => {
+  const p = supervisor.page;
+  await p.getByTestId('reassign-button').click();
+  const dialog = p.getByTestId('transfer-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  // to an agent: picked by name from the staff list, the current one left out
+  await p.locator('label:has([data-testid="transfer-mode-agent"])').click();
+  const picker = p.getByTestId('transfer-agent-select');
+  await picker.waitFor({ state: 'visible' });
+  const options = await picker.locator('option').allTextContents();
+  const me = ((await p.getByTestId('staff-name').textContent()) ?? '').trim();
+  const agentName = ((await agent.page.getByTestId('staff-name').textContent()) ?? '').trim();
+  expect(options.some((o) => o.includes(me)), `agent picker lists ${JSON.stringify(options)}, not the supervisor "${me}"`);
+  expect(!options.some((o) => o.startsWith(agentName)), 'agent picker offers the agent who holds the chat');
+  // this time to a desk, with a reason (required)
+  await p.locator('label:has([data-testid="transfer-mode-desk"])').click();
+  await p.getByTestId('transfer-desk').selectOption('L2');
+  await p.getByTestId('transfer-submit').click();
+  await p.waitForSelector('[data-testid="transfer-reason"][aria-invalid="true"]');
+  await p.getByTestId('transfer-reason').fill(reassignReason);
+  await p.getByTestId('transfer-submit').click();
+  await dialog.waitFor({ state: 'detached' });
+  const ev = p.locator('[data-testid="event-item"][data-type="transferred"]').last();
+  await ev.waitFor({ state: 'visible' });
+  const reason = ((await ev.getByTestId('event-reason').textContent()) ?? '').trim();
+  expect(reason.includes(reassignReason), `timeline reason "${reason}"`);
+  await agent.page.waitForSelector(`[data-testid="mine-item"][data-conversation-id="${conversationId}"]`, { state: 'detached' });
+}, supSkip);
+
+test('signing out stops monitoring', async () => {
+  const p = supervisor.page;
+  const off = p.waitForRequest(
+    (r) => r.method() === 'POST' && r.url().endsWith(`/conversations/${conversationId}/monitor`) && /"on":false/.test(r.postData() ?? ''),
+  );
+  await p.getByTestId('logout-button').click();
+  await off;
+  await p.getByTestId('login-submit').waitFor({ state: 'visible' });
+}, supSkip);
 
 // ---------------------------------------------------------------- run
 let passed = 0;

@@ -356,6 +356,7 @@ const en: typeof zhCN = {
       deskHint: 'The chat joins that desk’s queue and goes at once to a free agent there, if any.',
       agent: 'Agent ID',
       agentPlaceholder: 'e.g. 12',
+      agentPick: 'Choose an agent',
       agentInvalid: 'Enter a valid agent ID (a positive number).',
       agentHint: 'The agent must be able to take conversations.',
       reason: 'Reason',

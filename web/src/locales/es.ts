@@ -356,6 +356,7 @@ const es: typeof zhCN = {
       deskHint: 'El chat entra en la cola de ese equipo y pasa enseguida a un agente libre, si lo hay.',
       agent: 'ID del agente',
       agentPlaceholder: 'p. ej. 12',
+      agentPick: 'Elija un agente',
       agentInvalid: 'Introduce un ID de agente válido (un número positivo).',
       agentHint: 'El agente debe poder atender conversaciones.',
       reason: 'Motivo',

@@ -356,6 +356,7 @@ export default {
       deskHint: '会话将进入该组队列，组内有空闲客服时立即分配。',
       agent: '客服工号（ID）',
       agentPlaceholder: '例如 12',
+      agentPick: '选择坐席',
       agentInvalid: '请输入有效的客服工号（正整数）。',
       agentHint: '该客服需在其技能组中可接待会话。',
       reason: '转接原因',

@@ -148,6 +148,8 @@ export const api = {
       body: totp ? { email, password, totp } : { email, password },
     }),
   me: (token: string) => request<Staff>('GET', '/api/v1/staff/me', { token }),
+  /** Supervisors and admins: every staff member. */
+  staffList: (token: string) => request<{ staff: Staff[] }>('GET', '/api/v1/staff', { token }),
   /** Sets the caller's presence; answers the Staff as stored (its `status` is what counts). */
   setStatus: (token: string, status: Presence) =>
     request<Staff>('POST', '/api/v1/staff/me/status', { token, body: { status } }),
