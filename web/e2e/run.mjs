@@ -151,6 +151,16 @@ let customer; // { ctx, page }
 let agent;
 let editor; // the kb_editor, opened only when KEFU_KB_EMAIL is set
 let supervisor; // the supervisor, opened only when KEFU_SUP_EMAIL is set
+const supFrames = []; // WebSocket frames the supervisor's console received (parsed)
+
+/** Waits until `cond()` holds (polled), failing after the step timeout with `message`. */
+async function until(cond, message) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!cond()) {
+    expect(Date.now() < deadline, message);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 let conversationId;
 let handoffId; // the conversation handed to a human, then transferred to L2
 let closeId; // the conversation closed and rated
@@ -315,6 +325,15 @@ test("a supervisor signs in and sees the agent's live conversation under 进行�
   expect((await agent.page.getByTestId('active-list').count()) === 0, 'an agent was shown the Active list');
   supervisor = await openProfile('sup', 'zh-CN');
   const p = supervisor.page;
+  p.on('websocket', (w) =>
+    w.on('framereceived', (f) => {
+      try {
+        supFrames.push(JSON.parse(String(f.payload)));
+      } catch {
+        /* not JSON */
+      }
+    }),
+  );
   await p.goto(`${BASE}/console`);
   await p.getByTestId('login-email').fill(SUP_EMAIL);
   await p.getByTestId('login-password').fill(SUP_PASSWORD);
@@ -344,6 +363,11 @@ test('the supervisor opens it: the history loads, monitoring starts, a new custo
   await c.keyboard.press('Enter');
   await c.waitForSelector(sel.item('customer', supLiveText, 'sent'));
   await p.waitForSelector(sel.item('customer', supLiveText));
+  // it came as a live frame (monitoring), not only from re-reading the history
+  await until(
+    () => supFrames.some((f) => f.type === 'message.created' && f.message?.text === supLiveText),
+    'the customer message did not reach the supervisor as a message.created frame',
+  );
   await agent.page.waitForSelector(sel.item('customer', supLiveText));
 }, supSkip);
 
