@@ -94,19 +94,38 @@ bool IsPhone(std::string_view d, bool plus, int separators, size_t first_group, 
   return separators >= 2 && d.size() >= 9 && d.size() <= 12;
 }
 
-// The e-mail address starting at text[i], or its end (i when there is none): a local part, '@',
-// and a domain with a dot.
-size_t EmailEnd(std::string_view text, size_t i) {
-  size_t j = i;
-  while (j < text.size() && IsLocalChar(text[j])) ++j;
-  if (j == i || j >= text.size() || text[j] != '@') return i;
-  size_t k = j + 1;
-  while (k < text.size() && IsDomainChar(text[k])) ++k;
-  while (k > j + 1 && (text[k - 1] == '.' || text[k - 1] == '-')) --k;
-  const std::string_view domain = text.substr(j + 1, k - j - 1);
-  const size_t dot = domain.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) return i;
-  return k;
+struct Span {
+  size_t begin;
+  size_t end;
+};
+
+// The e-mail addresses in `text`, in order: around each '@', the longest local part before it
+// and a host name after it with a dot, starting with a letter or digit, whose last label (the
+// top-level domain) is letters ("qq.com", "mail.example.co.uk" — not "-5.30"). Found from the
+// '@' outwards so that masking what was masked finds nothing new: "a***@qq.com" has no local
+// part left.
+std::vector<Span> FindEmails(std::string_view text) {
+  std::vector<Span> found;
+  for (size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    size_t begin = at;
+    while (begin > 0 && IsLocalChar(text[begin - 1])) --begin;
+    if (begin == at || (!found.empty() && begin < found.back().end)) continue;
+    size_t end = at + 1;
+    while (end < text.size() && IsDomainChar(text[end])) ++end;
+    while (end > at + 1 && (text[end - 1] == '.' || text[end - 1] == '-')) --end;
+    const std::string_view domain = text.substr(at + 1, end - at - 1);
+    const size_t dot = domain.rfind('.');
+    if (dot == std::string_view::npos || !IsAlnum(domain.front()) || domain.size() - dot - 1 < 2) continue;
+    bool tld = true;
+    for (char c : domain.substr(dot + 1)) tld = tld && std::isalpha(static_cast<unsigned char>(c)) != 0;
+    if (!tld) continue;
+    // "a@b.c@d.e", "a@b.c%x@d.e" and "a@b.c.@d.e" are no addresses; a full stop after one is fine.
+    size_t after = end;
+    while (after < text.size() && (text[after] == '.' || text[after] == '-')) ++after;
+    if (after < text.size() && (text[after] == '@' || IsLocalChar(text[after]))) continue;
+    found.push_back({begin, end});
+  }
+  return found;
 }
 
 }  // namespace
@@ -152,22 +171,24 @@ std::string MaskCardLast4(std::string_view last4) {
 std::string MaskText(std::string_view text) {
   std::string out;
   out.reserve(text.size());
+  const std::vector<Span> emails = FindEmails(text);
+  size_t next_email = 0;
   size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
-    const bool starts_token = i == 0 || !IsLocalChar(text[i - 1]);
-    if (starts_token && IsLocalChar(c)) {
-      if (const size_t end = EmailEnd(text, i); end > i) {
-        out += MaskEmail(text.substr(i, end - i));
-        i = end;
-        continue;
-      }
+    // Numbers stop where an address starts: "+86 1***@qq.com" is no phone.
+    const size_t limit = next_email < emails.size() ? emails[next_email].begin : text.size();
+    if (i == limit) {
+      const Span e = emails[next_email++];
+      out += MaskEmail(text.substr(e.begin, e.end - e.begin));
+      i = e.end;
+      continue;
     }
     // A run of digits in groups (single spaces or dashes between them), perhaps after a '+'.
     // The longest leading groups that make a person's number are masked ("13800138000 10 次"
     // masks the phone, not the count after it).
     const bool plus = c == '+' && i + 1 < text.size() && IsDigit(text[i + 1]);
-    if ((IsDigit(c) || plus) && (i == 0 || !IsAlnum(text[i - 1]))) {
+    if ((IsDigit(c) || plus) && (i == 0 || (!IsAlnum(text[i - 1]) && text[i - 1] != '@'))) {
       struct Group {
         size_t end;     // in text
         size_t digits;  // digits up to here
@@ -175,36 +196,55 @@ std::string MaskText(std::string_view text) {
       std::string digits;
       std::vector<Group> groups;
       size_t end = plus ? i + 1 : i;
-      while (end < text.size()) {
+      while (end < limit) {
         if (IsDigit(text[end])) {
           digits += text[end++];
-        } else if (IsSeparator(text[end]) && end + 1 < text.size() && IsDigit(text[end + 1]) && !digits.empty()) {
+        } else if (IsSeparator(text[end]) && end + 1 < limit && IsDigit(text[end + 1]) && !digits.empty()) {
           groups.push_back({end, digits.size()});
           ++end;
         } else {
           break;
         }
       }
-      if (digits.size() == 17 && end < text.size() && (text[end] == 'X' || text[end] == 'x')) digits += text[end++];
+      if (digits.empty()) {  // a '+' right before an address
+        out += c;
+        ++i;
+        continue;
+      }
+      if (digits.size() == 17 && end < limit && (text[end] == 'X' || text[end] == 'x')) digits += text[end++];
       groups.push_back({end, digits.size()});
-      // The rest of a longer number whose start was kept ("6222 | 0212 3456 7890").
-      const bool tail = i >= 2 && IsSeparator(text[i - 1]) && IsDigit(text[i - 2]);
+      // The rest of a longer number whose start was kept ("6222 | 0212 3456 7890"), the
+      // fraction of a decimal ("6784678.|6324") or the end of a token ("v2-|6324", "mi..|6324"):
+      // never a card or an ID (masking it would change how the text before it reads).
+      const bool tail = i >= 1 && (text[i - 1] == '.' || text[i - 1] == '-' ||
+                                   (i >= 2 && IsSeparator(text[i - 1]) && IsDigit(text[i - 2])));
+      // The visible end of something already masked ("138****8000", "•••• 7894"): masking
+      // what staff read again must not change it (a client may send it back).
+      const bool after_mask =
+          groups.front().digits <= 4 && i >= 1 &&
+          (text[i - 1] == '*' || (text[i - 1] == ' ' && i >= 4 && text.substr(i - 4, 3) == "\xE2\x80\xA2"));
       bool masked = false;
-      for (size_t g = groups.size(); g-- > 0 && !masked;) {
+      for (size_t g = groups.size(); g-- > 0 && !masked && !after_mask;) {
         const size_t stop = groups[g].end;
         const std::string_view d = std::string_view(digits).substr(0, groups[g].digits);
-        // Part of a word, a decimal or a longer token (an address, a hash): not a person's number.
-        const bool joined = stop < text.size() && (IsAlnum(text[stop]) || text[stop] == '_' ||
-                                                   (text[stop] == '.' && stop + 1 < text.size() && IsDigit(text[stop + 1])));
+        // Part of a word, a decimal, a longer token (an address, a hash) or the start of
+        // something already masked ("138****"): not a person's number.
+        const bool joined =
+            stop < text.size() &&
+            (stop == limit || IsAlnum(text[stop]) || text[stop] == '_' || text[stop] == '*' || text[stop] == '@' ||
+             text[stop] == '%' || text[stop] == '+' ||
+             (text[stop] == '.' && stop + 1 < text.size() && IsDigit(text[stop + 1])));
         if (joined) continue;
+        // Card and ID numbers are whole runs: never a prefix, never the rest of a longer number.
+        const bool whole = g + 1 == groups.size() && !tail;
         const std::string_view run = text.substr(i, stop - i);
         const size_t first_group = groups.front().digits;
         const size_t second_group = groups.size() > 1 ? groups[1].digits - groups[0].digits : 0;
-        if (!plus && IsIdNumber(d)) {
+        if (!plus && whole && IsIdNumber(d)) {
           out += MaskIdNumber(run);
-        } else if (!plus && (IsCardNumber(d) || IsCardShaped(d, g, first_group, !tail))) {
+        } else if (!plus && whole && (IsCardNumber(d) || IsCardShaped(d, g, first_group, whole))) {
           out += MaskCardLast4(d);
-        } else if (IsDigit(d.back()) && IsPhone(d, plus, static_cast<int>(g), first_group, second_group, g + 1 == groups.size() && !tail)) {
+        } else if (IsDigit(d.back()) && IsPhone(d, plus, static_cast<int>(g), first_group, second_group, whole)) {
           out += MaskPhone(run);
         } else {
           continue;
