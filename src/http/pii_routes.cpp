@@ -67,6 +67,26 @@ Result<std::string> ReadReason(const boost::json::object& body) {
   return std::string(trimmed);
 }
 
+// A reveal request: who asks, for which {id}, its body and its required reason.
+struct RevealRequest {
+  Subject who;
+  Id id = 0;
+  boost::json::object body;
+  std::string reason;
+};
+
+awaitable<Result<RevealRequest>> ReadReveal(Request& req, Context& ctx) {
+  auto who = co_await StaffCaller(req, ctx);
+  if (!who.ok()) co_return std::move(who).error();
+  auto id = PathId(req);
+  if (!id.ok()) co_return std::move(id).error();
+  auto body = json::ParseObject(req.body);
+  if (!body.ok()) co_return std::move(body).error();
+  auto reason = ReadReason(*body);
+  if (!reason.ok()) co_return std::move(reason).error();
+  co_return RevealRequest{std::move(*who), *id, std::move(*body), std::move(*reason)};
+}
+
 // Writes the pii.reveal audit entry; the reveal is answered only once it is written.
 awaitable<Status> AuditReveal(Context& ctx, const Subject& who, std::string target, std::string_view reason,
                               std::string details) {
@@ -99,19 +119,14 @@ awaitable<Response> GetConversationCustomer(Request& req, Context& ctx) {
 }
 
 awaitable<Response> RevealConversation(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto reason = ReadReason(*body);
-  if (!reason.ok()) co_return Response::Fail(reason.error());
+  auto in = co_await ReadReveal(req, ctx);
+  if (!in.ok()) co_return Response::Fail(in.error());
+  auto& [who, id, body, reason] = *in;
   store::MessageQuery q;
-  q.conversation_id = *id;
+  q.conversation_id = id;
   q.limit = kMaxRevealMessages;
   for (const char* name : {"before_seq", "after_seq", "limit"}) {
-    auto v = json::OptInt(*body, name);
+    auto v = json::OptInt(body, name);
     if (!v.ok()) co_return Response::Fail(v.error());
     if (!*v) continue;
     if (**v < 0 || (std::string_view(name) == "limit" && (**v < 1 || **v > kMaxRevealMessages)))
@@ -121,7 +136,7 @@ awaitable<Response> RevealConversation(Request& req, Context& ctx) {
     if (std::string_view(name) == "limit") q.limit = static_cast<int>(**v);
   }
   if (q.before_seq && q.after_seq) co_return Response::Fail(Invalid("give 'before_seq' or 'after_seq', not both"));
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  auto conv = co_await VisibleConversation(ctx, who, id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
   auto load = [&ctx, q, customer = conv->customer_id]() -> Result<std::pair<std::string, store::MessagePage>> {
     KEFU_ASSIGN(customer_json, CustomerJson(ctx, customer, json::Pii::shown));
@@ -131,15 +146,15 @@ awaitable<Response> RevealConversation(Request& req, Context& ctx) {
   auto loaded = co_await Blocking(ctx, std::move(load));
   if (!loaded.ok()) co_return Response::Fail(loaded.error());
   const auto& messages = loaded->second.messages;
-  std::string details = ",\"conversation_id\":" + std::to_string(*id) +
+  std::string details = ",\"conversation_id\":" + std::to_string(id) +
                         ",\"customer_id\":" + std::to_string(conv->customer_id) +
                         ",\"messages\":" + std::to_string(messages.size());
   if (!messages.empty())
     details += ",\"from_seq\":" + std::to_string(messages.front().seq) + ",\"to_seq\":" + std::to_string(messages.back().seq);
-  auto audited = co_await AuditReveal(ctx, *who, "customer:" + std::to_string(conv->customer_id), *reason,
+  auto audited = co_await AuditReveal(ctx, who, "customer:" + std::to_string(conv->customer_id), reason,
                                       std::move(details));
   if (!audited.ok()) co_return Response::Fail(audited.error());
-  log::Info("pii.reveal", {{"rid", req.rid}, {"staff_id", who->id}, {"conversation_id", *id}});
+  log::Info("pii.reveal", {{"rid", req.rid}, {"staff_id", who.id}, {"conversation_id", id}});
   std::string out = "{\"customer\":" + loaded->first + ",\"messages\":";
   json::AppendArray(out, messages, [](std::string& o, const store::Message& m) { json::AppendMessage(o, m, json::Pii::shown); });
   out += ",\"has_more\":";
@@ -151,23 +166,18 @@ awaitable<Response> RevealConversation(Request& req, Context& ctx) {
 }
 
 awaitable<Response> RevealTicket(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto reason = ReadReason(*body);
-  if (!reason.ok()) co_return Response::Fail(reason.error());
-  auto ticket = co_await VisibleTicket(ctx, *who, *id);
+  auto in = co_await ReadReveal(req, ctx);
+  if (!in.ok()) co_return Response::Fail(in.error());
+  auto& [who, id, body, reason] = *in;
+  auto ticket = co_await VisibleTicket(ctx, who, id);
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
-  auto load = [&ctx, id = *id] { return ctx.store.Tickets().ListTicketNotes(id); };
+  auto load = [&ctx, id = id] { return ctx.store.Tickets().ListTicketNotes(id); };
   auto notes = co_await Blocking(ctx, std::move(load));
   if (!notes.ok()) co_return Response::Fail(notes.error());
-  std::string details = ",\"ticket_id\":" + std::to_string(*id) + ",\"customer_id\":" + std::to_string(ticket->customer_id);
-  auto audited = co_await AuditReveal(ctx, *who, "ticket:" + std::to_string(*id), *reason, std::move(details));
+  std::string details = ",\"ticket_id\":" + std::to_string(id) + ",\"customer_id\":" + std::to_string(ticket->customer_id);
+  auto audited = co_await AuditReveal(ctx, who, "ticket:" + std::to_string(id), reason, std::move(details));
   if (!audited.ok()) co_return Response::Fail(audited.error());
-  log::Info("pii.reveal", {{"rid", req.rid}, {"staff_id", who->id}, {"ticket_id", *id}});
+  log::Info("pii.reveal", {{"rid", req.rid}, {"staff_id", who.id}, {"ticket_id", id}});
   std::string out = "{\"ticket\":";
   AppendTicket(out, *ticket, /*for_staff=*/true, json::Pii::shown);
   out += ",\"notes\":";
