@@ -14,6 +14,7 @@ from kefu import KEFU, Server
 
 AGENT = "crypt-agent@example.com"
 BOSS = "crypt-boss@example.com"
+BOSS2 = "crypt-boss2@example.com"
 
 # Distinctive strings that must never reach the disk in clear.
 NAME = "Qiaofeng Zhuangyuan"
@@ -25,8 +26,11 @@ SUMMARY = "CANARYSUMMARY-w81z"
 SUBJECT = "CANARYSUBJECT-p0x4 withdrawal stuck"
 DESCRIPTION = "CANARYDESC-m3n5 customer reports a missing withdrawal"
 NOTE = "CANARYNOTE-v6b1 called the customer back"
+COMP_REASON = "CANARYCOMP-r4t8 fee charged twice"
+COMP_NOTE = "CANARYDECIDE-j2h6 refund approved"
 CANARIES = [NAME, EMAIL, PHONE, "7777 4321", "CANARYMSG-8f3k2", "CANARYREPLY-k29dq", SUMMARY,
-            "CANARYSUBJECT-p0x4", "CANARYDESC-m3n5", "CANARYNOTE-v6b1", "canary.q7x"]
+            "CANARYSUBJECT-p0x4", "CANARYDESC-m3n5", "CANARYNOTE-v6b1", "canary.q7x", "CANARYCOMP-r4t8",
+            "CANARYDECIDE-j2h6"]
 
 
 def read(path):
@@ -50,6 +54,7 @@ class EncryptionAtRestTest(unittest.TestCase):
         try:
             s.add_staff(AGENT)
             s.add_staff(BOSS, role="supervisor")
+            s.add_staff(BOSS2, role="supervisor")
             s.start()
             status, session = s.request("POST", "/api/v1/widget/sessions",
                                         {"name": NAME, "lang": "en"})  # an unsigned identity is refused (401)
@@ -101,6 +106,23 @@ class EncryptionAtRestTest(unittest.TestCase):
             listed = [c for c in convs["conversations"] if c["id"] == conv]
             self.assertEqual(len(listed), 1)
             self.assertIn(NAME, str(listed[0]))
+            # A complaint with compensation: staff's reason and decision note are sealed too (and
+            # the decision note stays out of the clear audit log).
+            status, complaint = s.request("POST", "/api/v1/complaints",
+                                          {"conversation_id": conv, "description": "fee charged twice"},
+                                          token=session["token"])
+            self.assertEqual(status, 201, complaint)
+            comp_url = f"/api/v1/complaints/{complaint['id']}/compensations"
+            status, proposed = s.request("POST", comp_url, {"kind": "fee_waiver", "amount": "3.50", "currency": "CNY",
+                                                            "reason": COMP_REASON}, token=boss)
+            self.assertEqual(status, 201, proposed)
+            status, decided = s.request("POST", f"{comp_url}/{proposed['id']}/approve", {"note": COMP_NOTE},
+                                        token=s.login(BOSS2))
+            self.assertEqual(status, 200, decided)
+            status, listed_comp = s.request("GET", comp_url, token=boss)
+            self.assertEqual(status, 200, listed_comp)
+            self.assertIn(COMP_REASON, str(listed_comp))
+            self.assertIn(COMP_NOTE, str(listed_comp))
 
             backup = os.path.join(out_dir, "kefu-backup.db")
             r = subprocess.run([KEFU, "backup", "--db", s.db, "--out", backup], capture_output=True, text=True,

@@ -325,7 +325,7 @@ Compensation ReadCompensationRow(const Stmt& s) {
   p.kind = domain::ParseCompensationKind(s.Text(2)).value_or(domain::CompensationKind::other);
   p.amount = s.Text(3);
   p.currency = s.Text(4);
-  p.reason = s.Text(5);
+  p.reason = s.Plain(5, {"compensations.reason", p.id, 0});  // staff text: sealed (docs/adr/0013)
   p.state = domain::ParseCompensationState(s.Text(6)).value_or(domain::CompensationState::rejected);
   p.proposed_by = s.Int(7);
   p.proposed_by_name = s.Text(8);
@@ -333,7 +333,7 @@ Compensation ReadCompensationRow(const Stmt& s) {
   p.decided_by = s.Int(10);
   p.decided_by_name = s.Text(11);
   p.decided_at = s.Int(12);
-  p.decision_note = s.Text(13);
+  p.decision_note = s.Plain(13, {"compensations.decision_note", p.id, 0});
   return p;
 }
 
@@ -364,12 +364,18 @@ Result<Compensation> ProposeTx(Db& db, const AuditKey& key, const NewCompensatio
     return MakeError(Code::conflict, "complaint " + std::to_string(c.id) + " is closed; reopen it to propose compensation");
   {
     KEFU_ASSIGN(stmt, db.Prepare("INSERT INTO compensations(complaint_id, kind, amount, currency, reason, state, "
-                                 "proposed_by, proposed_at) VALUES (?1, ?2, ?3, ?4, ?5, 'proposed', ?6, ?7)"));
+                                 "proposed_by, proposed_at) VALUES (?1, ?2, ?3, ?4, '', 'proposed', ?5, ?6)"));
     stmt.Bind(1, n.complaint_id).Bind(2, domain::CompensationKindName(n.kind)).Bind(3, n.amount);
-    stmt.Bind(4, n.currency).Bind(5, n.reason).Bind(6, n.actor.id).Bind(7, n.at);
+    stmt.Bind(4, n.currency).Bind(5, n.actor.id).Bind(6, n.at);
     KEFU_TRY(stmt.Run());
   }
-  KEFU_ASSIGN(p, ReadCompensation(db, db.LastInsertId()));
+  const Id id = db.LastInsertId();
+  {  // sealed to its row, so written once the row has its id
+    KEFU_ASSIGN(stmt, db.Prepare("UPDATE compensations SET reason = ?2 WHERE id = ?1"));
+    stmt.Bind(1, id).BindSealed(2, n.reason, {"compensations.reason", id, 0});
+    KEFU_TRY(stmt.Run());
+  }
+  KEFU_ASSIGN(p, ReadCompensation(db, id));
   const std::string details = CompensationDetails(p);
   std::string fields = details.substr(details.find(','));
   fields.pop_back();
@@ -396,17 +402,24 @@ Result<Compensation> DecideTx(Db& db, const AuditKey& key, const CompensationDec
     KEFU_ASSIGN(stmt, db.Prepare("UPDATE compensations SET state = ?2, decided_by = ?3, decided_at = ?4, "
                                  "decision_note = ?5 WHERE id = ?1 AND state = 'proposed'"));
     stmt.Bind(1, p.id).Bind(2, d.approve ? "approved" : "rejected").Bind(3, d.actor.id).Bind(4, d.at);
-    stmt.BindOptional(5, std::string_view(d.note));
+    if (d.note.empty()) {
+      stmt.BindNull(5);
+    } else {
+      stmt.BindSealed(5, d.note, {"compensations.decision_note", p.id, 0});
+    }
     KEFU_TRY(stmt.Run());
   }
   KEFU_ASSIGN(after, ReadCompensation(db, p.id));
-  std::string details = CompensationDetails(after);
+  // The audit log (clear, hash-chained) records the decision; the note, staff's words, goes
+  // only into the sealed event and the sealed record.
+  const std::string details = CompensationDetails(after);
+  std::string event_details = details;
   if (!d.note.empty()) {
-    details.pop_back();
-    AddString(details, "note", d.note);
-    details += '}';
+    event_details.pop_back();
+    AddString(event_details, "note", d.note);
+    event_details += '}';
   }
-  std::string fields = details.substr(details.find(','));
+  std::string fields = event_details.substr(event_details.find(','));
   fields.pop_back();
   KEFU_TRY(ComplaintEvent(db, c, d.approve ? "complaint.compensation_approved" : "complaint.compensation_rejected",
                           d.actor, d.at, fields));

@@ -19,7 +19,7 @@ WebhookDelivery ReadDelivery(const Stmt& s) {
   d.ticket_id = s.IsNull(5) ? 0 : s.Int(5);
   d.customer_id = s.IsNull(6) ? 0 : s.Int(6);
   d.desk = s.Text(7);
-  d.reason = s.Text(8);
+  d.reason = s.Plain(8, {"webhook_outbox.reason", d.id, 0});  // staff text: sealed (docs/adr/0013)
   d.created_at = s.Int(9);
   d.state = s.Text(10);
   d.attempts = static_cast<int>(s.Int(11));
@@ -39,12 +39,17 @@ Result<Id> EnqueueSecurityWebhookTx(Db& db, std::string_view trigger, Id convers
     KEFU_ASSIGN(stmt, db.Prepare(
                           "INSERT INTO webhook_outbox(delivery_id, event, trigger, conversation_id, ticket_id, "
                           "customer_id, desk, reason, created_at) VALUES ('dlv_' || lower(hex(randomblob(12))), "
-                          "'security.case', ?1, ?2, ?3, ?4, 'security', ?5, ?6)"));
+                          "'security.case', ?1, ?2, ?3, ?4, 'security', '', ?5)"));
     stmt.Bind(1, trigger).BindOptional(2, conversation_id).BindOptional(3, ticket_id);
-    stmt.BindOptional(4, customer_id).Bind(5, reason).Bind(6, at);
+    stmt.BindOptional(4, customer_id).Bind(5, at);
     KEFU_TRY(stmt.Run());
   }
   const Id id = db.LastInsertId();
+  if (!reason.empty()) {  // sealed to its row, so written once the row has its id
+    KEFU_ASSIGN(stmt, db.Prepare("UPDATE webhook_outbox SET reason = ?2 WHERE id = ?1"));
+    stmt.Bind(1, id).BindSealed(2, reason, {"webhook_outbox.reason", id, 0});
+    KEFU_TRY(stmt.Run());
+  }
   NewTimer timer;
   timer.kind = std::string(kWebhookTimerKind);
   timer.ref_id = id;

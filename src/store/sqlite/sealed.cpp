@@ -22,6 +22,9 @@ constexpr SealedColumn kColumns[] = {
     {"events", "data", "events.data", "id", "0", "type <> 'message' AND type NOT LIKE 'kb.%'"},
     {"complaints", "resolution", "complaints.resolution", "id", "0", "1"},
     {"complaints", "callback_note", "complaints.callback_note", "id", "0", "1"},
+    {"compensations", "reason", "compensations.reason", "id", "0", "1"},
+    {"compensations", "decision_note", "compensations.decision_note", "id", "0", "1"},
+    {"webhook_outbox", "reason", "webhook_outbox.reason", "id", "0", "1"},
     {"attachments", "sealed_name", "attachments.sealed_name", "seal_key", "0", "1"},
     {"attachments", "sealed_data", "attachments.sealed_data", "seal_key", "0", "1"},
 };
