@@ -203,6 +203,7 @@ void AppendComplaint(std::string& out, const store::Complaint& c, bool for_staff
   out += '}';
 }
 
+// Staff only; their free text with PII masked like every staff view.
 void AppendCompensation(std::string& out, const store::Compensation& p) {
   out += "{\"id\":" + std::to_string(p.id) + ",\"complaint_id\":" + std::to_string(p.complaint_id) + ",\"kind\":\"";
   out += domain::CompensationKindName(p.kind);
@@ -211,7 +212,7 @@ void AppendCompensation(std::string& out, const store::Compensation& p) {
   out += ",\"currency\":";
   AppendJsonString(out, p.currency);
   out += ",\"reason\":";
-  AppendJsonString(out, p.reason);
+  AppendJsonString(out, json::PiiText(p.reason, json::Pii::masked));
   out += ",\"state\":\"";
   out += domain::CompensationStateName(p.state);
   out += "\",\"proposed_by\":{\"id\":" + std::to_string(p.proposed_by) + ",\"name\":";
@@ -227,7 +228,7 @@ void AppendCompensation(std::string& out, const store::Compensation& p) {
     out += "null";
   }
   AppendTime(out, "decided_at", p.decided_at);
-  AppendText(out, "decision_note", p.decision_note);
+  AppendText(out, "decision_note", json::PiiText(p.decision_note, json::Pii::masked));
   out += '}';
 }
 
@@ -548,7 +549,8 @@ awaitable<Response> GetComplaintRoute(Request& req, Context& ctx) {
     if (!extra.ok()) co_return Response::Fail(extra.error());
     out.pop_back();
     out += ",\"history\":";
-    json::AppendArray(out, extra->first, json::AppendEvent);
+    json::AppendArray(out, extra->first,
+                      [](std::string& o, const store::Event& e) { json::AppendEvent(o, e, json::Pii::masked); });
     out += ",\"compensations\":";
     json::AppendArray(out, extra->second, AppendCompensation);
     out += '}';

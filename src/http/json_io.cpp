@@ -2,6 +2,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "core/text.hpp"
 #include "domain/pii_mask.hpp"
@@ -140,7 +141,34 @@ void AppendStaff(std::string& out, const store::Staff& s) {
   out += s.totp_enabled() ? ",\"totp_enabled\":true}" : ",\"totp_enabled\":false}";
 }
 
-void AppendEvent(std::string& out, const store::Event& e) {
+namespace {
+
+void MaskStrings(boost::json::value& v) {
+  if (v.is_string()) {
+    boost::json::string& s = v.get_string();
+    std::string masked = domain::MaskText(s);
+    if (masked != std::string_view(s)) s = masked;
+  } else if (v.is_object()) {
+    for (auto& kv : v.get_object()) MaskStrings(kv.value());
+  } else if (v.is_array()) {
+    for (auto& item : v.get_array()) MaskStrings(item);
+  }
+}
+
+// An event's data object as staff read it: every string in it (a CSAT comment, a note, a
+// reason) masked; parsed rather than scanned so that no number turns into a broken token.
+std::string MaskedEventData(std::string_view data) {
+  if (data.find_first_of("0123456789@") == std::string_view::npos) return std::string(data);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(data, ec);
+  if (ec || !v.is_object()) return "{}";  // unreadable: show nothing rather than something unmasked
+  MaskStrings(v);
+  return boost::json::serialize(v);
+}
+
+}  // namespace
+
+void AppendEvent(std::string& out, const store::Event& e, Pii pii) {
   out += "{\"id\":" + std::to_string(e.id) + ",\"type\":";
   AppendJsonString(out, e.type);
   out += ",\"at\":\"" + FormatRfc3339(e.at) + "\",\"actor\":";
@@ -152,7 +180,8 @@ void AppendEvent(std::string& out, const store::Event& e) {
     out += "null";
   }
   // The event's own fields sit at the top level ("reason" of a transfer, "agent_id", ...).
-  std::string_view data = Trim(e.data_json);
+  const std::string masked = pii == Pii::masked ? MaskedEventData(Trim(e.data_json)) : std::string();
+  std::string_view data = pii == Pii::masked ? std::string_view(masked) : Trim(e.data_json);
   if (data.size() > 2 && data.front() == '{' && data.back() == '}') {
     out += ',';
     out.append(data.substr(1, data.size() - 2));

@@ -25,7 +25,7 @@ std::string PiiText(std::string_view text, Pii pii);
 void AppendConversation(std::string& out, const store::Conversation& c, Pii pii);
 void AppendMessage(std::string& out, const store::Message& m, Pii pii);
 void AppendStaff(std::string& out, const store::Staff& s);
-void AppendEvent(std::string& out, const store::Event& e);
+void AppendEvent(std::string& out, const store::Event& e, Pii pii);
 // An audit entry: seq, at, actor, action, target, details (the stored JSON object), prev_hash
 // and hash (hex).
 void AppendAuditEntry(std::string& out, const store::AuditEntry& e);

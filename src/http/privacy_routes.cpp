@@ -94,7 +94,7 @@ Result<std::string> ExportCustomer(Context& ctx, Id customer_id) {
     }
     out += "],\"events\":";
     KEFU_ASSIGN(events, ctx.store.ListEvents(c.id));
-    json::AppendArray(out, events, json::AppendEvent);
+    json::AppendArray(out, events, [](std::string& o, const store::Event& e) { json::AppendEvent(o, e, json::Pii::shown); });
     out += '}';
   }
   out += "],\"tickets\":[";
@@ -119,7 +119,7 @@ Result<std::string> ExportCustomer(Context& ctx, Id customer_id) {
       }
       out += "],\"events\":";
       KEFU_ASSIGN(events, ctx.store.Tickets().ListTicketEvents(t.id));
-      json::AppendArray(out, events, json::AppendEvent);
+      json::AppendArray(out, events, [](std::string& o, const store::Event& e) { json::AppendEvent(o, e, json::Pii::shown); });
       out += ",\"attachments\":[";
       KEFU_ASSIGN(files, ctx.store.ListTicketAttachments(t.id));
       for (const auto& f : files) {

@@ -397,7 +397,7 @@ awaitable<Response> ListEvents(Request& req, Context& ctx) {
   auto events = co_await Blocking(ctx, std::move(events_fn));
   if (!events.ok()) co_return Response::Fail(events.error());
   std::string out = "{\"events\":";
-  json::AppendArray(out, *events, json::AppendEvent);
+  json::AppendArray(out, *events, [](std::string& o, const store::Event& e) { json::AppendEvent(o, e, json::Pii::masked); });
   out += '}';
   co_return Response::Json(200, std::move(out));
 }

@@ -702,7 +702,8 @@ awaitable<Response> ListTicketEvents(Request& req, Context& ctx) {
   if (!found.ticket.ok()) co_return Response::Fail(found.ticket.error());
   if (!found.events.ok()) co_return Response::Fail(found.events.error());
   std::string out = "{\"events\":";
-  json::AppendArray(out, *found.events, json::AppendEvent);
+  json::AppendArray(out, *found.events,
+                    [](std::string& o, const store::Event& e) { json::AppendEvent(o, e, json::Pii::masked); });
   out += '}';
   co_return Response::Json(200, std::move(out));
 }

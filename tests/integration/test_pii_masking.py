@@ -94,6 +94,19 @@ class PiiMaskingTest(unittest.TestCase):
         heard = customer_ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["sender"]["type"] == "staff")
         self.assertEqual(heard["message"]["text"], f"已收到，我们会致电 {PHONE} 核实")
 
+    def test_event_timelines_are_masked_for_staff(self):
+        c, cid = self.served_conversation("u-events")
+        code, _ = self.req("POST", f"/api/v1/conversations/{cid}/transfer",
+                           {"desk": "L2", "reason": "需要核实", "note": f"客户手机 {PHONE}，邮箱 {EMAIL}"},
+                           token=self.agent)
+        self.assertEqual(code, 200, _)
+        code, events = self.req("GET", f"/api/v1/conversations/{cid}/events", token=self.sup)
+        self.assertEqual(code, 200, events)
+        transfer = next(e for e in events["events"] if e["type"] == "transferred")
+        self.assertEqual(transfer["note"], f"客户手机 {PHONE_MASKED}，邮箱 {EMAIL_MASKED}")
+        self.assertEqual(transfer["desk"], "L2")  # the rest of the event as it was
+        self.assertNotIn(PHONE, str(events))
+
     def test_a_plain_operator_user_id_is_shown(self):
         _, cid = self.served_conversation("u-10042")
         code, who = self.req("GET", f"/api/v1/conversations/{cid}/customer", token=self.agent)
