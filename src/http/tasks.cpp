@@ -24,7 +24,7 @@ void AppendTask(std::string& out, const store::Task& t) {
   out += ",\"ticket_id\":";
   out += t.ticket_id ? std::to_string(t.ticket_id) : "null";
   out += ",\"note\":";
-  AppendJsonString(out, t.note);
+  AppendJsonString(out, json::PiiText(t.note, json::Pii::masked));  // staff read PII masked
   out += ",\"due_at\":\"" + FormatRfc3339(t.due_at) + "\",\"state\":\"" + t.state + "\",\"overdue\":";
   out += t.fired_at && t.state == "open" ? "true" : "false";
   out += ",\"created_at\":\"" + FormatRfc3339(t.created_at) + "\"";

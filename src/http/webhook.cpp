@@ -277,7 +277,7 @@ awaitable<Response> ListSecurityWebhookDeliveries(Request& req, Context& ctx) {
     o += ",\"ticket_id\":" + (d.ticket_id ? std::to_string(d.ticket_id) : std::string("null"));
     o += ",\"customer_id\":" + (d.customer_id ? std::to_string(d.customer_id) : std::string("null"));
     o += ",\"reason\":";
-    AppendJsonString(o, d.reason);
+    AppendJsonString(o, json::PiiText(d.reason, json::Pii::masked));  // staff read PII masked
     o += ",\"state\":\"" + d.state + "\",\"attempts\":" + std::to_string(d.attempts) + ",\"last_error\":";
     AppendJsonString(o, d.last_error);
     o += ",\"created_at\":\"" + FormatRfc3339(d.created_at) + "\",\"last_attempt_at\":";
