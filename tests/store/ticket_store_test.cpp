@@ -59,7 +59,7 @@ class TicketStoreTest : public ::testing::Test {
   }
   Result<Ticket> Status(Id id, TicketStatus s, std::string summary = "", bool require = false, Millis at = 3000) {
     return Wait<Ticket>([&](Callback<Ticket> done) {
-      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}}, std::move(done));
+      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}, {}}, std::move(done));
     });
   }
   std::vector<std::string> EventTypes(Id id) {
@@ -260,7 +260,7 @@ TEST_F(TicketStoreTest, ResolvingArmsItsTimerAndAnAutoCloseClosesOnlyAResolvedTi
   auto t = Create(n);
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
-  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}};
+  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}, {}};
   resolve.timers.push_back(NewTimer{"ticket.auto_close", t->id, 9000, "{}", true});
   ASSERT_TRUE(Wait<Ticket>([&](Callback<Ticket> done) { T().SetTicketStatus(resolve, std::move(done)); }).ok());
   auto timer = store_->PendingTimer("ticket.auto_close", t->id);
