@@ -136,9 +136,10 @@ void ResumeClock(SlaClock& c, Millis now, const BusinessAdd& add) {
   c.warn_left_ms = 0;
 }
 
-bool StartsNextResponse(const TicketSla& sla, Millis next_response_ms, Millis staff_replied_at, Millis at) {
-  if (next_response_ms <= 0 || !staff_replied_at || staff_replied_at > at) return false;
-  return staff_replied_at > sla.next_response_started_at;
+bool StartsNextResponse(const TicketSla& sla, Millis next_response_ms, std::int64_t staff_replied_seq,
+                        std::int64_t seq) {
+  if (next_response_ms <= 0 || !staff_replied_seq || staff_replied_seq > seq) return false;
+  return staff_replied_seq > sla.next_response_started_seq;
 }
 
 }  // namespace kefu::domain

@@ -92,9 +92,11 @@ struct TicketSla {
   std::string calendar;
   SlaClock first_response;
   SlaClock resolution;
-  // The current (or last) next-response round; started_at: the customer message that started it.
+  // The current (or last) next-response round, started by a customer message (its time and its
+  // seq in the conversation: replies are ordered by seq, times may tie).
   SlaClock next_response;
   Millis next_response_started_at = 0;
+  std::int64_t next_response_started_seq = 0;
 };
 
 enum class SlaState { running, at_risk, met, breached, paused };
@@ -118,9 +120,10 @@ struct SlaStep {
 std::vector<SlaStep> Advance(TicketSla& sla, Millis now, Millis first_response_at, Millis resolved_at,
                              Millis next_response_at = 0);
 
-// Whether a customer message at `at` starts a next-response round: the policy has a target, the
-// last staff reply (`staff_replied_at`, 0: none yet) came after the current round started (or no
-// round started yet), and the reply was not before the ticket existed.
-bool StartsNextResponse(const TicketSla& sla, Millis next_response_ms, Millis staff_replied_at, Millis at);
+// Whether the customer message with `seq` starts a next-response round: the policy has a target
+// and the last staff reply since the ticket exists (`staff_replied_seq`, 0: none yet) came after
+// the message that started the current round (or no round started yet).
+bool StartsNextResponse(const TicketSla& sla, Millis next_response_ms, std::int64_t staff_replied_seq,
+                        std::int64_t seq);
 
 }  // namespace kefu::domain

@@ -55,7 +55,7 @@ Status SlaService::Load() {
   for (const store::NextResponseWatch& w : watches) {
     auto sla = ctx_.store.GetTicketSla(w.ticket_id);
     watched_[w.conversation_id] = Watched{w.ticket_id, sla.ok() ? sla->policy_id : 0, w.ticket_created_at,
-                                          w.round_started_at, w.staff_replied_at};
+                                          w.round_started_seq, w.staff_replied_seq};
   }
   for (const auto& p : policies_) {
     if (!ctx_.calendars.contains(p.calendar))
@@ -182,7 +182,7 @@ const domain::SlaPolicy* SlaService::Policy(Id id) const {
 void SlaService::Watch(const store::Ticket& ticket, const domain::TicketSla& sla) {
   const domain::SlaPolicy* p = Policy(sla.policy_id);
   if (!ticket.conversation_id || !p || p->next_response_ms <= 0) return;
-  watched_[ticket.conversation_id] = Watched{ticket.id, p->id, ticket.created_at, sla.next_response_started_at, 0};
+  watched_[ticket.conversation_id] = Watched{ticket.id, p->id, ticket.created_at, sla.next_response_started_seq, 0};
 }
 
 void SlaService::OnMessage(const store::Message& m) {
@@ -192,22 +192,23 @@ void SlaService::OnMessage(const store::Message& m) {
   Watched& w = it->second;
   if (m.sender.type == domain::ActorType::staff) {
     if (!domain::IsStaffOnlyKind(m.kind) && m.created_at >= w.ticket_created_at)
-      w.staff_replied_at = std::max(w.staff_replied_at, m.created_at);
+      w.staff_replied_seq = std::max(w.staff_replied_seq, m.seq);
     return;
   }
   if (m.sender.type != domain::ActorType::customer) return;
   const domain::SlaPolicy* p = Policy(w.policy_id);
   if (!p) return;
   domain::TicketSla current;
-  current.next_response_started_at = w.round_started_at;
-  if (!domain::StartsNextResponse(current, p->next_response_ms, w.staff_replied_at, m.created_at)) return;
-  w.round_started_at = m.created_at;  // later messages of this round start nothing
+  current.next_response_started_seq = w.round_started_seq;
+  if (!domain::StartsNextResponse(current, p->next_response_ms, w.staff_replied_seq, m.seq)) return;
+  w.round_started_seq = m.seq;  // later messages of this round start nothing
   const calendar::Calendar& cal = CalendarFor(p->calendar);
   store::NextResponseStart start;
   start.ticket_id = w.ticket_id;
   start.conversation_id = m.conversation_id;
   start.clock = StartClock(cal, m.created_at, p->next_response_ms, p->warn_percent);
   start.started_at = m.created_at;
+  start.started_seq = m.seq;
   if (!start.clock.due) return;
   auto round = [this, id = m.conversation_id, start = std::move(start)]() mutable -> awaitable<void> {
     co_await StartRound(id, std::move(start));
@@ -231,6 +232,7 @@ awaitable<void> SlaService::StartRound(Id conversation_id, store::NextResponseSt
     co_return;
   }
   if (const Millis next = domain::NextCheckpoint(*started); next && scheduler_) scheduler_->Poke(next);
+  log::Info("sla.next_response_started", {{"ticket_id", ticket_id}, {"conversation_id", conversation_id}});
 }
 
 void SlaService::TicketChanged(const store::Ticket& t) {
@@ -255,7 +257,7 @@ void SlaService::TicketChanged(const store::Ticket& t) {
       auto sla = co_await Blocking(ctx_, std::move(read));
       if (!sla.ok()) co_return;
       watched_[w.conversation_id] =
-          Watched{w.ticket_id, sla->policy_id, w.ticket_created_at, w.round_started_at, w.staff_replied_at};
+          Watched{w.ticket_id, sla->policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
     }
   };
   boost::asio::co_spawn(ctx_.io, std::move(rewatch), boost::asio::detached);
@@ -340,7 +342,7 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
         if (m.sender.type == domain::ActorType::staff && !domain::IsStaffOnlyKind(m.kind) &&
             m.created_at >= f.ticket.created_at) {
           first(f.first_response_at, m.created_at);
-          if (f.sla.next_response_started_at && m.created_at >= f.sla.next_response_started_at)
+          if (f.sla.next_response_started_seq && m.seq > f.sla.next_response_started_seq)
             first(f.next_response_at, m.created_at);
         }
       }

@@ -87,8 +87,8 @@ class SlaService {
     domain::Id ticket_id = 0;
     domain::Id policy_id = 0;
     Millis ticket_created_at = 0;
-    Millis round_started_at = 0;  // the current round's customer message; 0: none yet
-    Millis staff_replied_at = 0;  // the last staff reply since the ticket was created
+    std::int64_t round_started_seq = 0;  // the current round's customer message; 0: none yet
+    std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created
   };
   std::unordered_map<domain::Id, Watched> watched_;
 

@@ -397,7 +397,8 @@ struct NextResponseStart {
   Id ticket_id = 0;
   Id conversation_id = 0;
   domain::SlaClock clock;     // the round's clock (due, warn_at)
-  Millis started_at = 0;      // the customer message's time
+  Millis started_at = 0;           // the customer message's time
+  std::int64_t started_seq = 0;    // and its seq in the conversation
 };
 
 // An open ticket under a policy with a next-response target, with what the SLA service needs to
@@ -406,9 +407,9 @@ struct NextResponseWatch {
   Id conversation_id = 0;
   Id ticket_id = 0;
   Millis ticket_created_at = 0;
-  Millis round_started_at = 0;  // 0: no round yet
+  std::int64_t round_started_seq = 0;  // the message that started the current round; 0: none yet
   Millis next_response_ms = 0;
-  Millis staff_replied_at = 0;  // the last staff reply since the ticket was created (0: none)
+  std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created (0: none)
 };
 
 struct SlaBreachPage {

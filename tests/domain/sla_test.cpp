@@ -192,6 +192,7 @@ TEST(SlaPauseTest, RemainingTimeIsBusinessTimeOfTheCalendar) {
   EXPECT_FALSE(m.paused());
 }
 
+// (StartsNextResponse compares positions in the conversation; here they equal the times.)
 TEST(SlaNextResponseTest, ACustomerMessageAfterAStaffReplyStartsARound) {
   TicketSla s = Running();
   // No staff reply yet (the first-response clock covers that) or no target: no round.
@@ -199,6 +200,7 @@ TEST(SlaNextResponseTest, ACustomerMessageAfterAStaffReplyStartsARound) {
   EXPECT_FALSE(StartsNextResponse(s, 0, 50, 100));
   EXPECT_TRUE(StartsNextResponse(s, 60'000, 50, 100));
   s.next_response_started_at = 100;
+  s.next_response_started_seq = 100;
   s.next_response = Clock(700, 500);
   // More customer messages before staff reply: the same round.
   EXPECT_FALSE(StartsNextResponse(s, 60'000, 50, 150));

@@ -39,7 +39,7 @@ SlaPolicy ReadPolicy(const Stmt& s) {
 constexpr const char* kSlaColumns =
     "SELECT ticket_id, policy_id, policy_name, calendar, fr_due, fr_warn_at, fr_met_at, fr_warned, fr_breached_at, "
     "res_due, res_warn_at, res_met_at, res_warned, res_breached_at, nr_started_at, nr_due, nr_warn_at, nr_met_at, "
-    "nr_warned, nr_breached_at, res_paused_at, res_left_ms, res_warn_left_ms FROM ticket_sla ";
+    "nr_warned, nr_breached_at, res_paused_at, res_left_ms, res_warn_left_ms, nr_started_seq FROM ticket_sla ";
 
 domain::SlaClock ReadClock(const Stmt& s, int first) {
   domain::SlaClock c;
@@ -64,6 +64,7 @@ TicketSla ReadSla(const Stmt& s) {
   t.resolution.paused_at = s.Int(20);
   t.resolution.left_ms = s.Int(21);
   t.resolution.warn_left_ms = s.Int(22);
+  t.next_response_started_seq = s.Int(23);
   return t;
 }
 
@@ -171,16 +172,16 @@ Status WriteSla(Db& db, const TicketSla& t, bool insert) {
                                         "fr_warn_at, fr_met_at, fr_warned, fr_breached_at, res_due, res_warn_at, "
                                         "res_met_at, res_warned, res_breached_at, breached_at, nr_started_at, nr_due, "
                                         "nr_warn_at, nr_met_at, nr_warned, nr_breached_at, res_paused_at, res_left_ms, "
-                                        "res_warn_left_ms) "
+                                        "res_warn_left_ms, nr_started_seq) "
                                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                                        "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+                                        "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
                                       : "UPDATE ticket_sla SET policy_id = ?2, policy_name = ?3, calendar = ?4, "
                                         "fr_due = ?5, fr_warn_at = ?6, fr_met_at = ?7, fr_warned = ?8, "
                                         "fr_breached_at = ?9, res_due = ?10, res_warn_at = ?11, res_met_at = ?12, "
                                         "res_warned = ?13, res_breached_at = ?14, breached_at = ?15, "
                                         "nr_started_at = ?16, nr_due = ?17, nr_warn_at = ?18, nr_met_at = ?19, "
                                         "nr_warned = ?20, nr_breached_at = ?21, res_paused_at = ?22, res_left_ms = ?23, "
-                                        "res_warn_left_ms = ?24 WHERE ticket_id = ?1"));
+                                        "res_warn_left_ms = ?24, nr_started_seq = ?25 WHERE ticket_id = ?1"));
   stmt.Bind(1, t.ticket_id).Bind(2, t.policy_id).Bind(3, t.policy_name).Bind(4, t.calendar);
   stmt.Bind(5, t.first_response.due).Bind(6, t.first_response.warn_at).Bind(7, t.first_response.met_at);
   stmt.Bind(8, t.first_response.warned ? 1 : 0).Bind(9, t.first_response.breached_at);
@@ -190,7 +191,7 @@ Status WriteSla(Db& db, const TicketSla& t, bool insert) {
   stmt.Bind(16, t.next_response_started_at).Bind(17, t.next_response.due).Bind(18, t.next_response.warn_at);
   stmt.Bind(19, t.next_response.met_at).Bind(20, t.next_response.warned ? 1 : 0);
   stmt.Bind(21, t.next_response.breached_at).Bind(22, t.resolution.paused_at).Bind(23, t.resolution.left_ms);
-  stmt.Bind(24, t.resolution.warn_left_ms);
+  stmt.Bind(24, t.resolution.warn_left_ms).Bind(25, t.next_response_started_seq);
   return stmt.Run();
 }
 
@@ -236,15 +237,15 @@ Result<std::optional<TicketSla>> PauseResolutionTx(Db& db, Id ticket_id, bool pa
 
 Result<TicketSla> StartNextResponseTx(Db& db, const NextResponseStart& start) {
   KEFU_ASSIGN(sla, GetTicketSlaTx(db, start.ticket_id));
-  if (start.started_at <= sla.next_response_started_at)
+  if (start.started_seq <= sla.next_response_started_seq)
     return MakeError(Code::conflict, "this next-response round has started already");
   // The round before, still to be judged, was answered by the first staff reply since it began
   // (that reply is what made this message start a round).
   domain::SlaClock& prev = sla.next_response;
   if (prev.active()) {
     KEFU_ASSIGN(reply, db.Prepare("SELECT MIN(created_at) FROM messages WHERE conversation_id = ?1 AND "
-                                  "sender_type = 'staff' AND kind <> 'whisper' AND created_at >= ?2"));
-    reply.Bind(1, start.conversation_id).Bind(2, sla.next_response_started_at);
+                                  "sender_type = 'staff' AND kind <> 'whisper' AND seq > ?2"));
+    reply.Bind(1, start.conversation_id).Bind(2, sla.next_response_started_seq);
     KEFU_ASSIGN(row, reply.Step());
     const Millis answered = row && !reply.IsNull(0) ? reply.Int(0) : 0;
     if (answered && answered <= prev.due) {
@@ -265,6 +266,7 @@ Result<TicketSla> StartNextResponseTx(Db& db, const NextResponseStart& start) {
   }
   sla.next_response = start.clock;
   sla.next_response_started_at = start.started_at;
+  sla.next_response_started_seq = start.started_seq;
   KEFU_TRY(WriteSla(db, sla, /*insert=*/false));
   KEFU_TRY(ScheduleCheckpoint(db, sla, start.started_at, /*fresh=*/true));
   return sla;
@@ -272,8 +274,8 @@ Result<TicketSla> StartNextResponseTx(Db& db, const NextResponseStart& start) {
 
 Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db) {
   KEFU_ASSIGN(stmt, db.Prepare(
-                        "SELECT t.conversation_id, t.id, t.created_at, s.nr_started_at, p.next_response_ms, "
-                        "(SELECT MAX(m.created_at) FROM messages m WHERE m.conversation_id = t.conversation_id "
+                        "SELECT t.conversation_id, t.id, t.created_at, s.nr_started_seq, p.next_response_ms, "
+                        "(SELECT MAX(m.seq) FROM messages m WHERE m.conversation_id = t.conversation_id "
                         "AND m.sender_type = 'staff' AND m.kind <> 'whisper' AND m.created_at >= t.created_at) "
                         "FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id JOIN sla_policies p ON p.id = s.policy_id "
                         "WHERE p.next_response_ms > 0 AND t.conversation_id IS NOT NULL "
@@ -286,9 +288,9 @@ Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db) {
     w.conversation_id = stmt.Int(0);
     w.ticket_id = stmt.Int(1);
     w.ticket_created_at = stmt.Int(2);
-    w.round_started_at = stmt.Int(3);
+    w.round_started_seq = stmt.Int(3);
     w.next_response_ms = stmt.Int(4);
-    w.staff_replied_at = stmt.IsNull(5) ? 0 : stmt.Int(5);
+    w.staff_replied_seq = stmt.IsNull(5) ? 0 : stmt.Int(5);
     out.push_back(w);
   }
   return out;
