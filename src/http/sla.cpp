@@ -179,10 +179,10 @@ const domain::SlaPolicy* SlaService::Policy(Id id) const {
   return nullptr;
 }
 
-void SlaService::Watch(const store::Ticket& ticket, const domain::TicketSla& sla) {
+void SlaService::Watch(Id conversation_id, Id ticket_id, Millis created_at, const domain::TicketSla& sla) {
   const domain::SlaPolicy* p = Policy(sla.policy_id);
-  if (!ticket.conversation_id || !p || p->next_response_ms <= 0) return;
-  watched_[ticket.conversation_id] = Watched{ticket.id, p->id, ticket.created_at, sla.next_response_started_seq, 0};
+  if (!conversation_id || !p || p->next_response_ms <= 0) return;
+  watched_[conversation_id] = Watched{ticket_id, p->id, created_at, sla.next_response_started_seq, 0};
 }
 
 void SlaService::OnMessage(const store::Message& m) {
@@ -289,7 +289,7 @@ awaitable<Result<store::Ticket>> SlaService::CreateTicket(store::NewTicket ticke
   };
   auto created = co_await Write<store::Ticket>(std::move(submit));
   if (created.ok() && checkpoint && scheduler_) scheduler_->Poke(checkpoint);
-  if (created.ok() && sla) Watch(*created, *sla);
+  if (created.ok() && sla) Watch(created->conversation_id, created->id, created->created_at, *sla);
   co_return created;
 }
 

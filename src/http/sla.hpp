@@ -68,6 +68,9 @@ class SlaService {
   void TicketChanged(const store::Ticket& ticket);
   // For TicketStatusChange::sla_pause: pauses/resumes the resolution clock on the ticket's calendar.
   store::SlaPauseHook PauseHook() const;
+  // A ticket of a conversation was created with these clocks (done by CreateTicket; writes that
+  // create tickets otherwise, such as a complaint's intake, call it after their commit).
+  void Watch(domain::Id conversation_id, domain::Id ticket_id, Millis created_at, const domain::TicketSla& sla);
   // Creates (id 0) or replaces a policy; Code::invalid for an unknown calendar.
   boost::asio::awaitable<Result<domain::SlaPolicy>> Save(domain::SlaPolicy policy);
 
@@ -79,7 +82,6 @@ class SlaService {
   boost::asio::awaitable<Status> AutoClose(store::Timer timer);
   const calendar::Calendar& CalendarFor(const std::string& name) const;
   const domain::SlaPolicy* Policy(domain::Id id) const;
-  void Watch(const store::Ticket& ticket, const domain::TicketSla& sla);
   boost::asio::awaitable<void> StartRound(domain::Id conversation_id, store::NextResponseStart start);
 
   // Conversations with an open ticket under a next-response target.
