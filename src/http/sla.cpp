@@ -14,8 +14,8 @@
 namespace kefu::http {
 
 using boost::asio::awaitable;
-using domain::SlaStep;
 using domain::Id;
+using domain::SlaStep;
 using domain::SlaTarget;
 
 namespace {
@@ -52,11 +52,9 @@ Status SlaService::Load() {
   KEFU_ASSIGN(policies, ctx_.store.ListSlaPolicies());
   policies_ = std::move(policies);
   KEFU_ASSIGN(watches, ctx_.store.ListNextResponseWatches());
-  for (const store::NextResponseWatch& w : watches) {
-    auto sla = ctx_.store.GetTicketSla(w.ticket_id);
-    watched_[w.conversation_id] = Watched{w.ticket_id, sla.ok() ? sla->policy_id : 0, w.ticket_created_at,
-                                          w.round_started_seq, w.staff_replied_seq};
-  }
+  for (const store::NextResponseWatch& w : watches)
+    watched_[w.conversation_id] =
+        Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
   for (const auto& p : policies_) {
     if (!ctx_.calendars.contains(p.calendar))
       log::Warn("sla.unknown_calendar", {{"policy_id", p.id}, {"calendar", p.calendar}, {"using", "24x7"}});
@@ -223,7 +221,7 @@ awaitable<void> SlaService::StartRound(Id conversation_id, store::NextResponseSt
   };
   auto started = co_await Write<domain::TicketSla>(std::move(submit));
   if (!started.ok()) {
-    // The ticket was resolved or closed meanwhile: no more rounds for it.
+    // The ticket was resolved, closed or merged meanwhile (conflict): no more rounds for it.
     auto it = watched_.find(conversation_id);
     if (started.error().code == Code::conflict && it != watched_.end() && it->second.ticket_id == ticket_id)
       watched_.erase(it);
@@ -253,11 +251,8 @@ void SlaService::TicketChanged(const store::Ticket& t) {
     if (!watches.ok()) co_return;
     for (const store::NextResponseWatch& w : *watches) {
       if (w.ticket_id != t.id || watched_.contains(w.conversation_id)) continue;
-      auto read = [this, id = t.id] { return ctx_.store.GetTicketSla(id); };
-      auto sla = co_await Blocking(ctx_, std::move(read));
-      if (!sla.ok()) co_return;
       watched_[w.conversation_id] =
-          Watched{w.ticket_id, sla->policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
+          Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
     }
   };
   boost::asio::co_spawn(ctx_.io, std::move(rewatch), boost::asio::detached);

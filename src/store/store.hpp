@@ -396,9 +396,9 @@ using SlaPauseHook = std::function<void(domain::TicketSla& sla, bool pause, Mill
 struct NextResponseStart {
   Id ticket_id = 0;
   Id conversation_id = 0;
-  domain::SlaClock clock;     // the round's clock (due, warn_at)
-  Millis started_at = 0;           // the customer message's time
-  std::int64_t started_seq = 0;    // and its seq in the conversation
+  domain::SlaClock clock;         // the round's clock (due, warn_at)
+  Millis started_at = 0;          // the customer message's time
+  std::int64_t started_seq = 0;   // and its seq in the conversation
 };
 
 // An open ticket under a policy with a next-response target, with what the SLA service needs to
@@ -406,6 +406,7 @@ struct NextResponseStart {
 struct NextResponseWatch {
   Id conversation_id = 0;
   Id ticket_id = 0;
+  Id policy_id = 0;
   Millis ticket_created_at = 0;
   std::int64_t round_started_seq = 0;  // the message that started the current round; 0: none yet
   Millis next_response_ms = 0;
@@ -835,7 +836,9 @@ class Store {
   virtual Result<domain::TicketSla> GetTicketSla(Id ticket_id) = 0;
   // Tickets whose SLA was breached (any clock), most recent breach first; keyset-paged.
   virtual Result<SlaBreachPage> ListSlaBreaches(int limit, std::string_view cursor) = 0;
-  // Starts a next-response round and reschedules the ticket's checkpoint (one write).
+  // Starts a next-response round and reschedules the ticket's checkpoint (one write); a round
+  // already started by that message or a later one changes nothing; Code::conflict when the
+  // ticket is no longer open (resolved, closed).
   virtual void StartNextResponse(NextResponseStart start, Callback<domain::TicketSla> done) = 0;
   virtual Result<std::vector<NextResponseWatch>> ListNextResponseWatches() = 0;
 

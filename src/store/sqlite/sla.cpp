@@ -237,8 +237,7 @@ Result<std::optional<TicketSla>> PauseResolutionTx(Db& db, Id ticket_id, bool pa
 
 Result<TicketSla> StartNextResponseTx(Db& db, const NextResponseStart& start) {
   KEFU_ASSIGN(sla, GetTicketSlaTx(db, start.ticket_id));
-  if (start.started_seq <= sla.next_response_started_seq)
-    return MakeError(Code::conflict, "this next-response round has started already");
+  if (start.started_seq <= sla.next_response_started_seq) return sla;  // started already
   // The round before, still to be judged, was answered by the first staff reply since it began
   // (that reply is what made this message start a round).
   domain::SlaClock& prev = sla.next_response;
@@ -276,7 +275,8 @@ Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db) {
   KEFU_ASSIGN(stmt, db.Prepare(
                         "SELECT t.conversation_id, t.id, t.created_at, s.nr_started_seq, p.next_response_ms, "
                         "(SELECT MAX(m.seq) FROM messages m WHERE m.conversation_id = t.conversation_id "
-                        "AND m.sender_type = 'staff' AND m.kind <> 'whisper' AND m.created_at >= t.created_at) "
+                        "AND m.sender_type = 'staff' AND m.kind <> 'whisper' AND m.created_at >= t.created_at), "
+                        "s.policy_id "
                         "FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id JOIN sla_policies p ON p.id = s.policy_id "
                         "WHERE p.next_response_ms > 0 AND t.conversation_id IS NOT NULL "
                         "AND t.status IN ('new', 'open', 'pending') AND t.merged_into IS NULL ORDER BY t.id"));
@@ -291,6 +291,7 @@ Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db) {
     w.round_started_seq = stmt.Int(3);
     w.next_response_ms = stmt.Int(4);
     w.staff_replied_seq = stmt.IsNull(5) ? 0 : stmt.Int(5);
+    w.policy_id = stmt.Int(6);
     out.push_back(w);
   }
   return out;

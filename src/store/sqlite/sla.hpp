@@ -27,7 +27,8 @@ Result<domain::TicketSla> GetTicketSlaTx(Db& db, Id ticket_id);
 // nothing changed.
 Result<std::optional<domain::TicketSla>> PauseResolutionTx(Db& db, Id ticket_id, bool pause, Millis at,
                                                            const SlaPauseHook& hook);
-// Starts a next-response round (Code::conflict if this one or a later one started already).
+// Starts a next-response round (nothing changes if this one or a later one started already;
+// Code::conflict when the ticket is no longer open).
 Result<domain::TicketSla> StartNextResponseTx(Db& db, const NextResponseStart& start);
 Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db);
 Result<SlaBreachPage> ListSlaBreachesTx(Db& db, int limit, std::string_view cursor);
