@@ -233,29 +233,26 @@ awaitable<void> SlaService::StartRound(Id conversation_id, store::NextResponseSt
   log::Info("sla.next_response_started", {{"ticket_id", ticket_id}, {"conversation_id", conversation_id}});
 }
 
-void SlaService::TicketChanged(const store::Ticket& t) {
+awaitable<void> SlaService::TicketChanged(const store::Ticket& t) {
   using domain::TicketStatus;
   // A paused or resumed clock got a fresh checkpoint; a closed ticket a survey timer due now.
   if (scheduler_) scheduler_->Poke(t.updated_at);
-  if (!t.conversation_id) return;
+  if (!t.conversation_id) co_return;
   if (t.status == TicketStatus::resolved || t.status == TicketStatus::closed) {
     auto it = watched_.find(t.conversation_id);
     if (it != watched_.end() && it->second.ticket_id == t.id) watched_.erase(it);
-    return;
+    co_return;
   }
-  if (watched_.contains(t.conversation_id) || policies_.empty()) return;
-  // Reopened: watch again (reads the clocks and the last staff reply off the network thread).
-  auto rewatch = [this, t]() -> awaitable<void> {
-    auto load = [this] { return ctx_.store.ListNextResponseWatches(); };
-    auto watches = co_await Blocking(ctx_, std::move(load));
-    if (!watches.ok()) co_return;
-    for (const store::NextResponseWatch& w : *watches) {
-      if (w.ticket_id != t.id || watched_.contains(w.conversation_id)) continue;
-      watched_[w.conversation_id] =
-          Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
-    }
-  };
-  boost::asio::co_spawn(ctx_.io, std::move(rewatch), boost::asio::detached);
+  if (watched_.contains(t.conversation_id) || policies_.empty()) co_return;
+  // Reopened: watch again (the clocks and the last staff reply, read off the network thread).
+  auto load = [this] { return ctx_.store.ListNextResponseWatches(); };
+  auto watches = co_await Blocking(ctx_, std::move(load));
+  if (!watches.ok()) co_return;
+  for (const store::NextResponseWatch& w : *watches) {
+    if (w.ticket_id != t.id || watched_.contains(w.conversation_id)) continue;
+    watched_[w.conversation_id] =
+        Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
+  }
 }
 
 store::SlaPauseHook SlaService::PauseHook() const {

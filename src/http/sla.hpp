@@ -65,7 +65,7 @@ class SlaService {
   void OnMessage(const store::Message& message);
   // A ticket's status changed (the status route): a resolved or closed ticket stops its rounds; a
   // reopened one starts watching again; a closed one with a conversation gets its survey soon.
-  void TicketChanged(const store::Ticket& ticket);
+  boost::asio::awaitable<void> TicketChanged(const store::Ticket& ticket);
   // For TicketStatusChange::sla_pause: pauses/resumes the resolution clock on the ticket's calendar.
   store::SlaPauseHook PauseHook() const;
   // A ticket of a conversation was created with these clocks (done by CreateTicket; writes that

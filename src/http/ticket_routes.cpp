@@ -654,7 +654,7 @@ awaitable<Response> SetTicketStatus(Request& req, Context& ctx) {
   auto ticket = co_await Write<store::Ticket>(std::move(submit));
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
   if (auto_close_at && ctx.scheduler) ctx.scheduler->Poke(auto_close_at);
-  if (ctx.sla) ctx.sla->TicketChanged(*ticket);
+  if (ctx.sla) co_await ctx.sla->TicketChanged(*ticket);
   log::Info("ticket.status", {{"rid", req.rid}, {"ticket_id", ticket->id},
                               {"status", domain::TicketStatusName(ticket->status)}, {"staff_id", who->id}});
   co_return Response::Json(200, TicketJson(*ticket, true, warnings));

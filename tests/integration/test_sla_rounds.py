@@ -200,6 +200,12 @@ class SlaRoundsTest(unittest.TestCase):
         self.advance(60 * MIN)
         self.assertIsNone(self.sla(tid)["next_response"])
         self.assertEqual(self.count(tid, "ticket.sla_breached"), 0)
+        # Reopened: rounds again, after the next staff reply.
+        self.status(tid, "open")
+        self.write(cid, customer["token"], "还是没到")
+        self.write(cid, self.agent, "再查一次")
+        self.write(cid, customer["token"], "好")
+        self.assertEqual(self.round_started(tid, "2026-11-26T03:00:00.000Z")["due"], "2026-11-26T03:20:00.000Z")
 
     # ---- pending pauses the resolution clock ----
 
