@@ -98,6 +98,12 @@ constexpr Phrase kPhrases[] = {
      "由于没有收到您的回复，工单 #{ticket} 已自动关闭。如仍需帮助，直接发送消息即可。",
      "As we haven't heard back from you, ticket #{ticket} has been closed. If you still need help, just send a message.",
      "Como no hemos recibido respuesta, hemos cerrado el caso #{ticket}. Si aún necesitas ayuda, envíanos un mensaje."},
+    {"ticket_csat_request",
+     "工单 #{ticket} 已处理完毕并关闭。请为本次服务打分（1–5 星），也可以留下您的意见，感谢您的反馈！",
+     "Ticket #{ticket} has been handled and closed. Please rate our service from 1 to 5 stars — a comment is welcome "
+     "too. Thank you!",
+     "El caso #{ticket} se ha resuelto y cerrado. Valora nuestro servicio de 1 a 5 estrellas; también puedes dejarnos "
+     "un comentario. ¡Gracias!"},
     // Complaints: {number} is the complaint number, {due} when its review is due (in the
     // customer's time zone), {resolution} what the desk found and did.
     {"complaint_received",

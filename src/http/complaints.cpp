@@ -473,10 +473,12 @@ awaitable<Response> CreateComplaintRoute(Request& req, Context& ctx) {
     n.sla = std::move(t.sla);
   }
   const Millis sla_checkpoint = n.sla ? domain::NextCheckpoint(*n.sla) : 0;
+  const std::optional<domain::TicketSla> sla = n.sla;
   n.acknowledgement = [zone_default = ctx.config.complaints_time_zone](const store::Complaint& c) {
     return RenderNotice("complaint_received", c, zone_default);
   };
   const Id conversation_id = n.conversation_id;
+  const Millis n_at = n.at;
   auto submit = [&ctx, n = std::move(n)](store::Callback<store::ComplaintChange> done) mutable {
     ctx.store.Complaints().CreateComplaint(std::move(n), std::move(done));
   };
@@ -484,6 +486,7 @@ awaitable<Response> CreateComplaintRoute(Request& req, Context& ctx) {
   if (!created.ok()) co_return Response::Fail(created.error());
   ctx.scheduler->Poke(created->complaint.review_due_at);
   if (sla_checkpoint) ctx.scheduler->Poke(sla_checkpoint);
+  if (sla) ctx.sla->Watch(conversation_id, created->complaint.ticket_id, n_at, *sla);  // next-response rounds
   if (!who->is_staff() && !warnings.empty() && conversation_id)
     ctx.hub.SendSafetyNotice(conversation_id, created->complaint.description);
   co_await Announce(ctx, *created, "complaint.created");

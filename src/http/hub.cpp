@@ -13,6 +13,7 @@
 #include "bot/nlu/nlu.hpp"
 #include "http/client_frame.hpp"
 #include "http/json_io.hpp"
+#include "http/sla.hpp"
 #include "http/workflow.hpp"
 
 namespace kefu::http {
@@ -255,6 +256,7 @@ void Hub::Delivered(const Subject& sender, const store::Message& message, const 
                     const WsConnection* except) {
   metrics_.messages_persisted++;
   Publish(message, except);
+  if (sla_) sla_->OnMessage(message);
   if (sender.is_staff()) return;
   if (!warnings.empty()) SendSafetyNotice(message.conversation_id, message.text);
   AfterCustomerMessage(sender, message);

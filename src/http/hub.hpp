@@ -59,6 +59,8 @@ class Hub final : public WsListener {
 
   // The workflow that frames like csat.submit and a customer's request for a human go to.
   void SetWorkflow(class Workflow* workflow) { workflow_ = workflow; }
+  // Every delivered message is shown to the SLA service (next-response rounds).
+  void SetSla(class SlaService* sla) { sla_ = sla; }
 
   // Sends a frame to every connection of a customer.
   void SendToCustomer(domain::Id customer_id, const std::string& frame);
@@ -199,6 +201,7 @@ class Hub final : public WsListener {
   std::unordered_map<domain::Id, Participants> participants_;
   std::unordered_map<domain::Id, std::vector<domain::Id>> monitors_;  // conversation → watching staff
   class Workflow* workflow_ = nullptr;
+  class SlaService* sla_ = nullptr;
   std::size_t connections_ = 0;
   int inflight_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -198,6 +198,7 @@ struct Server::Impl {
     ctx.staff_auth = &staff_auth;
     ctx.security_webhook = &security_webhook;
     hub.SetWorkflow(&workflow);
+    hub.SetSla(&sla);
     unsigned char r[4];
     auth::RandomBytes(r, sizeof r);
     rid_prefix = HexEncode(std::string_view(reinterpret_cast<char*>(r), sizeof r));

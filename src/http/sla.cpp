@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/scheduler.hpp"
@@ -11,6 +14,7 @@
 namespace kefu::http {
 
 using boost::asio::awaitable;
+using domain::Id;
 using domain::SlaStep;
 using domain::SlaTarget;
 
@@ -47,6 +51,10 @@ std::string StepEventType(SlaStep::Kind kind) {
 Status SlaService::Load() {
   KEFU_ASSIGN(policies, ctx_.store.ListSlaPolicies());
   policies_ = std::move(policies);
+  KEFU_ASSIGN(watches, ctx_.store.ListNextResponseWatches());
+  for (const store::NextResponseWatch& w : watches)
+    watched_[w.conversation_id] =
+        Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
   for (const auto& p : policies_) {
     if (!ctx_.calendars.contains(p.calendar))
       log::Warn("sla.unknown_calendar", {{"policy_id", p.id}, {"calendar", p.calendar}, {"using", "24x7"}});
@@ -133,6 +141,7 @@ awaitable<Status> SlaService::AutoClose(store::Timer timer) {
   auto fired = co_await scheduler_->Fire(std::move(f));
   if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
   for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
+  if (closing) scheduler_->Poke(now);  // the survey timer the close armed
   log::Info(closing ? "ticket.auto_closed" : "ticket.auto_close_notice", {{"ticket_id", t.id}});
   co_return Ok();
 }
@@ -162,8 +171,104 @@ awaitable<void> SlaService::Attach(store::NewTicket& t) {
   if (domain::NextCheckpoint(sla)) t.sla = std::move(sla);
 }
 
+const domain::SlaPolicy* SlaService::Policy(Id id) const {
+  for (const auto& p : policies_)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+void SlaService::Watch(Id conversation_id, Id ticket_id, Millis created_at, const domain::TicketSla& sla) {
+  const domain::SlaPolicy* p = Policy(sla.policy_id);
+  if (!conversation_id || !p || p->next_response_ms <= 0) return;
+  watched_[conversation_id] = Watched{ticket_id, p->id, created_at, sla.next_response_started_seq, 0};
+}
+
+void SlaService::OnMessage(const store::Message& m) {
+  if (watched_.empty()) return;
+  auto it = watched_.find(m.conversation_id);
+  if (it == watched_.end()) return;
+  Watched& w = it->second;
+  if (m.sender.type == domain::ActorType::staff) {
+    if (!domain::IsStaffOnlyKind(m.kind) && m.created_at >= w.ticket_created_at)
+      w.staff_replied_seq = std::max(w.staff_replied_seq, m.seq);
+    return;
+  }
+  if (m.sender.type != domain::ActorType::customer) return;
+  const domain::SlaPolicy* p = Policy(w.policy_id);
+  if (!p) return;
+  domain::TicketSla current;
+  current.next_response_started_seq = w.round_started_seq;
+  if (!domain::StartsNextResponse(current, p->next_response_ms, w.staff_replied_seq, m.seq)) return;
+  w.round_started_seq = m.seq;  // later messages of this round start nothing
+  const calendar::Calendar& cal = CalendarFor(p->calendar);
+  store::NextResponseStart start;
+  start.ticket_id = w.ticket_id;
+  start.conversation_id = m.conversation_id;
+  start.clock = StartClock(cal, m.created_at, p->next_response_ms, p->warn_percent);
+  start.started_at = m.created_at;
+  start.started_seq = m.seq;
+  if (!start.clock.due) return;
+  auto round = [this, id = m.conversation_id, start = std::move(start)]() mutable -> awaitable<void> {
+    co_await StartRound(id, std::move(start));
+  };
+  boost::asio::co_spawn(ctx_.io, std::move(round), boost::asio::detached);
+}
+
+awaitable<void> SlaService::StartRound(Id conversation_id, store::NextResponseStart start) {
+  const Id ticket_id = start.ticket_id;
+  auto submit = [this, start = std::move(start)](store::Callback<domain::TicketSla> done) mutable {
+    ctx_.store.StartNextResponse(std::move(start), std::move(done));
+  };
+  auto started = co_await Write<domain::TicketSla>(std::move(submit));
+  if (!started.ok()) {
+    // The ticket was resolved, closed or merged meanwhile (conflict): no more rounds for it.
+    auto it = watched_.find(conversation_id);
+    if (started.error().code == Code::conflict && it != watched_.end() && it->second.ticket_id == ticket_id)
+      watched_.erase(it);
+    if (started.error().code != Code::conflict)
+      log::Warn("sla.next_response_failed", {{"ticket_id", ticket_id}, {"error", started.error().message}});
+    co_return;
+  }
+  if (const Millis next = domain::NextCheckpoint(*started); next && scheduler_) scheduler_->Poke(next);
+  log::Info("sla.next_response_started", {{"ticket_id", ticket_id}, {"conversation_id", conversation_id}});
+}
+
+awaitable<void> SlaService::TicketChanged(const store::Ticket& t) {
+  using domain::TicketStatus;
+  // A paused or resumed clock got a fresh checkpoint; a closed ticket a survey timer due now.
+  if (scheduler_) scheduler_->Poke(t.updated_at);
+  if (!t.conversation_id) co_return;
+  if (t.status == TicketStatus::resolved || t.status == TicketStatus::closed) {
+    auto it = watched_.find(t.conversation_id);
+    if (it != watched_.end() && it->second.ticket_id == t.id) watched_.erase(it);
+    co_return;
+  }
+  if (watched_.contains(t.conversation_id) || policies_.empty()) co_return;
+  // Reopened: watch again (the clocks and the last staff reply, read off the network thread).
+  auto load = [this] { return ctx_.store.ListNextResponseWatches(); };
+  auto watches = co_await Blocking(ctx_, std::move(load));
+  if (!watches.ok()) co_return;
+  for (const store::NextResponseWatch& w : *watches) {
+    if (w.ticket_id != t.id || watched_.contains(w.conversation_id)) continue;
+    watched_[w.conversation_id] =
+        Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
+  }
+}
+
+store::SlaPauseHook SlaService::PauseHook() const {
+  return [this](domain::TicketSla& sla, bool pause, Millis at) {
+    const calendar::Calendar& cal = CalendarFor(sla.calendar);
+    if (pause) {
+      domain::PauseClock(sla.resolution, at, [&cal](Millis a, Millis b) { return cal.BusinessTimeBetween(a, b); });
+    } else {
+      domain::ResumeClock(sla.resolution, at, [&cal](Millis s, Millis d) { return cal.AddBusinessTime(s, d); });
+    }
+  };
+}
+
 awaitable<Result<store::Ticket>> SlaService::CreateTicket(store::NewTicket ticket) {
   co_await Attach(ticket);
+  const std::optional<domain::TicketSla> sla = ticket.sla;
   Millis checkpoint = ticket.sla ? domain::NextCheckpoint(*ticket.sla) : 0;
   // A ticket on the security desk calls the operator's backend (the store decides, knowing the
   // desk a conversation's ticket inherits); its first attempt is due at once.
@@ -176,6 +281,7 @@ awaitable<Result<store::Ticket>> SlaService::CreateTicket(store::NewTicket ticke
   };
   auto created = co_await Write<store::Ticket>(std::move(submit));
   if (created.ok() && checkpoint && scheduler_) scheduler_->Poke(checkpoint);
+  if (created.ok() && sla) Watch(created->conversation_id, created->id, created->created_at, *sla);
   co_return created;
 }
 
@@ -203,6 +309,7 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
     domain::TicketSla sla;
     Millis first_response_at = 0;
     Millis resolved_at = 0;
+    Millis next_response_at = 0;  // the first staff reply since the current round began
   };
   auto load = [this, id = timer.ref_id]() -> Result<Facts> {
     Facts f;
@@ -225,8 +332,11 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
                             store::MessageQuery{conv.id, conv.last_seq + 1, std::nullopt, 200}));
       for (const store::Message& m : page.messages) {
         if (m.sender.type == domain::ActorType::staff && !domain::IsStaffOnlyKind(m.kind) &&
-            m.created_at >= f.ticket.created_at)
+            m.created_at >= f.ticket.created_at) {
           first(f.first_response_at, m.created_at);
+          if (f.sla.next_response_started_seq && m.seq > f.sla.next_response_started_seq)
+            first(f.next_response_at, m.created_at);
+        }
       }
     }
     return f;
@@ -238,10 +348,9 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
   }
   const Millis now = Clock::System().Now();
   domain::TicketSla sla = facts->sla;
-  const std::vector<SlaStep> steps = domain::Advance(sla, now, facts->first_response_at, facts->resolved_at);
-  const domain::SlaPolicy* policy = nullptr;
-  for (const auto& p : policies_)
-    if (p.id == sla.policy_id) policy = &p;
+  const std::vector<SlaStep> steps =
+      domain::Advance(sla, now, facts->first_response_at, facts->resolved_at, facts->next_response_at);
+  const domain::SlaPolicy* policy = Policy(sla.policy_id);
   store::TimerFiring f;
   f.timer_id = timer.id;
   f.at = now;

@@ -8,12 +8,22 @@
 // resolved by staff; the resolution is the ticket resolved or closed. Both are read from the
 // stored messages and events when a checkpoint fires, so replying costs no extra write.
 //
+// Next response (docs/adr/0020): after staff replied in the ticket's conversation, the
+// customer's next message starts a round (one write: the round's clock and a fresh checkpoint);
+// the next staff reply (not a whisper, not the bot) meets it, read at the checkpoint like the
+// first response. Which conversations have an open ticket with a next-response target is kept
+// in memory (loaded before serving), so other chat messages cost a hash lookup.
+//
+// Pending pauses the resolution clock (PauseHook, run in the status change's transaction):
+// the business time left is kept and given back when the ticket leaves pending.
+//
 // Runs on the network thread.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "calendar/calendar.hpp"
@@ -48,6 +58,19 @@ class SlaService {
   boost::asio::awaitable<void> Attach(store::NewTicket& ticket);
 
   const std::vector<domain::SlaPolicy>& policies() const { return policies_; }
+
+  // Every message stored in a conversation (Hub::Delivered): a staff reply is noted, a customer
+  // message after one starts a next-response round. Costs a hash lookup unless the conversation
+  // has an open ticket with a next-response target.
+  void OnMessage(const store::Message& message);
+  // A ticket's status changed (the status route): a resolved or closed ticket stops its rounds; a
+  // reopened one starts watching again; a closed one with a conversation gets its survey soon.
+  boost::asio::awaitable<void> TicketChanged(const store::Ticket& ticket);
+  // For TicketStatusChange::sla_pause: pauses/resumes the resolution clock on the ticket's calendar.
+  store::SlaPauseHook PauseHook() const;
+  // A ticket of a conversation was created with these clocks (done by CreateTicket; writes that
+  // create tickets otherwise, such as a complaint's intake, call it after their commit).
+  void Watch(domain::Id conversation_id, domain::Id ticket_id, Millis created_at, const domain::TicketSla& sla);
   // Creates (id 0) or replaces a policy; Code::invalid for an unknown calendar.
   boost::asio::awaitable<Result<domain::SlaPolicy>> Save(domain::SlaPolicy policy);
 
@@ -58,6 +81,18 @@ class SlaService {
   // A customer message meanwhile starts the silence over.
   boost::asio::awaitable<Status> AutoClose(store::Timer timer);
   const calendar::Calendar& CalendarFor(const std::string& name) const;
+  const domain::SlaPolicy* Policy(domain::Id id) const;
+  boost::asio::awaitable<void> StartRound(domain::Id conversation_id, store::NextResponseStart start);
+
+  // Conversations with an open ticket under a next-response target.
+  struct Watched {
+    domain::Id ticket_id = 0;
+    domain::Id policy_id = 0;
+    Millis ticket_created_at = 0;
+    std::int64_t round_started_seq = 0;  // the current round's customer message; 0: none yet
+    std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created
+  };
+  std::unordered_map<domain::Id, Watched> watched_;
 
   Context& ctx_;
   std::vector<domain::SlaPolicy> policies_;

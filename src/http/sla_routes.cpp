@@ -26,6 +26,7 @@ void AppendPolicy(std::string& out, const domain::SlaPolicy& p) {
   out += ",\"desk\":";
   out += p.desk ? "\"" + std::string(domain::DeskName(*p.desk)) + "\"" : "null";
   out += ",\"first_response_minutes\":" + std::to_string(p.first_response_ms / kMinuteMs);
+  out += ",\"next_response_minutes\":" + std::to_string(p.next_response_ms / kMinuteMs);
   out += ",\"resolution_minutes\":" + std::to_string(p.resolution_ms / kMinuteMs);
   out += ",\"calendar\":";
   AppendJsonString(out, p.calendar);
@@ -50,6 +51,11 @@ void AppendClock(std::string& out, const domain::SlaClock& c, Millis now) {
   if (c.warn_at) out += ",\"warn_at\":\"" + FormatRfc3339(c.warn_at) + "\"";
   if (c.met_at) out += ",\"met_at\":\"" + FormatRfc3339(c.met_at) + "\"";
   if (c.breached_at) out += ",\"breached_at\":\"" + FormatRfc3339(c.breached_at) + "\"";
+  if (c.paused()) {
+    // While paused, `due` is where it stood when the ticket went pending; it moves on resume.
+    out += ",\"paused_at\":\"" + FormatRfc3339(c.paused_at) +
+           "\",\"remaining_seconds\":" + std::to_string(c.left_ms / 1000);
+  }
   out += '}';
 }
 
@@ -61,9 +67,27 @@ void AppendTicketSla(std::string& out, const domain::TicketSla& s, Millis now) {
   AppendJsonString(out, s.calendar);
   out += ",\"first_response\":";
   AppendClock(out, s.first_response, now);
+  out += ",\"next_response\":";
+  AppendClock(out, s.next_response, now);
+  if (s.next_response.due) {
+    out.pop_back();
+    out += ",\"started_at\":\"" + FormatRfc3339(s.next_response_started_at) + "\"}";
+  }
   out += ",\"resolution\":";
   AppendClock(out, s.resolution, now);
-  out += '}';
+  out += ",\"paused\":";
+  out += s.resolution.paused() ? "true" : "false";
+  // Which clocks were judged breached (the breach list's "which clock").
+  out += ",\"breached\":[";
+  bool any = false;
+  for (auto [name, clock] : {std::pair{"first_response", &s.first_response}, {"next_response", &s.next_response},
+                             {"resolution", &s.resolution}}) {
+    if (!clock->breached_at) continue;
+    if (any) out += ',';
+    out += "\"" + std::string(name) + "\"";
+    any = true;
+  }
+  out += "]}";
 }
 
 // A policy from a request body (every field; a replace is a whole policy too).
@@ -85,7 +109,8 @@ Result<domain::SlaPolicy> ReadPolicy(const boost::json::object& body) {
   KEFU_TRY(optional_enum("priority", domain::ParseTicketPriority, p.priority, "low, normal, high, urgent or null"));
   KEFU_TRY(optional_enum("desk", domain::ParseDesk, p.desk, "L1, L2, L3, security, complaints or null"));
   KEFU_TRY(optional_enum("escalate_to", domain::ParseDesk, p.escalate_to, "L1, L2, L3, security, complaints or null"));
-  for (auto [key, slot] : {std::pair{"first_response_minutes", &p.first_response_ms}, {"resolution_minutes", &p.resolution_ms}}) {
+  for (auto [key, slot] : {std::pair{"first_response_minutes", &p.first_response_ms},
+                           {"next_response_minutes", &p.next_response_ms}, {"resolution_minutes", &p.resolution_ms}}) {
     KEFU_ASSIGN(minutes, json::OptInt(body, key));
     *slot = minutes.value_or(0) * kMinuteMs;
   }

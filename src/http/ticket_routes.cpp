@@ -647,12 +647,14 @@ awaitable<Response> SetTicketStatus(Request& req, Context& ctx) {
     c.timers.push_back(store::NewTimer{std::string(SlaService::kAutoCloseTimer), c.ticket_id, auto_close_at,
                                        "{\"step\":\"notice\"}", true});
   }
+  if (ctx.sla) c.sla_pause = ctx.sla->PauseHook();  // pending pauses the resolution clock
   auto submit = [&ctx, c = std::move(c)](store::Callback<store::Ticket> done) mutable {
     ctx.store.Tickets().SetTicketStatus(std::move(c), std::move(done));
   };
   auto ticket = co_await Write<store::Ticket>(std::move(submit));
   if (!ticket.ok()) co_return Response::Fail(ticket.error());
   if (auto_close_at && ctx.scheduler) ctx.scheduler->Poke(auto_close_at);
+  if (ctx.sla) co_await ctx.sla->TicketChanged(*ticket);
   log::Info("ticket.status", {{"rid", req.rid}, {"ticket_id", ticket->id},
                               {"status", domain::TicketStatusName(ticket->status)}, {"staff_id", who->id}});
   co_return Response::Json(200, TicketJson(*ticket, true, warnings));

@@ -150,6 +150,8 @@ store::NewTimer Workflow::IdleTimer(Id conversation_id, Millis due, std::string_
 void Workflow::RegisterTimers(Scheduler& scheduler) {
   scheduler_ = &scheduler;
   auto reminder = [this](store::Timer t) { return CsatReminder(std::move(t)); };
+  auto ticket_csat = [this](store::Timer t) { return TicketCsat(std::move(t)); };
+  scheduler.On(std::string(store::kTicketCsatTimer), std::move(ticket_csat));
   auto idle = [this](store::Timer t) { return IdleCheck(std::move(t)); };
   scheduler.On(std::string(kCsatReminder), std::move(reminder));
   scheduler.On(std::string(kIdleTimer), std::move(idle));
@@ -188,12 +190,72 @@ awaitable<Status> Workflow::QueueTimeout(store::Timer timer) {
   co_return Ok();
 }
 
+awaitable<bool> Workflow::SurveyOpen(const store::Conversation& conv) {
+  if (conv.state == ConversationState::closed || conv.state == ConversationState::resolved) co_return true;
+  auto load = [this, id = conv.id] { return ctx_.store.ListEvents(id); };
+  auto events = co_await Blocking(ctx_, std::move(load));
+  if (!events.ok()) co_return false;
+  for (const store::Event& e : *events)
+    if (e.type == "csat.requested") co_return true;
+  co_return false;
+}
+
+awaitable<Status> Workflow::TicketCsat(store::Timer timer) {
+  struct Loaded {
+    store::Ticket ticket;
+    store::Conversation conversation;
+    bool answered = false;  // the conversation has its one answer
+    bool asked = false;     // a ticket of it asked already
+  };
+  auto load = [this, id = timer.ref_id]() -> Result<Loaded> {
+    Loaded out;
+    KEFU_ASSIGN(ticket, ctx_.store.Tickets().GetTicket(id));
+    KEFU_ASSIGN(conv, ctx_.store.GetConversation(ticket.conversation_id));
+    KEFU_ASSIGN(events, ctx_.store.ListEvents(conv.id));
+    for (const store::Event& e : events) {
+      out.answered = out.answered || e.type == "csat";
+      out.asked = out.asked || e.type == "csat.requested";
+    }
+    out.ticket = std::move(ticket);
+    out.conversation = std::move(conv);
+    return out;
+  };
+  auto loaded = co_await Blocking(ctx_, std::move(load));
+  // Reopened meanwhile, answered, or asked already (a closed conversation was asked by its close):
+  // one survey per conversation.
+  if (!loaded.ok() || loaded->ticket.status != domain::TicketStatus::closed || loaded->answered || loaded->asked ||
+      loaded->conversation.state == ConversationState::closed ||
+      loaded->conversation.state == ConversationState::resolved)
+    co_return co_await scheduler_->Discard(timer);
+  const store::Conversation& conv = loaded->conversation;
+  const Id ticket_id = loaded->ticket.id;
+  const Millis now = Clock::System().Now();
+  std::string text = Phrase("ticket_csat_request", conv.lang.empty() ? "zh" : conv.lang);
+  if (const size_t at = text.find("{ticket}"); at != std::string::npos) text.replace(at, 8, std::to_string(ticket_id));
+  store::TimerFiring f;
+  f.timer_id = timer.id;
+  f.at = now;
+  f.messages.push_back(store::NewMessage{conv.id, {domain::ActorType::bot, 0}, "", std::move(text), now, "csat.request"});
+  f.events.push_back(store::Event{0, conv.id, ticket_id, "csat.requested", now, std::nullopt,
+                                  "{\"ticket_id\":" + std::to_string(ticket_id) + "}"});
+  if (timing_.csat_reminder_ms > 0)
+    f.next.push_back(store::NewTimer{std::string(kCsatReminder), conv.id, now + timing_.csat_reminder_ms, "{}",
+                                     /*replace=*/false});
+  auto fired = co_await scheduler_->Fire(std::move(f));
+  if (!fired.ok()) co_return Scheduler::Unfired(std::move(fired).error());
+  for (const store::Message& m : fired->messages) ctx_.hub.Publish(m, nullptr);
+  ctx_.hub.SendToCustomer(conv.customer_id, "{\"type\":\"csat.request\",\"conversation_id\":" +
+                                                std::to_string(conv.id) + ",\"ticket_id\":" +
+                                                std::to_string(ticket_id) + "}");
+  log::Info("csat.requested", {{"conversation_id", conv.id}, {"ticket_id", ticket_id}});
+  co_return Ok();
+}
+
 awaitable<Status> Workflow::CsatReminder(store::Timer timer) {
   // Answering the survey cancels this timer in the same transaction, so firing means unanswered.
   auto load = [this, id = timer.ref_id] { return ctx_.store.GetConversation(id); };
   auto conv = co_await Blocking(ctx_, std::move(load));
-  if (!conv.ok() || (conv->state != ConversationState::closed && conv->state != ConversationState::resolved))
-    co_return co_await scheduler_->Discard(timer);
+  if (!conv.ok() || !co_await SurveyOpen(*conv)) co_return co_await scheduler_->Discard(timer);
   const Millis now = Clock::System().Now();
   const std::string lang = conv->lang.empty() ? "zh" : conv->lang;
   store::TimerFiring f;
@@ -567,8 +629,8 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
   auto conv = co_await Blocking(ctx_, std::move(load));
   if (!conv.ok() || conv->customer_id != customer.id || customer.is_staff())
     co_return MakeError(Code::forbidden, "you cannot rate this conversation");
-  if (conv->state != ConversationState::closed && conv->state != ConversationState::resolved)
-    co_return MakeError(Code::invalid, "a conversation can be rated once it has ended");
+  if (!co_await SurveyOpen(*conv))
+    co_return MakeError(Code::invalid, "a conversation can be rated once it has ended or its ticket was closed");
   store::Csat csat;
   csat.conversation_id = conversation_id;
   csat.score = score;

@@ -121,6 +121,11 @@ class Workflow {
   boost::asio::awaitable<void> AfterClosed(const store::Conversation& before, const store::Conversation& after,
                                            Millis at);
   boost::asio::awaitable<Status> CsatReminder(store::Timer timer);
+  // "ticket.csat" (armed by closing a ticket that has a conversation): the survey through the
+  // conversation, unless it has an answer or a survey open (its own close asked, or a ticket did).
+  boost::asio::awaitable<Status> TicketCsat(store::Timer timer);
+  // Whether the conversation's survey is open: it ended (its close asked) or a ticket asked.
+  boost::asio::awaitable<bool> SurveyOpen(const store::Conversation& conversation);
   boost::asio::awaitable<Status> IdleCheck(store::Timer timer);
   boost::asio::awaitable<Status> AbandonCheck(store::Timer timer);
   // Still waiting after the handoff: the bot offers, once, to leave a message (bot.queue_timeout).

@@ -388,6 +388,31 @@ struct SlaFiring {
   Millis at = 0;
 };
 
+// Pauses (true) or resumes (false) a ticket's resolution clock at a time; given by the SLA service,
+// which knows the calendars, and run inside the status change's transaction.
+using SlaPauseHook = std::function<void(domain::TicketSla& sla, bool pause, Millis at)>;
+
+// A next-response round starts: the customer message at started_at after a staff reply.
+struct NextResponseStart {
+  Id ticket_id = 0;
+  Id conversation_id = 0;
+  domain::SlaClock clock;         // the round's clock (due, warn_at)
+  Millis started_at = 0;          // the customer message's time
+  std::int64_t started_seq = 0;   // and its seq in the conversation
+};
+
+// An open ticket under a policy with a next-response target, with what the SLA service needs to
+// tell whether a customer message starts a round (loaded before serving).
+struct NextResponseWatch {
+  Id conversation_id = 0;
+  Id ticket_id = 0;
+  Id policy_id = 0;
+  Millis ticket_created_at = 0;
+  std::int64_t round_started_seq = 0;  // the message that started the current round; 0: none yet
+  Millis next_response_ms = 0;
+  std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created (0: none)
+};
+
 struct SlaBreachPage {
   std::vector<domain::TicketSla> breaches;  // most recently breached first
   std::string next_cursor;                  // empty: no more
@@ -809,8 +834,13 @@ class Store {
   virtual Result<std::vector<domain::SlaPolicy>> ListSlaPolicies() = 0;
   // A ticket's SLA clocks; Code::not_found when no policy applied to it.
   virtual Result<domain::TicketSla> GetTicketSla(Id ticket_id) = 0;
-  // Tickets whose SLA was breached (either clock), most recent breach first; keyset-paged.
+  // Tickets whose SLA was breached (any clock), most recent breach first; keyset-paged.
   virtual Result<SlaBreachPage> ListSlaBreaches(int limit, std::string_view cursor) = 0;
+  // Starts a next-response round and reschedules the ticket's checkpoint (one write); a round
+  // already started by that message or a later one changes nothing; Code::conflict when the
+  // ticket is no longer open (resolved, closed).
+  virtual void StartNextResponse(NextResponseStart start, Callback<domain::TicketSla> done) = 0;
+  virtual Result<std::vector<NextResponseWatch>> ListNextResponseWatches() = 0;
 
   // A security webhook delivery with its customer's name, language and channel identities;
   // Code::not_found for an unknown id.

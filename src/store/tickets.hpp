@@ -107,7 +107,14 @@ struct TicketStatusChange {
   domain::Actor actor;
   Millis at = 0;
   std::vector<NewTimer> timers;  // scheduled in the same transaction (e.g. the auto-close on resolve)
+  // Entering or leaving pending pauses or resumes the ticket's SLA resolution clock through this
+  // hook (SlaService::PauseHook), in the same transaction; unset: the clock is left alone.
+  SlaPauseHook sla_pause;
 };
+
+// Closing a ticket that has a conversation arms this timer (due at once, ref: the ticket) in the
+// same transaction: the workflow asks the customer for a rating through the conversation.
+inline constexpr std::string_view kTicketCsatTimer = "ticket.csat";
 
 struct TicketNote {
   Id id = 0;

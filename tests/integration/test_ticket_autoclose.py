@@ -71,7 +71,8 @@ class TicketAutoCloseTest(unittest.TestCase):
         code, ev = self.server.request("GET", f"/api/v1/tickets/{t['id']}/events", token=self.sup)
         types = [e["type"] for e in ev["events"]]
         self.assertEqual(types.count("ticket.auto_close_notice"), 1)
-        self.assertEqual(types[-1], "ticket.closed")
+        # Closed by the system, then the customer is asked to rate it through the conversation.
+        self.assertEqual(types[-2:], ["ticket.closed", "csat.requested"])
         self.advance(30 * 24 * HOUR)
         self.assertEqual(len(self.notices(c, "ticket.auto_close_notice")), 1)
 

@@ -59,7 +59,7 @@ class TicketStoreTest : public ::testing::Test {
   }
   Result<Ticket> Status(Id id, TicketStatus s, std::string summary = "", bool require = false, Millis at = 3000) {
     return Wait<Ticket>([&](Callback<Ticket> done) {
-      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}}, std::move(done));
+      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}, {}}, std::move(done));
     });
   }
   std::vector<std::string> EventTypes(Id id) {
@@ -260,7 +260,7 @@ TEST_F(TicketStoreTest, ResolvingArmsItsTimerAndAnAutoCloseClosesOnlyAResolvedTi
   auto t = Create(n);
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
-  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}};
+  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}, {}};
   resolve.timers.push_back(NewTimer{"ticket.auto_close", t->id, 9000, "{}", true});
   ASSERT_TRUE(Wait<Ticket>([&](Callback<Ticket> done) { T().SetTicketStatus(resolve, std::move(done)); }).ok());
   auto timer = store_->PendingTimer("ticket.auto_close", t->id);
@@ -282,6 +282,75 @@ TEST_F(TicketStoreTest, ResolvingArmsItsTimerAndAnAutoCloseClosesOnlyAResolvedTi
   EXPECT_EQ(T().GetTicket(t->id)->status, TicketStatus::closed);
   EXPECT_EQ(EventTypes(t->id).back(), "ticket.closed");
   EXPECT_EQ(fire(timer->id).error().code, Code::conflict);  // once
+}
+
+// The SLA parts of a ticket's status change and of a next-response round (docs/adr/0020): the
+// pause runs in the status change's transaction, each clock change gets a fresh checkpoint timer
+// (a checkpoint judging the old clocks can no longer claim its timer), a closed ticket of a
+// conversation arms its survey.
+TEST_F(TicketStoreTest, PendingPausesTheResolutionClockAndRoundsStartOnce) {
+  domain::SlaPolicy p;
+  p.name = "rounds";
+  p.resolution_ms = 8000;
+  p.next_response_ms = 1000;
+  auto policy = Wait<domain::SlaPolicy>([&](Callback<domain::SlaPolicy> done) { store_->SaveSlaPolicy(p, std::move(done)); });
+  ASSERT_TRUE(policy.ok()) << policy.error().message;
+  EXPECT_EQ(store_->ListSlaPolicies()->at(0).next_response_ms, 1000);
+  NewTicket n;
+  n.conversation_id = session_.conversation.id;
+  domain::TicketSla sla;
+  sla.policy_id = policy->id;
+  sla.policy_name = "rounds";
+  sla.calendar = "24x7";
+  sla.resolution.due = 10'000;
+  sla.resolution.warn_at = 8000;
+  n.sla = sla;
+  auto t = Create(n);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  const Id first_timer = store_->PendingTimer("ticket.sla", t->id)->id;
+  // Wall time as the calendar.
+  SlaPauseHook hook = [](domain::TicketSla& s, bool pause, Millis at) {
+    if (pause) {
+      domain::PauseClock(s.resolution, at, [](Millis a, Millis b) { return b - a; });
+    } else {
+      domain::ResumeClock(s.resolution, at, [](Millis a, Millis d) { return std::optional<Millis>(a + d); });
+    }
+  };
+  auto status = [&](TicketStatus to, Millis at) {
+    TicketStatusChange c{t->id, to, "", false, Agent(), at, {}, hook};
+    return Wait<Ticket>([&](Callback<Ticket> done) { T().SetTicketStatus(c, std::move(done)); });
+  };
+  ASSERT_TRUE(status(TicketStatus::open, 3000).ok());
+  EXPECT_EQ(store_->PendingTimer("ticket.sla", t->id)->id, first_timer);  // not pending: untouched
+  ASSERT_TRUE(status(TicketStatus::pending, 4000).ok());
+  auto paused = store_->GetTicketSla(t->id);
+  EXPECT_EQ(std::pair(paused->resolution.paused_at, paused->resolution.left_ms), (std::pair<Millis, Millis>{4000, 6000}));
+  EXPECT_EQ(store_->PendingTimer("ticket.sla", t->id).error().code, Code::not_found);  // nothing to check
+  ASSERT_TRUE(status(TicketStatus::open, 9000).ok());
+  auto resumed = store_->GetTicketSla(t->id);
+  EXPECT_FALSE(resumed->resolution.paused());
+  EXPECT_EQ(std::pair(resumed->resolution.due, resumed->resolution.warn_at), (std::pair<Millis, Millis>{15'000, 13'000}));
+  auto timer = store_->PendingTimer("ticket.sla", t->id);
+  ASSERT_TRUE(timer.ok());
+  EXPECT_EQ(timer->due_at, 13'000);
+  EXPECT_NE(timer->id, first_timer);
+  // A round starts once per customer message; its checkpoint comes first.
+  auto round = [&](std::int64_t seq, Millis at) {
+    NextResponseStart r{t->id, session_.conversation.id, {}, at, seq};
+    r.clock.due = at + 1000;
+    return Wait<domain::TicketSla>([&](Callback<domain::TicketSla> done) { store_->StartNextResponse(r, std::move(done)); });
+  };
+  auto started = round(5, 9500);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_EQ(started->next_response_started_seq, 5);
+  EXPECT_EQ(store_->PendingTimer("ticket.sla", t->id)->due_at, 10'500);
+  EXPECT_EQ(round(5, 9600)->next_response.due, 10'500);  // the same message again: nothing changes
+  EXPECT_EQ(store_->GetTicketSla(t->id)->next_response.due, 10'500);
+  ASSERT_TRUE(status(TicketStatus::resolved, 9700).ok());
+  EXPECT_EQ(round(6, 9800).error().code, Code::conflict);  // resolved: no more rounds
+  EXPECT_EQ(store_->PendingTimer("ticket.csat", t->id).error().code, Code::not_found);
+  ASSERT_TRUE(status(TicketStatus::closed, 9900).ok());
+  EXPECT_EQ(store_->PendingTimer("ticket.csat", t->id)->due_at, 9900);
 }
 
 TEST_F(TicketStoreTest, UpdateWritesOnlyChangesAndNamesThem) {

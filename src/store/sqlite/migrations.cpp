@@ -697,6 +697,23 @@ ALTER TABLE staff ADD COLUMN verify_id TEXT;
 CREATE UNIQUE INDEX staff_by_verify_id ON staff(verify_id) WHERE verify_id IS NOT NULL;
 )sql",
      BackfillVerifyIds},
+    {21, "SLA next-response rounds and the paused resolution clock",
+     R"sql(
+-- A policy's next-response target (0: none) and each ticket's current round of it (nr_started_at,
+-- nr_started_seq: the customer message that started it; docs/adr/0020). The resolution clock pauses while the
+-- ticket is pending: since when, and the business time left to its due and warning instants.
+ALTER TABLE sla_policies ADD COLUMN next_response_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_started_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_started_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_due INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_warn_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_met_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_warned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN nr_breached_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN res_paused_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN res_left_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_sla ADD COLUMN res_warn_left_ms INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

@@ -21,6 +21,16 @@ Status StartTicketSlaTx(Db& db, const domain::TicketSla& sla, Millis now);
 Status ApplySlaFiringTx(Db& db, const SlaFiring& firing);
 
 Result<domain::TicketSla> GetTicketSlaTx(Db& db, Id ticket_id);
+
+// A status change entering (pause) or leaving pending: the hook pauses or resumes the ticket's
+// resolution clock; written with a fresh checkpoint timer when it changed. nullopt: no SLA, or
+// nothing changed.
+Result<std::optional<domain::TicketSla>> PauseResolutionTx(Db& db, Id ticket_id, bool pause, Millis at,
+                                                           const SlaPauseHook& hook);
+// Starts a next-response round (nothing changes if this one or a later one started already;
+// Code::conflict when the ticket is no longer open).
+Result<domain::TicketSla> StartNextResponseTx(Db& db, const NextResponseStart& start);
+Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db);
 Result<SlaBreachPage> ListSlaBreachesTx(Db& db, int limit, std::string_view cursor);
 
 }  // namespace kefu::store::sqlite

@@ -1064,6 +1064,16 @@ class SqliteStore final : public Store {
     return ListSlaBreachesTx(*lease, limit, cursor);
   }
 
+  void StartNextResponse(NextResponseStart start, Callback<domain::TicketSla> done) override {
+    Submit<domain::TicketSla>([start = std::move(start)](Db& db) { return StartNextResponseTx(db, start); },
+                              std::move(done));
+  }
+
+  Result<std::vector<NextResponseWatch>> ListNextResponseWatches() override {
+    auto lease = readers_.Acquire();
+    return ListNextResponseWatchesTx(*lease);
+  }
+
   Result<std::vector<Timer>> DueTimers(Millis now, int limit) override {
     auto lease = readers_.Acquire();
     return DueTimersTx(*lease, now, limit);

@@ -372,11 +372,19 @@ Result<Ticket> StatusTx(Db& db, const TicketStatusChange& c) {
     t.summary = c.summary;
     AddField(data, "summary", c.summary);
   }
+  const TicketStatus from = t.status;
   t.status = c.status;
   t.updated_at = std::max(t.updated_at, c.at);
   KEFU_TRY(WriteTicket(db, t));
   KEFU_TRY(InsertTicketEvent(db, t, domain::TicketEventType(action), c.at, c.actor, data));
   for (const NewTimer& timer : c.timers) KEFU_TRY(ScheduleTimerTx(db, timer, c.at));
+  const bool to_pending = c.status == TicketStatus::pending;
+  if (c.sla_pause && to_pending != (from == TicketStatus::pending)) {
+    KEFU_ASSIGN(paused, PauseResolutionTx(db, t.id, to_pending, c.at, c.sla_pause));
+    (void)paused;
+  }
+  if (c.status == TicketStatus::closed && t.conversation_id && !t.merged_into)
+    KEFU_TRY(ScheduleTimerTx(db, NewTimer{std::string(kTicketCsatTimer), t.id, c.at, "{}", false}, c.at));
   return t;
 }
 
