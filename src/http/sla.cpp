@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "http/json_io.hpp"
 #include "http/scheduler.hpp"
 #include "http/webhook.hpp"
 #include "http/workflow.hpp"
@@ -55,6 +56,16 @@ Status SlaService::Load() {
   for (const store::NextResponseWatch& w : watches)
     watched_[w.conversation_id] =
         Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
+  store::TicketQuery pending;
+  pending.status = domain::TicketStatus::pending;
+  pending.limit = 500;
+  for (;;) {
+    KEFU_ASSIGN(page, ctx_.store.Tickets().ListTickets(pending));
+    for (const store::Ticket& t : page.tickets)
+      if (t.conversation_id) pending_[t.conversation_id] = t.id;
+    if (page.next_cursor.empty()) break;
+    pending.cursor = page.next_cursor;
+  }
   for (const auto& p : policies_) {
     if (!ctx_.calendars.contains(p.calendar))
       log::Warn("sla.unknown_calendar", {{"policy_id", p.id}, {"calendar", p.calendar}, {"using", "24x7"}});
@@ -184,6 +195,16 @@ void SlaService::Watch(Id conversation_id, Id ticket_id, Millis created_at, cons
 }
 
 void SlaService::OnMessage(const store::Message& m) {
+  if (!pending_.empty() && m.sender.type == domain::ActorType::customer) {
+    if (auto p = pending_.find(m.conversation_id); p != pending_.end()) {
+      const Id ticket_id = p->second;
+      pending_.erase(p);  // one reopen, however many messages follow
+      auto reopen = [this, conversation_id = m.conversation_id, ticket_id]() -> awaitable<void> {
+        co_await Reopen(conversation_id, ticket_id);
+      };
+      boost::asio::co_spawn(ctx_.io, std::move(reopen), boost::asio::detached);
+    }
+  }
   if (watched_.empty()) return;
   auto it = watched_.find(m.conversation_id);
   if (it == watched_.end()) return;
@@ -233,11 +254,39 @@ awaitable<void> SlaService::StartRound(Id conversation_id, store::NextResponseSt
   log::Info("sla.next_response_started", {{"ticket_id", ticket_id}, {"conversation_id", conversation_id}});
 }
 
+awaitable<void> SlaService::Reopen(Id conversation_id, Id ticket_id) {
+  store::TicketStatusChange c;
+  c.ticket_id = ticket_id;
+  c.status = domain::TicketStatus::open;
+  c.only_from = domain::TicketStatus::pending;
+  c.reason = "customer_replied";
+  c.actor = domain::Actor{domain::ActorType::system, 0};
+  c.at = Clock::System().Now();
+  c.sla_pause = PauseHook();
+  auto submit = [this, c = std::move(c)](store::Callback<store::Ticket> done) mutable {
+    ctx_.store.Tickets().SetTicketStatus(std::move(c), std::move(done));
+  };
+  auto ticket = co_await Write<store::Ticket>(std::move(submit));
+  if (!ticket.ok()) {
+    // Changed meanwhile (conflict: no longer pending): nothing to do.
+    if (ticket.error().code != Code::conflict)
+      log::Warn("ticket.reopen_failed", {{"ticket_id", ticket_id}, {"error", ticket.error().message}});
+    co_return;
+  }
+  log::Info("ticket.reopened", {{"ticket_id", ticket_id}, {"conversation_id", conversation_id}, {"reason", "customer_replied"}});
+  co_await TicketChanged(*ticket);
+}
+
 awaitable<void> SlaService::TicketChanged(const store::Ticket& t) {
   using domain::TicketStatus;
   // A paused or resumed clock got a fresh checkpoint; a closed ticket a survey timer due now.
   if (scheduler_) scheduler_->Poke(t.updated_at);
   if (!t.conversation_id) co_return;
+  if (t.status == TicketStatus::pending) {
+    pending_[t.conversation_id] = t.id;
+  } else if (auto p = pending_.find(t.conversation_id); p != pending_.end() && p->second == t.id) {
+    pending_.erase(p);
+  }
   if (t.status == TicketStatus::resolved || t.status == TicketStatus::closed) {
     auto it = watched_.find(t.conversation_id);
     if (it != watched_.end() && it->second.ticket_id == t.id) watched_.erase(it);
@@ -382,7 +431,7 @@ awaitable<Status> SlaService::Checkpoint(store::Timer timer) {
     frame += ",\"ticket_id\":" + std::to_string(t.id) + ",\"target\":\"" +
              std::string(domain::SlaTargetName(step.target)) + "\",\"due\":\"" + FormatRfc3339(step.due) +
              "\",\"subject\":";
-    AppendJsonString(frame, t.subject);
+    AppendJsonString(frame, json::PiiText(t.subject, json::Pii::masked));  // to staff consoles
     frame += '}';
     ctx_.hub.NotifyStaff(frame, t.desk, t.assignee_id);
     log::Info(step.kind == SlaStep::Kind::breach ? "sla.breached" : "sla.warning",

@@ -15,7 +15,9 @@
 // in memory (loaded before serving), so other chat messages cost a hash lookup.
 //
 // Pending pauses the resolution clock (PauseHook, run in the status change's transaction):
-// the business time left is kept and given back when the ticket leaves pending.
+// the business time left is kept and given back when the ticket leaves pending — at the latest
+// when the customer writes in the ticket's conversation, which reopens it (system, "customer
+// replied"), so a ticket cannot sit paused after the customer has answered.
 //
 // Runs on the network thread.
 #pragma once
@@ -83,6 +85,8 @@ class SlaService {
   const calendar::Calendar& CalendarFor(const std::string& name) const;
   const domain::SlaPolicy* Policy(domain::Id id) const;
   boost::asio::awaitable<void> StartRound(domain::Id conversation_id, store::NextResponseStart start);
+  // The customer answered a ticket that waits on them: back to open, its clock resumed.
+  boost::asio::awaitable<void> Reopen(domain::Id conversation_id, domain::Id ticket_id);
 
   // Conversations with an open ticket under a next-response target.
   struct Watched {
@@ -93,6 +97,8 @@ class SlaService {
     std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created
   };
   std::unordered_map<domain::Id, Watched> watched_;
+  // Conversations whose ticket is pending (waiting on the customer) → that ticket.
+  std::unordered_map<domain::Id, domain::Id> pending_;
 
   Context& ctx_;
   std::vector<domain::SlaPolicy> policies_;

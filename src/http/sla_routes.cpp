@@ -206,7 +206,7 @@ awaitable<Response> ListSlaBreaches(Request& req, Context& ctx) {
   std::string out = "{\"breaches\":";
   json::AppendArray(out, page->first, [now](std::string& o, const Row& r) {
     o += "{\"ticket\":{\"id\":" + std::to_string(r.ticket.id) + ",\"subject\":";
-    AppendJsonString(o, r.ticket.subject);
+    AppendJsonString(o, json::PiiText(r.ticket.subject, json::Pii::masked));
     o += ",\"status\":\"" + std::string(domain::TicketStatusName(r.ticket.status)) + "\",\"priority\":\"" +
          std::string(domain::TicketPriorityName(r.ticket.priority)) + "\",\"desk\":";
     o += r.ticket.desk ? "\"" + std::string(domain::DeskName(*r.ticket.desk)) + "\"" : "null";

@@ -243,6 +243,40 @@ class SlaRoundsTest(unittest.TestCase):
         self.assertEqual((breach["target"], breach["due"]), ("resolution", "2026-11-26T11:00:00.000Z"))
         self.assertEqual(self.count(tid, "ticket.sla_breached", "resolution"), 1)
 
+    def test_the_customers_reply_reopens_a_pending_ticket_and_resumes_its_clock(self):
+        self.policy()
+        customer, cid, tid = self.chat_ticket()
+        self.write(cid, self.agent, "请提供转账截图，我们再帮您核实")
+        self.status(tid, "open")
+        self.status(tid, "pending")
+        self.assertTrue(self.sla(tid)["paused"])
+        self.advance(60 * MIN)
+        self.restart_at("2026-11-26T03:00:00Z")  # which tickets wait on their customer is reloaded
+        # The customer answers: the ticket no longer waits on them (the system reopens it, once).
+        self.write(cid, customer["token"], "截图已经发了")
+        deadline = time.monotonic() + 5
+        while self.req("GET", f"/api/v1/tickets/{tid}")[1]["status"] != "open":
+            self.assertLess(time.monotonic(), deadline, "the pending ticket was not reopened")
+            time.sleep(0.02)
+        self.assertFalse(self.sla(tid)["paused"])
+        self.write(cid, customer["token"], "还有一张")
+        resumed = [e for e in self.ticket_events(tid) if e.get("reason") == "customer_replied"]
+        self.assertEqual(len(resumed), 1, resumed)
+        self.assertEqual((resumed[0]["from"], resumed[0]["to"], resumed[0]["actor"]["type"]),
+                         ("pending", "open", "system"))
+        # A ticket closed meanwhile (merged while pending: no status route ran) is never reopened
+        # by a message, although the server still counted it as waiting on the customer.
+        self.status(tid, "pending")
+        code, other = self.req("POST", "/api/v1/tickets", {"subject": "同一笔转账", "type": "incident",
+                                                           "category": "transfer", "desk": "L1"})
+        self.assertEqual(code, 201, other)
+        code, merged = self.req("POST", f"/api/v1/tickets/{tid}/merge", {"into": other["id"]})
+        self.assertEqual(code, 200, merged)
+        self.write(cid, customer["token"], "谢谢")
+        time.sleep(0.2)
+        code, t = self.req("GET", f"/api/v1/tickets/{tid}")
+        self.assertEqual(t["status"], "closed")
+
     def test_resolving_from_pending_meets_the_resolution_clock(self):
         self.policy()
         code, t = self.req("POST", "/api/v1/tickets", {"subject": "等客户回复", "type": "incident", "priority": "normal",

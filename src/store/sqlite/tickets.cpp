@@ -362,12 +362,16 @@ Result<Ticket> StatusTx(Db& db, const TicketStatusChange& c) {
   if (t.merged_into && c.status != TicketStatus::closed)
     return MakeError(Code::conflict, "ticket " + std::to_string(t.id) + " was merged into ticket " +
                                          std::to_string(t.merged_into) + "; work on that one");
+  if (c.only_from && t.status != *c.only_from)
+    return MakeError(Code::conflict, "ticket " + std::to_string(t.id) + " is " +
+                                         std::string(domain::TicketStatusName(t.status)) + " now");
   KEFU_ASSIGN(action, domain::ActionTo(t.status, c.status));
   if (action == TicketAction::close && c.require_summary && c.summary.empty() && t.summary.empty())
     return MakeError(Code::invalid, "a closing summary ('summary', 小结) is required to close a ticket");
   std::string data;
   AddField(data, "from", domain::TicketStatusName(t.status));
   AddField(data, "to", domain::TicketStatusName(c.status));
+  if (!c.reason.empty()) AddField(data, "reason", c.reason);
   if (!c.summary.empty()) {
     t.summary = c.summary;
     AddField(data, "summary", c.summary);
