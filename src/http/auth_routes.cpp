@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "auth/password.hpp"
 #include "auth/totp.hpp"
@@ -489,6 +490,68 @@ awaitable<Response> ListStaffRoute(Request& req, Context& ctx) {
   if (!staff.ok()) co_return Response::Fail(staff.error());
   std::string out = "{\"staff\":";
   json::AppendArray(out, *staff, json::AppendStaff);
+  out += '}';
+  co_return Response::Json(200, std::move(out));
+}
+
+// Supervisors watching staffing: when someone went online, busy, away or offline, newest first,
+// with the time spent in each state over the changes listed (the newest runs until now).
+awaitable<Response> StaffStatusHistoryRoute(Request& req, Context& ctx) {
+  auto id = PathId(req, "staff");
+  if (!id.ok()) co_return Response::Fail(id.error());
+  auto limit = LimitParam(req, 100, 500);
+  if (!limit.ok()) co_return Response::Fail(limit.error());
+  Id before = 0;
+  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
+    auto v = ParseInt(*cursor);
+    if (!v || *v <= 0) co_return Response::Fail(Invalid("'cursor' is not one this server issued"));
+    before = *v;
+  }
+  Millis since = 0;
+  if (auto from = req.Query("from")) {
+    auto at = ParseRfc3339(*from);
+    if (!at) co_return Response::Fail(Invalid("'from' must be an RFC 3339 time"));
+    since = *at;
+  }
+  auto load = [&ctx, id = *id, before, since, limit = *limit]() -> Result<std::pair<store::Staff, std::vector<store::StaffStatusChange>>> {
+    KEFU_ASSIGN(staff, ctx.store.GetStaff(id));
+    KEFU_ASSIGN(changes, ctx.store.ListStaffStatusHistory(id, before, since, limit + 1));
+    return std::make_pair(std::move(staff), std::move(changes));
+  };
+  auto loaded = co_await Blocking(ctx, std::move(load));
+  if (!loaded.ok()) co_return Response::Fail(loaded.error());
+  auto& [staff, changes] = *loaded;
+  const bool more = changes.size() > static_cast<size_t>(*limit);
+  if (more) changes.pop_back();
+  const Millis now = Clock::System().Now();
+  std::map<std::string, Millis> spent;
+  Millis until = before == 0 ? now : 0;  // a later page's newest change ends where the page before began
+  for (const store::StaffStatusChange& c : changes) {
+    if (until) spent[c.status] += std::max<Millis>(0, until - c.at);
+    until = c.at;
+  }
+  std::string out = "{\"staff_id\":" + std::to_string(staff.id) + ",\"status\":";
+  AppendJsonString(out, staff.status);
+  out += ",\"changes\":";
+  json::AppendArray(out, changes, [](std::string& o, const store::StaffStatusChange& c) {
+    o += "{\"status\":";
+    AppendJsonString(o, c.status);
+    o += ",\"from\":";
+    AppendJsonString(o, c.from);
+    o += ",\"at\":\"" + FormatRfc3339(c.at) + "\"}";
+  });
+  out += ",\"seconds_in_status\":{";
+  for (const auto& [status, ms] : spent) {
+    if (out.back() != '{') out += ',';
+    AppendJsonString(out, status);
+    out += ':' + std::to_string(ms / 1000);
+  }
+  out += "},\"next_cursor\":";
+  if (more) {
+    out += '"' + std::to_string(changes.back().event_id) + '"';
+  } else {
+    out += "null";
+  }
   out += '}';
   co_return Response::Json(200, std::move(out));
 }

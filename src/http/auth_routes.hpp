@@ -27,5 +27,7 @@ boost::asio::awaitable<Response> RevokeStaffSessions(Request& req, Context& ctx)
 // revokes the member's sessions (they carry the role and desk they signed in with).
 boost::asio::awaitable<Response> ListStaffRoute(Request& req, Context& ctx);
 boost::asio::awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx);
+// GET /api/v1/staff/{id}/status-history: a staff member's presence changes, newest first.
+boost::asio::awaitable<Response> StaffStatusHistoryRoute(Request& req, Context& ctx);
 
 }  // namespace kefu::http

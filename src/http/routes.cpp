@@ -680,6 +680,7 @@ const std::vector<Route>& RouteTable() {
       {"POST", "/api/v1/tickets/{id}/reveal", Access::Staff(kSupervisor | kAdmin, Scope::ticket), RevealTicket},
       {"GET", "/api/v1/staff", Access::Staff(kSupervisor | kAdmin), ListStaffRoute},
       {"PATCH", "/api/v1/staff/{id}", Access::Staff(kAdmin), UpdateStaffRoute},
+      {"GET", "/api/v1/staff/{id}/status-history", Access::Staff(kSupervisor | kAdmin), StaffStatusHistoryRoute},
       {"POST", "/api/v1/conversations/{id}/monitor", Access::Staff(kSupervisor | kAdmin, Scope::conversation), MonitorConversation},
       {"POST", "/api/v1/test/clock", kPublic, MoveTestClock},
       {"GET", "/api/v1/sla-policies", Access::Staff(kHandlers), ListSlaPolicies},

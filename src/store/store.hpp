@@ -183,6 +183,14 @@ struct StaffUpdate {
 // How a customer is known on a channel: "email", "phone", "widget" (an operator's user id),
 // "wechat", "telegram". Stored sealed; found again through a keyed blind index of the value
 // normalised (e-mail lower-cased, phone digits and a leading '+'), never by a clear index.
+// A staff member's presence change (a "staff.status" event).
+struct StaffStatusChange {
+  Id event_id = 0;
+  std::string status;  // online, busy, away, offline
+  std::string from;    // the status before
+  Millis at = 0;
+};
+
 struct CustomerIdentity {
   std::string channel;
   std::string external_id;
@@ -861,6 +869,10 @@ class Store {
   // The staff member with this verify id (exact, normalised form); Code::not_found when none.
   virtual Result<Staff> FindStaffByVerifyId(std::string_view verify_id) = 0;
   virtual Result<std::vector<Staff>> ListStaff() = 0;
+  // A staff member's presence changes, newest first: at most `limit`, older than the event
+  // `before` (0: from the newest), none before `since`.
+  virtual Result<std::vector<StaffStatusChange>> ListStaffStatusHistory(Id staff_id, Id before, Millis since,
+                                                                        int limit) = 0;
   virtual Result<Customer> GetCustomer(Id id) = 0;
   // The customer known on `channel` by `external_id` (normalised as CustomerIdentity says);
   // Code::not_found when none.

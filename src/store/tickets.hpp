@@ -106,14 +106,14 @@ struct TicketStatusChange {
   bool require_summary = false;  // closing without a summary (given now or before): Code::invalid
   domain::Actor actor;
   Millis at = 0;
-  // Set: the change applies only from this status (Code::conflict otherwise), e.g. the system
-  // reopening a pending ticket when its customer replies must not reopen a closed one.
-  std::optional<domain::TicketStatus> only_from;
-  std::string reason;  // why, when the system changes it (kept in the event)
   std::vector<NewTimer> timers;  // scheduled in the same transaction (e.g. the auto-close on resolve)
   // Entering or leaving pending pauses or resumes the ticket's SLA resolution clock through this
   // hook (SlaService::PauseHook), in the same transaction; unset: the clock is left alone.
   SlaPauseHook sla_pause;
+  // Set: the change applies only from this status (Code::conflict otherwise), e.g. the system
+  // reopening a pending ticket when its customer replies must not reopen a closed one.
+  std::optional<domain::TicketStatus> only_from;
+  std::string reason;  // why, when the system changes it (kept in the event)
 };
 
 // Closing a ticket that has a conversation arms this timer (due at once, ref: the ticket) in the

@@ -59,7 +59,7 @@ class TicketStoreTest : public ::testing::Test {
   }
   Result<Ticket> Status(Id id, TicketStatus s, std::string summary = "", bool require = false, Millis at = 3000) {
     return Wait<Ticket>([&](Callback<Ticket> done) {
-      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}, {}}, std::move(done));
+      T().SetTicketStatus(TicketStatusChange{id, s, summary, require, Agent(), at, {}, {}, std::nullopt, {}}, std::move(done));
     });
   }
   std::vector<std::string> EventTypes(Id id) {
@@ -260,7 +260,7 @@ TEST_F(TicketStoreTest, ResolvingArmsItsTimerAndAnAutoCloseClosesOnlyAResolvedTi
   auto t = Create(n);
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(Status(t->id, TicketStatus::open).ok());
-  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}, {}};
+  TicketStatusChange resolve{t->id, TicketStatus::resolved, "", false, Agent(), 4000, {}, {}, std::nullopt, {}};
   resolve.timers.push_back(NewTimer{"ticket.auto_close", t->id, 9000, "{}", true});
   ASSERT_TRUE(Wait<Ticket>([&](Callback<Ticket> done) { T().SetTicketStatus(resolve, std::move(done)); }).ok());
   auto timer = store_->PendingTimer("ticket.auto_close", t->id);
@@ -317,7 +317,7 @@ TEST_F(TicketStoreTest, PendingPausesTheResolutionClockAndRoundsStartOnce) {
     }
   };
   auto status = [&](TicketStatus to, Millis at) {
-    TicketStatusChange c{t->id, to, "", false, Agent(), at, {}, hook};
+    TicketStatusChange c{t->id, to, "", false, Agent(), at, {}, hook, std::nullopt, {}};
     return Wait<Ticket>([&](Callback<Ticket> done) { T().SetTicketStatus(c, std::move(done)); });
   };
   ASSERT_TRUE(status(TicketStatus::open, 3000).ok());

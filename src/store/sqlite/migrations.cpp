@@ -714,6 +714,12 @@ ALTER TABLE ticket_sla ADD COLUMN res_paused_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ticket_sla ADD COLUMN res_left_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE ticket_sla ADD COLUMN res_warn_left_ms INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {22, "staff presence history by staff member",
+     R"sql(
+-- A staff member's presence changes (the "staff.status" events) newest first, for supervisors
+-- watching staffing (GET /api/v1/staff/{id}/status-history).
+CREATE INDEX events_staff_status ON events(actor_id, id) WHERE type = 'staff.status';
+)sql"},
 };
 
 }  // namespace

@@ -195,6 +195,21 @@ Result<Conversation> LoadConversation(Db& db, Id id) {
   return ReadConversation(stmt);
 }
 
+// The value of a string field in a JSON object kefu wrote itself ({"status":"online",...}); empty
+// when absent. Escapes other than \" and \\ are kept as written (the fields read with it are
+// plain words).
+std::string JsonStringField(std::string_view json, std::string_view key) {
+  const std::string needle = "\"" + std::string(key) + "\":\"";
+  const size_t at = json.find(needle);
+  if (at == std::string_view::npos) return {};
+  std::string out;
+  for (size_t i = at + needle.size(); i < json.size() && json[i] != '"'; ++i) {
+    if (json[i] == '\\' && i + 1 < json.size()) ++i;
+    out += json[i];
+  }
+  return out;
+}
+
 Result<Id> InsertEvent(Db& db, Id conversation_id, std::string_view type, Millis at,
                        const std::optional<domain::Actor>& actor, std::string_view data) {
   Event e;
@@ -715,6 +730,28 @@ class SqliteStore final : public Store {
   void ApplyTransition(TransitionRequest req, Callback<TransitionResult> done) override {
     Submit<TransitionResult>(
         [req = std::move(req), key = audit_key_](Db& db) { return TransitionTx(db, key, req); }, std::move(done));
+  }
+
+  Result<std::vector<StaffStatusChange>> ListStaffStatusHistory(Id staff_id, Id before, Millis since,
+                                                                int limit) override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare("SELECT id, at, data FROM events WHERE type = 'staff.status' AND actor_id = ?1 "
+                                     "AND actor_type = 'staff' AND (?2 = 0 OR id < ?2) AND at >= ?3 "
+                                     "ORDER BY id DESC LIMIT ?4"));
+    stmt.Bind(1, staff_id).Bind(2, before).Bind(3, since).Bind(4, limit);
+    std::vector<StaffStatusChange> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      StaffStatusChange c;
+      c.event_id = stmt.Int(0);
+      c.at = stmt.Int(1);
+      const std::string data = stmt.Plain(2, crypto::Place{"events.data", c.event_id});
+      c.status = JsonStringField(data, "status");
+      c.from = JsonStringField(data, "from");
+      out.push_back(std::move(c));
+    }
+    return out;
   }
 
   void SetStaffStatus(Id staff_id, std::string status, Millis at, Callback<Staff> done) override {
