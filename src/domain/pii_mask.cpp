@@ -1,6 +1,7 @@
 #include "domain/pii_mask.hpp"
 
 #include <cctype>
+#include <cstdint>
 #include <vector>
 
 namespace kefu::domain {
@@ -30,31 +31,27 @@ bool PlausibleDate(int year, int month, int day) {
 }
 
 // A resident identity number (GB 11643): 17 digits, a birth date at 6..13 and an ISO 7064
-// MOD 11-2 check character; the older 15-digit form has a YYMMDD birth date at 6..11.
+// MOD 11-2 check character. (The old 15-digit form, without a check character, has not been
+// valid since 2013; matching it would mask serial numbers.)
 bool IsIdNumber(std::string_view d) {
-  if (d.size() == 18) {
-    for (size_t i = 0; i < 17; ++i)
-      if (!IsDigit(d[i])) return false;
-    if (!PlausibleDate(Number(d.substr(6, 4)), Number(d.substr(10, 2)), Number(d.substr(12, 2)))) return false;
-    static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    int sum = 0;
-    for (size_t i = 0; i < 17; ++i) sum += (d[i] - '0') * kWeights[i];
-    static constexpr char kCheck[] = "10X98765432";
-    const char want = kCheck[sum % 11];
-    return d[17] == want || (want == 'X' && d[17] == 'x');
-  }
-  if (d.size() == 15) {
-    for (char c : d)
-      if (!IsDigit(c)) return false;
-    return PlausibleDate(1900 + Number(d.substr(6, 2)), Number(d.substr(8, 2)), Number(d.substr(10, 2)));
-  }
-  return false;
+  if (d.size() != 18) return false;
+  for (size_t i = 0; i < 17; ++i)
+    if (!IsDigit(d[i])) return false;
+  if (!PlausibleDate(Number(d.substr(6, 4)), Number(d.substr(10, 2)), Number(d.substr(12, 2)))) return false;
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (d[i] - '0') * kWeights[i];
+  static constexpr char kCheck[] = "10X98765432";
+  const char want = kCheck[sum % 11];
+  return d[17] == want || (want == 'X' && d[17] == 'x');
 }
 
 // A payment card number: 13–19 digits of a card network's range (3 Amex/JCB, 4 Visa,
 // 5 Mastercard, 6 UnionPay/Discover) whose Luhn check holds.
 bool IsCardNumber(std::string_view d) {
   if (d.size() < 13 || d.size() > 19 || d[0] < '3' || d[0] > '6') return false;
+  // A 15-digit card is an American Express (34, 37); an IMEI (15 digits, Luhn, "35…") is none.
+  if (d.size() == 15 && d.substr(0, 2) != "34" && d.substr(0, 2) != "37") return false;
   int sum = 0;
   bool twice = false;
   for (size_t i = d.size(); i-- > 0;) {
@@ -213,36 +210,73 @@ std::string MaskText(std::string_view text) {
       }
       if (digits.size() == 17 && end < limit && (text[end] == 'X' || text[end] == 'x')) digits += text[end++];
       groups.push_back({end, digits.size()});
+      // A card or ID number written after another number ("转了 500 6222…", "年龄 30 1101…"): its
+      // own run, so the number before it is judged alone (and judged the same once masked).
+      for (size_t k = 1; k < groups.size(); ++k) {
+        const std::string_view seg =
+            std::string_view(digits).substr(groups[k - 1].digits, groups[k].digits - groups[k - 1].digits);
+        if (IsIdNumber(seg) || (seg.size() >= 15 && IsCardNumber(seg))) {
+          groups.resize(k);
+          digits.resize(groups.back().digits);
+          break;
+        }
+      }
       // The rest of a longer number whose start was kept ("6222 | 0212 3456 7890"), the
       // fraction of a decimal ("6784678.|6324") or the end of a token ("v2-|6324", "mi..|6324"):
-      // never a card or an ID (masking it would change how the text before it reads).
+      // no loosely shaped card or ID (masking it would change how the text before it reads).
       const bool tail = i >= 1 && (text[i - 1] == '.' || text[i - 1] == '-' ||
                                    (i >= 2 && IsSeparator(text[i - 1]) && IsDigit(text[i - 2])));
-      // The visible end of something already masked ("138****8000", "•••• 7894"): masking
-      // what staff read again must not change it (a client may send it back).
+      // Only a decimal's fraction or a word's '-' stops a checksum-valid card or ID.
+      const bool hard_tail =
+          i >= 1 && (text[i - 1] == '.' || (text[i - 1] == '-' && i >= 2 && static_cast<unsigned char>(text[i - 2]) < 0x80 &&
+                                            !IsDigit(text[i - 2]) && text[i - 2] != ' '));
+      // The visible end of what a mask wrote ("138****8000", "•••• 7894"): masking what staff
+      // read again must not change it (a client may send it back). Not any '*': "**138…**".
+      auto stars_after_digit = [&] {
+        size_t j = i;
+        while (j > 0 && text[j - 1] == '*') --j;
+        return j > 0 && IsDigit(text[j - 1]);
+      };
+      static constexpr std::string_view kBullets = "\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2\xE2\x80\xA2";
       const bool after_mask =
           groups.front().digits <= 4 && i >= 1 &&
-          (text[i - 1] == '*' || (text[i - 1] == ' ' && i >= 4 && text.substr(i - 4, 3) == "\xE2\x80\xA2"));
+          ((text[i - 1] == '*' && stars_after_digit()) ||
+           (text[i - 1] == ' ' && i >= 13 && text.substr(i - 13, 12) == kBullets));
       bool masked = false;
       for (size_t g = groups.size(); g-- > 0 && !masked && !after_mask;) {
         const size_t stop = groups[g].end;
         const std::string_view d = std::string_view(digits).substr(0, groups[g].digits);
-        // Part of a word, a decimal, a longer token (an address, a hash) or the start of
-        // something already masked ("138****"): not a person's number.
+        const size_t segment = groups[g].digits - (g > 0 ? groups[g - 1].digits : 0);  // its last group
+        // Part of a word, a decimal, a longer token (an address, a hash) or the kept head of
+        // something already masked ("138****", not "**13800138000**"): not a person's number.
         const bool joined =
             stop < text.size() &&
-            (stop == limit || IsAlnum(text[stop]) || text[stop] == '_' || text[stop] == '*' || text[stop] == '@' ||
-             text[stop] == '%' || text[stop] == '+' ||
+            (stop == limit || IsAlnum(text[stop]) || text[stop] == '_' || text[stop] == '@' || text[stop] == '%' ||
+             text[stop] == '+' || (text[stop] == '*' && segment <= 7) ||
              (text[stop] == '.' && stop + 1 < text.size() && IsDigit(text[stop + 1])));
         if (joined) continue;
-        // Card and ID numbers are whole runs: never a prefix, never the rest of a longer number.
-        const bool whole = g + 1 == groups.size() && !tail;
+        const bool whole_run = g + 1 == groups.size();
+        const bool whole = whole_run && !tail;
         const std::string_view run = text.substr(i, stop - i);
         const size_t first_group = groups.front().digits;
         const size_t second_group = groups.size() > 1 ? groups[1].digits - groups[0].digits : 0;
-        if (!plus && whole && IsIdNumber(d)) {
+        // The group after it; one that is the kept head of a mask ("162****") counts as long, as
+        // the number it was.
+        size_t next_group = whole_run ? 0 : groups[g + 1].digits - groups[g].digits;
+        if (!whole_run && groups[g + 1].end < text.size() && text[groups[g + 1].end] == '*') next_group = SIZE_MAX;
+        // Grouped like a card: its first group of four or more, the last no stray count ("… 1111 3天").
+        const bool aligned = g == 0 || first_group >= 4;
+        // A checksum-valid ID or 15–19-digit card stands on its own even before a short count
+        // ("身份证 1101… 18岁") or after another number.
+        // In the rest of a longer number only as one group of its own ("500 |6222021234567894"):
+        // masking a grouped one there would change how the number before it reads.
+        const bool strong = !hard_tail && (!tail || g == 0) && (whole_run || g == 0 || next_group <= 3) && aligned &&
+                            (g == 0 || segment >= 3) && (IsIdNumber(d) || (d.size() >= 15 && IsCardNumber(d)));
+        if (!plus && (whole || strong) && IsIdNumber(d)) {
           out += MaskIdNumber(run);
-        } else if (!plus && whole && (IsCardNumber(d) || IsCardShaped(d, g, first_group, whole))) {
+        } else if (!plus && ((whole && ((aligned && (g == 0 || segment >= 3) && IsCardNumber(d)) ||
+                                        (IsCardShaped(d, g, first_group, whole) && segment >= 3))) ||
+                             (strong && IsCardNumber(d)))) {
           out += MaskCardLast4(d);
         } else if (IsDigit(d.back()) && IsPhone(d, plus, static_cast<int>(g), first_group, second_group, whole)) {
           out += MaskPhone(run);

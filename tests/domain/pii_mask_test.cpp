@@ -56,6 +56,21 @@ TEST(PiiMask, IdentityAndCardNumbersInsideText) {
   });
 }
 
+// Found by review: an ID or card number beside another number, and stars or bullets a customer
+// typed, must not switch masking off.
+TEST(PiiMask, NumbersBesideOtherNumbersAndMarkup) {
+  ExpectMasked({
+      {"身份证110105199003071239 18岁", "身份证1101**********1239 18岁"},
+      {"年龄 30 11010519491231002X", "年龄 30 1101**********002X"},
+      {"转了 500 6222021234567894", "转了 500 •••• 7894"},
+      {"卡号-6222021234567894", "卡号-•••• 7894"},
+      {"**13800138000**", "**138****8000**"},
+      {"13800138000* 是我的", "138****8000* 是我的"},
+      {"IMEI 356938035643809", "IMEI 356938035643809"},
+      {"批次 310107261127001", "批次 310107261127001"},
+  });
+}
+
 // What agents need to read stays as written: amounts, order numbers, transaction data, versions.
 TEST(PiiMask, WorkingDataStaysReadable) {
   ExpectMasked({
@@ -80,7 +95,8 @@ TEST(PiiMask, MaskingIsIdempotent) {
   for (const char* text : {"卡号 6226112202622 0212 3453 7894 绑不上", "13800138000 1234 5678", "138****8000 1234 5678",
                            "•••• 7894 1234 5678 9012", "身份证 11010519491231002X 0212 3456", "+86 138 0013 8000 99",
                            "678@qq.111co008630@qq.com", "卡号 6226112202622 6226112202622' 0212",
-                           "026-11127 1720026-1110:30", "+#86 138-0013-2@-5.30",
+                           "026-11127 1720026-1110:30", "+#86 138-0013-2@-5.30", "all +86 38-0026-80103103 x",
+                           "1 84 6784678 631924 84 84 6784678';6324", "**,229271210801 634 16210800 634 2 x",
                            "%@Q.mi%%@Q.mi móvil", "卡号 622 6222 02 94%@Q.mi 948.1027", "a@b.co.@x.com",
                            "+86 13800013-80%@Q.mi 0", "+1@qq.com", "a***@13800138000.com",
                            " 6324 84 84 6784678.6324 84 84 6784678.", "7@Q.mi-6324 84 84 6784 84 6 64 x",
