@@ -100,6 +100,10 @@ export class Workspace {
     queuesAt: null as string | null,
     /** Transfer or close request in flight. */
     acting: false,
+    /** A ticket being created from the selected conversation. */
+    ticketing: false,
+    /** A ticket the tickets view should open (set by 转工单); the view clears it. */
+    openTicket: null as string | null,
   });
   readonly thread = shallowRef<Thread | null>(null);
   readonly customerTyping = new TypingWatcher();
@@ -686,6 +690,34 @@ export class Workspace {
     }
   }
 
+  /**
+   * 转工单: opens a ticket from the selected conversation (customer, desk, subject and description
+   * come from it) and asks the tickets view to show it. Resolves to null on success, else an
+   * error code.
+   */
+  async ticketFromChat(): Promise<string | null> {
+    const c = this.state.selected;
+    if (!c || this.state.ticketing) return 'conflict';
+    this.state.ticketing = true;
+    try {
+      const ticket = await api.ticketFromConversation(this.token, c.id);
+      this.flash('console.tickets.createdFlash', { n: String(ticket.id) });
+      this.state.openTicket = String(ticket.id);
+      return null;
+    } catch (e) {
+      const code = this.failure(e);
+      this.notice(code);
+      return code;
+    } finally {
+      this.state.ticketing = false;
+    }
+  }
+
+  /** Opens a conversation in the chat view when it is in one of this console's lists. */
+  findListed(id: Id): Conversation | null {
+    return this.listed().find((c) => sameId(c.id, id)) ?? null;
+  }
+
   // ---------- socket ----------
 
   private transmit(thread: Thread, clientId: string, text: string): void {
@@ -823,6 +855,14 @@ export class Workspace {
         this.notice(f.code);
         break;
       }
+      case 'sla.warning':
+      case 'sla.breached':
+        // the tickets view listens (it may not be mounted); everyone in scope is told
+        window.dispatchEvent(new CustomEvent('kefu:sla', { detail: f }));
+        this.flash(f.type === 'sla.breached' ? 'console.tickets.sla.breachedFlash' : 'console.tickets.sla.warningFlash', {
+          n: String(f.ticket_id),
+        });
+        break;
       case 'complaint.created':
       case 'complaint.updated':
       case 'complaint.review_overdue':
