@@ -947,6 +947,12 @@ test('the agent moves the ticket open → pending → resolved → closed with a
   const summary = ((await p.getByTestId('ticket-summary').textContent()) ?? '').trim();
   expect(summary.includes(ticketSummary), `summary reads "${summary}"`);
   await p.waitForSelector(`[data-testid="ticket-item"][data-ticket-id="${ticketId}"][data-status="closed"]`);
+  // the list's filters: closed and mine keep it, open drops it
+  await p.getByTestId('tickets-filter-status').selectOption('open');
+  await p.waitForSelector(`[data-testid="ticket-item"][data-ticket-id="${ticketId}"]`, { state: 'detached' });
+  await p.getByTestId('tickets-filter-status').selectOption('closed');
+  await p.waitForSelector(`[data-testid="ticket-item"][data-ticket-id="${ticketId}"]`);
+  await p.getByTestId('tickets-filter-status').selectOption('');
   const types = await p.locator('[data-testid="ticket-event"]').evaluateAll((els) => els.map((e) => e.dataset.type));
   for (const ty of ['ticket.created', 'ticket.note_added', 'ticket.opened', 'ticket.pending', 'ticket.resolved', 'ticket.closed'])
     expect(types.includes(ty), `history lacks ${ty}: ${types}`);
@@ -981,6 +987,21 @@ test('the supervisor finds the ticket under 工单 with the phone masked and sho
   await p.getByTestId('ticket-reveal-confirm').click();
   await p.getByTestId('ticket-revealed').waitFor({ state: 'visible' });
   await p.waitForFunction((n) => (document.querySelector('[data-testid="ticket-description"]')?.textContent ?? '').includes(n), ticketPhone);
+  if (AUDITOR_EMAIL && AUDITOR_PASSWORD) {
+    const entries = await p.evaluate(async ([email, password]) => {
+      const login = await fetch('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      const { token } = await login.json();
+      const r = await fetch('/api/v1/audit?action=pii.reveal&limit=200', { headers: { Authorization: `Bearer ${token}` } });
+      return (await r.json()).entries ?? [];
+    }, [AUDITOR_EMAIL, AUDITOR_PASSWORD]);
+    const mine = entries.find((e) => e.target === `ticket:${ticketId}` && e.details?.reason === ticketReason);
+    expect(mine, `no pii.reveal audit entry for ticket ${ticketId} with the reason`);
+    expect(!JSON.stringify(mine).includes(ticketPhone), 'the audit entry holds the revealed phone number');
+  }
   await p.getByTestId('nav-chats').click();
   await p.getByTestId('reassign-button').waitFor({ state: 'visible' });
 }, supSkip);
