@@ -40,6 +40,8 @@ export type TransferTarget = { desk: string } | { agent_id: number };
 export interface Flash {
   key: string;
   params?: Record<string, string | number>;
+  /** 'warn' for news that needs attention (an SLA warning or breach), else a success line. */
+  tone?: 'warn';
 }
 
 function activity(c: Conversation): number {
@@ -213,8 +215,8 @@ export class Workspace {
     this.noticeTimer = setTimeout(() => (this.state.notice = null), 6000);
   }
 
-  private flash(key: string, params?: Record<string, string | number>): void {
-    this.state.flash = params ? { key, params } : { key };
+  private flash(key: string, params?: Record<string, string | number>, tone?: 'warn'): void {
+    this.state.flash = { key, ...(params ? { params } : {}), ...(tone ? { tone } : {}) };
     if (this.flashTimer) clearTimeout(this.flashTimer);
     this.flashTimer = setTimeout(() => (this.state.flash = null), 5000);
   }
@@ -859,9 +861,11 @@ export class Workspace {
       case 'sla.breached':
         // the tickets view listens (it may not be mounted); everyone in scope is told
         window.dispatchEvent(new CustomEvent('kefu:sla', { detail: f }));
-        this.flash(f.type === 'sla.breached' ? 'console.tickets.sla.breachedFlash' : 'console.tickets.sla.warningFlash', {
-          n: String(f.ticket_id),
-        });
+        this.flash(
+          f.type === 'sla.breached' ? 'console.tickets.sla.breachedFlash' : 'console.tickets.sla.warningFlash',
+          { n: String(f.ticket_id) },
+          'warn',
+        );
         break;
       case 'complaint.created':
       case 'complaint.updated':
