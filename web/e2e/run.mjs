@@ -957,6 +957,10 @@ test('the agent moves the ticket open → pending → resolved → closed with a
   for (const ty of ['ticket.created', 'ticket.note_added', 'ticket.opened', 'ticket.pending', 'ticket.resolved', 'ticket.closed'])
     expect(types.includes(ty), `history lacks ${ty}: ${types}`);
   await p.getByTestId('nav-chats').click();
+  // the chat's details list the customer's tickets; one opens it in 工单
+  await p.click(`[data-testid="customer-ticket"][data-ticket-id="${ticketId}"]`);
+  await p.waitForSelector(`[data-testid="ticket-detail"][data-ticket-id="${ticketId}"]`);
+  await p.getByTestId('nav-chats').click();
 });
 
 test("the customer's widget never shows the internal note, nor does their view of the ticket", async () => {

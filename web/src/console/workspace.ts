@@ -18,6 +18,7 @@ import {
   type QueueInfo,
   type ServerFrame,
   type Staff,
+  type Ticket,
 } from '../shared/types';
 import { setStaff, signOut } from './auth';
 
@@ -715,7 +716,17 @@ export class Workspace {
     }
   }
 
-  /** Opens a conversation in the chat view when it is in one of this console's lists. */
+  /** The customer's five most recently updated tickets (staff see them masked). */
+  async customerTickets(customerId: Id): Promise<Ticket[]> {
+    try {
+      return (await api.tickets(this.token, { customer_id: String(customerId), limit: 5 })).tickets ?? [];
+    } catch (e) {
+      this.failure(e);
+      throw e;
+    }
+  }
+
+  /** A conversation of this console's lists (waiting, mine, active), or null. */
   findListed(id: Id): Conversation | null {
     return this.listed().find((c) => sameId(c.id, id)) ?? null;
   }

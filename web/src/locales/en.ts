@@ -229,6 +229,8 @@ const en: typeof zhCN = {
       tickets: 'Tickets',
     },
     tickets: {
+      customerTickets: 'Customer\'s tickets',
+      noCustomerTickets: 'No tickets for this customer yet.',
       new: 'New ticket',
       create: 'Create',
       breached: 'Breached',

@@ -229,6 +229,8 @@ const es: typeof zhCN = {
       tickets: 'Tickets',
     },
     tickets: {
+      customerTickets: 'Tickets del cliente',
+      noCustomerTickets: 'Este cliente aún no tiene tickets.',
       new: 'Nuevo ticket',
       create: 'Crear',
       breached: 'Incumplidos',

@@ -229,6 +229,8 @@ export default {
       tickets: '工单',
     },
     tickets: {
+      customerTickets: '客户的工单',
+      noCustomerTickets: '这位客户还没有工单。',
       new: '新建工单',
       create: '创建',
       breached: '违约',

@@ -243,6 +243,7 @@ export const api = {
       category?: string;
       priority?: string;
       tag?: string;
+      customer_id?: string;
       cursor?: string;
       limit?: number;
     },
