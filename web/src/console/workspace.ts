@@ -18,6 +18,7 @@ import {
   type QueueInfo,
   type ServerFrame,
   type Staff,
+  type Ticket,
 } from '../shared/types';
 import { setStaff, signOut } from './auth';
 
@@ -40,6 +41,8 @@ export type TransferTarget = { desk: string } | { agent_id: number };
 export interface Flash {
   key: string;
   params?: Record<string, string | number>;
+  /** 'warn' for news that needs attention (an SLA warning or breach), else a success line. */
+  tone?: 'warn';
 }
 
 function activity(c: Conversation): number {
@@ -100,6 +103,10 @@ export class Workspace {
     queuesAt: null as string | null,
     /** Transfer or close request in flight. */
     acting: false,
+    /** A ticket being created from the selected conversation. */
+    ticketing: false,
+    /** A ticket the tickets view should open (set by 转工单); the view clears it. */
+    openTicket: null as string | null,
   });
   readonly thread = shallowRef<Thread | null>(null);
   readonly customerTyping = new TypingWatcher();
@@ -209,8 +216,8 @@ export class Workspace {
     this.noticeTimer = setTimeout(() => (this.state.notice = null), 6000);
   }
 
-  private flash(key: string, params?: Record<string, string | number>): void {
-    this.state.flash = params ? { key, params } : { key };
+  private flash(key: string, params?: Record<string, string | number>, tone?: 'warn'): void {
+    this.state.flash = { key, ...(params ? { params } : {}), ...(tone ? { tone } : {}) };
     if (this.flashTimer) clearTimeout(this.flashTimer);
     this.flashTimer = setTimeout(() => (this.state.flash = null), 5000);
   }
@@ -686,6 +693,44 @@ export class Workspace {
     }
   }
 
+  /**
+   * 转工单: opens a ticket from the selected conversation (customer, desk, subject and description
+   * come from it) and asks the tickets view to show it. Resolves to null on success, else an
+   * error code.
+   */
+  async ticketFromChat(): Promise<string | null> {
+    const c = this.state.selected;
+    if (!c || this.state.ticketing) return 'conflict';
+    this.state.ticketing = true;
+    try {
+      const ticket = await api.ticketFromConversation(this.token, c.id);
+      this.flash('console.tickets.createdFlash', { n: String(ticket.id) });
+      this.state.openTicket = String(ticket.id);
+      return null;
+    } catch (e) {
+      const code = this.failure(e);
+      this.notice(code);
+      return code;
+    } finally {
+      this.state.ticketing = false;
+    }
+  }
+
+  /** The customer's five most recently updated tickets (staff see them masked). */
+  async customerTickets(customerId: Id): Promise<Ticket[]> {
+    try {
+      return (await api.tickets(this.token, { customer_id: String(customerId), limit: 5 })).tickets ?? [];
+    } catch (e) {
+      this.failure(e);
+      throw e;
+    }
+  }
+
+  /** A conversation of this console's lists (waiting, mine, active), or null. */
+  findListed(id: Id): Conversation | null {
+    return this.listed().find((c) => sameId(c.id, id)) ?? null;
+  }
+
   // ---------- socket ----------
 
   private transmit(thread: Thread, clientId: string, text: string): void {
@@ -823,6 +868,16 @@ export class Workspace {
         this.notice(f.code);
         break;
       }
+      case 'sla.warning':
+      case 'sla.breached':
+        // the tickets view listens (it may not be mounted); everyone in scope is told
+        window.dispatchEvent(new CustomEvent('kefu:sla', { detail: f }));
+        this.flash(
+          f.type === 'sla.breached' ? 'console.tickets.sla.breachedFlash' : 'console.tickets.sla.warningFlash',
+          { n: String(f.ticket_id) },
+          'warn',
+        );
+        break;
       case 'complaint.created':
       case 'complaint.updated':
       case 'complaint.review_overdue':

@@ -15,7 +15,13 @@ import type {
   MessagePage,
   Presence,
   QueueInfo,
+  SlaBreach,
   Staff,
+  CannedReply,
+  Ticket,
+  TicketAttachment,
+  TicketNote,
+  TicketSla,
   WidgetSession,
 } from './types';
 
@@ -225,6 +231,62 @@ export const api = {
   ) => request<{ id: Id; status: string; review_due_at: string }>('POST', '/api/v1/complaints', { token, body }),
   feedback: (token: string, id: Id, body: { message_id: Id; helpful: boolean }) =>
     request<{ recorded: boolean }>('POST', `/api/v1/conversations/${enc(id)}/feedback`, { token, body }),
+
+  // ---- tickets (工单; staff) ----
+  tickets: (
+    token: string,
+    query: {
+      status?: string;
+      desk?: string;
+      assignee?: string;
+      type?: string;
+      category?: string;
+      priority?: string;
+      tag?: string;
+      customer_id?: string;
+      cursor?: string;
+      limit?: number;
+    },
+  ) => request<{ tickets: Ticket[]; next_cursor: string | null }>('GET', '/api/v1/tickets', { token, query }),
+  ticket: (token: string, id: Id) => request<Ticket>('GET', `/api/v1/tickets/${enc(id)}`, { token }),
+  createTicket: (token: string, body: Record<string, unknown>) =>
+    request<Ticket>('POST', '/api/v1/tickets', { token, body }),
+  /** A ticket from a conversation: customer, desk, subject and description come from it unless given. */
+  ticketFromConversation: (token: string, conversationId: Id, body: Record<string, unknown> = {}) =>
+    request<Ticket>('POST', `/api/v1/conversations/${enc(conversationId)}/ticket`, { token, body }),
+  /** Only the fields present change; null clears desk, assignee and the wallet fields. */
+  updateTicket: (token: string, id: Id, body: Record<string, unknown>) =>
+    request<Ticket>('PATCH', `/api/v1/tickets/${enc(id)}`, { token, body }),
+  setTicketStatus: (token: string, id: Id, body: { status: string; summary?: string }) =>
+    request<Ticket>('POST', `/api/v1/tickets/${enc(id)}/status`, { token, body }),
+  addTicketNote: (token: string, id: Id, text: string) =>
+    request<TicketNote>('POST', `/api/v1/tickets/${enc(id)}/notes`, { token, body: { text } }),
+  ticketEvents: (token: string, id: Id) =>
+    request<{ events: ConvEvent[] }>('GET', `/api/v1/tickets/${enc(id)}/events`, { token }),
+  mergeTicket: (token: string, id: Id, into: Id) =>
+    request<{ ticket: Ticket; into: Ticket }>('POST', `/api/v1/tickets/${enc(id)}/merge`, { token, body: { into } }),
+  ticketAttachments: (token: string, id: Id) =>
+    request<{ attachments: TicketAttachment[] }>('GET', `/api/v1/tickets/${enc(id)}/attachments`, { token }),
+  uploadTicketAttachment: (token: string, id: Id, file: File) =>
+    request<TicketAttachment>('POST', `/api/v1/tickets/${enc(id)}/attachments`, {
+      token,
+      raw: file,
+      query: { name: file.name },
+    }),
+  /** 404 when no SLA policy applied to the ticket. */
+  ticketSla: (token: string, id: Id) => request<TicketSla>('GET', `/api/v1/tickets/${enc(id)}/sla`, { token }),
+  slaBreaches: (token: string, query: { cursor?: string; limit?: number } = {}) =>
+    request<{ breaches: SlaBreach[]; next_cursor: string | null }>('GET', '/api/v1/sla/breaches', { token, query }),
+  /** Supervisors and admins: the ticket and its notes as written (audited with the reason). */
+  revealTicket: (token: string, id: Id, reason: string) =>
+    request<{ ticket: Ticket; notes: TicketNote[] }>('POST', `/api/v1/tickets/${enc(id)}/reveal`, {
+      token,
+      body: { reason },
+    }),
+  cannedReplies: (token: string) =>
+    request<{ canned_replies: CannedReply[] }>('GET', '/api/v1/canned-replies', { token }),
+  renderCannedReply: (token: string, id: Id, body: { ticket_id: Id } | { conversation_id: Id }) =>
+    request<{ canned_reply_id: Id; text: string }>('POST', `/api/v1/canned-replies/${enc(id)}/render`, { token, body }),
 
   // ---- knowledge base: public ----
   kbSuggestions: (lang: string, limit = 6) =>

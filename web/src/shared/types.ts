@@ -326,8 +326,125 @@ export interface ComplaintFrame {
   compensation?: Compensation;
 }
 
+// ---- tickets (工单) ----
+export const TICKET_STATUSES = ['new', 'open', 'pending', 'resolved', 'closed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const TICKET_TYPES = ['inquiry', 'incident', 'complaint', 'data_request'] as const;
+export const TICKET_CATEGORIES = [
+  'account',
+  'kyc',
+  'bank_card',
+  'top_up',
+  'transfer',
+  'withdrawal',
+  'security',
+  'asset_loss',
+  'other',
+] as const;
+export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+/** Wallet and payment fields of a ticket, checked by the server (docs/protocol.md "Tickets"). */
+export const TICKET_FIELDS = [
+  'chain',
+  'tx_hash',
+  'from_address',
+  'to_address',
+  'token',
+  'amount',
+  'order_id',
+  'card_last4',
+  'app_version',
+  'platform',
+] as const;
+export type TicketField = (typeof TICKET_FIELDS)[number];
+
+export interface TicketNote {
+  id: Id;
+  ticket_id: Id;
+  author: PersonRef;
+  text: string;
+  created_at: string;
+}
+
+export type Ticket = {
+  id: Id;
+  type: string;
+  category: string;
+  priority: string;
+  status: TicketStatus;
+  subject: string;
+  description: string;
+  customer: PersonRef | null;
+  conversation_id: Id | null;
+  merged_into: Id | null;
+  desk?: string | null;
+  assignee?: PersonRef | null;
+  tags?: string[];
+  summary?: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Staff only, GET of one ticket. */
+  notes?: TicketNote[];
+  /** What the secret guard redacted from the text just written. */
+  warnings?: string[];
+} & { [K in TicketField]?: string | null };
+
+export interface SlaClock {
+  due: string;
+  state: 'running' | 'at_risk' | 'met' | 'breached' | 'paused';
+  warn_at?: string;
+  met_at?: string;
+  breached_at?: string;
+  started_at?: string;
+  paused_at?: string;
+  remaining_seconds?: number;
+}
+
+export interface TicketSla {
+  ticket_id: Id;
+  policy: { id: Id; name: string };
+  calendar: string;
+  first_response: SlaClock | null;
+  next_response: SlaClock | null;
+  resolution: SlaClock | null;
+  paused: boolean;
+  breached: string[];
+}
+
+export interface SlaBreach {
+  ticket: { id: Id; subject: string; status: string; priority: string; desk: string | null };
+  sla: TicketSla;
+}
+
+/** A file of a ticket (GET …/tickets/{id}/attachments). */
+export interface TicketAttachment {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  created_at: string;
+}
+
+export interface CannedReply {
+  id: Id;
+  title: string;
+  body: string;
+  lang: string | null;
+  desk: string | null;
+  created_at: string;
+}
+
+/** sla.warning / sla.breached to the staff consoles whose desk scope covers the ticket. */
+export interface SlaFrame {
+  type: 'sla.warning' | 'sla.breached';
+  ticket_id: Id;
+  target: string;
+  due: string;
+  subject: string;
+}
+
 export type ServerFrame =
   | ComplaintFrame
+  | SlaFrame
   | HelloFrame
   | AckFrame
   | MessageCreatedFrame
