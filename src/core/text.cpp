@@ -58,6 +58,41 @@ std::string_view TruncateCodePoints(std::string_view s, size_t max_code_points) 
   return s;
 }
 
+namespace {
+
+bool IsTokenChar(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '@' || c == '.' ||
+         c == '_' || c == '%' || c == '+' || c == '-';
+}
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::string_view TruncateAtToken(std::string_view s, size_t max_code_points) {
+  const std::string_view cut = TruncateCodePoints(s, max_code_points);
+  if (cut.size() == s.size() || cut.empty()) return cut;
+  // Joined across the cut: within a token, or within digit groups set off by spaces or dashes.
+  auto joined = [s](size_t at) {  // between s[at - 1] and s[at]
+    if (IsTokenChar(s[at - 1]) && IsTokenChar(s[at])) return true;
+    if ((s[at] == ' ' || s[at] == '-') && IsAsciiDigit(s[at - 1]) && at + 1 < s.size() && IsAsciiDigit(s[at + 1]))
+      return true;
+    return (s[at - 1] == ' ' || s[at - 1] == '-') && IsAsciiDigit(s[at]) && at >= 2 && IsAsciiDigit(s[at - 2]);
+  };
+  size_t at = cut.size();
+  if (!joined(at)) return cut;
+  size_t start = at;
+  while (start > 0 && joined(start)) --start;
+  size_t end = at;
+  while (end < s.size() && (IsTokenChar(s[end]) || ((s[end] == ' ' || s[end] == '-') && end + 1 < s.size() &&
+                                                   IsAsciiDigit(s[end + 1]) && end > 0 && IsAsciiDigit(s[end - 1]))))
+    ++end;
+  const std::string_view token = s.substr(start, end - start);
+  if (token.find('@') == std::string_view::npos &&
+      token.find_first_of("0123456789") == std::string_view::npos)
+    return cut;  // a word: cutting it shows nothing it should not
+  return s.substr(0, start);
+}
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + s.size() + 2);

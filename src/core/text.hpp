@@ -18,6 +18,11 @@ size_t CountCodePoints(std::string_view s);
 // The longest prefix of `s` with at most `max_code_points` code points (never splits one).
 std::string_view TruncateCodePoints(std::string_view s, size_t max_code_points);
 
+// The same, but never cutting through a token that holds a digit or '@' (a phone number, an
+// e-mail address, an ID, "138 0013 8000"): the cut moves back to the token's start, so a
+// preview never shows a stub of a number that the masked full text would complete.
+std::string_view TruncateAtToken(std::string_view s, size_t max_code_points);
+
 // Appends `s` as a quoted JSON string, escaping what RFC 8259 requires.
 void AppendJsonString(std::string& out, std::string_view s);
 

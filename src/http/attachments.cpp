@@ -206,7 +206,7 @@ awaitable<Response> UploadTicketAttachment(Request& req, Context& ctx) {
   auto stored = co_await Store(ctx, std::move(upload->attachment));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   std::string out;
-  AppendAttachment(out, *stored, upload->name);
+  AppendAttachment(out, *stored, json::PiiText(upload->name, json::PiiFor(who->is_staff())));
   Response res = Response::Json(201, std::move(out));
   res.headers.emplace_back("Location", "/api/v1/attachments/" + stored->public_id);
   co_return res;
@@ -227,7 +227,7 @@ awaitable<Response> ListTicketAttachments(Request& req, Context& ctx) {
     auto name = Open(ctx, a.sealed_name, NamePlace(a.seal_key));
     if (!name.ok()) co_return Response::Fail(name.error());
     if (out.back() != '[') out += ',';
-    AppendAttachment(out, a, *name);
+    AppendAttachment(out, a, json::PiiText(*name, json::PiiFor(who->is_staff())));  // a file name may hold PII
   }
   out += "]}";
   co_return Response::Json(200, std::move(out));
@@ -260,7 +260,8 @@ awaitable<Response> DownloadAttachment(Request& req, Context& ctx) {
   Response res{200, a->content_type, std::move(*bytes), {}};
   const bool image = a->content_type.rfind("image/", 0) == 0;
   res.headers.emplace_back("Content-Disposition", std::string(image ? "inline" : "attachment") +
-                                                      "; filename*=UTF-8''" + PercentEncode(*name));
+                                                      "; filename*=UTF-8''" +
+                                                      PercentEncode(json::PiiText(*name, json::PiiFor(who->is_staff()))));
   res.headers.emplace_back("Cache-Control", "private, no-store");
   // Whatever a file holds, it never runs as a page of this origin.
   res.headers.emplace_back("Content-Security-Policy", "default-src 'none'; img-src 'self'; sandbox");

@@ -458,7 +458,7 @@ awaitable<Response> CreateComplaintRoute(Request& req, Context& ctx) {
                                                                " about this conversation is still being handled"));
     }
   }
-  if (n.subject.empty()) n.subject = std::string(TruncateCodePoints(n.description, 80));
+  if (n.subject.empty()) n.subject = std::string(TruncateAtToken(n.description, 80));
   n.actor = who->actor();
   n.at = Clock::System().Now();
   n.review_due_at = n.at + ctx.config.complaints_review_hours * kHourMs;

@@ -350,9 +350,11 @@ void Hub::Publish(const store::Message& m, const WsConnection* except) {
   // The customer reads their own words as written; staff read them with PII masked. One frame
   // serves both when there is nothing to mask.
   const std::string frame = MessageCreatedFrame(m, json::Pii::shown);
-  const std::string masked = json::PiiText(m.text, json::Pii::masked);
+  const bool customer_named = m.sender.type == domain::ActorType::customer && !m.sender_name.empty();
   std::string masked_frame;
-  if (masked != m.text) masked_frame = MessageCreatedFrame(m, json::Pii::masked);
+  if (json::PiiText(m.text, json::Pii::masked) != m.text ||
+      (customer_named && json::PiiText(m.sender_name, json::Pii::masked) != m.sender_name))
+    masked_frame = MessageCreatedFrame(m, json::Pii::masked);
   const std::string& staff_frame = masked_frame.empty() ? frame : masked_frame;
   if (!domain::IsStaffOnlyKind(m.kind)) {
     Subject customer{auth::SubjectType::customer, it->second.customer_id, {}, {}, {}, {}};
@@ -426,14 +428,17 @@ void Hub::HandleTyping(WsConnection& conn, const Subject& subject, Id conversati
       return SendError(*conn, Code::forbidden, "you cannot write in this conversation");
     std::string f = "{\"type\":\"typing\",\"conversation_id\":" + std::to_string(conversation_id) +
                     ",\"typing\":" + (typing ? "true" : "false") + ",\"sender\":";
-    // Staff read a customer's name masked like everywhere else.
-    json::AppendActorRef(f, subject.actor(), json::PiiText(subject.name, json::PiiFor(!subject.is_staff())));
+    // The customer's other tabs read their name as written; staff read it masked.
+    std::string staff_f = f;
+    json::AppendActorRef(f, subject.actor(), subject.name);
     f += '}';
+    json::AppendActorRef(staff_f, subject.actor(), json::PiiText(subject.name, json::PiiFor(!subject.is_staff())));
+    staff_f += '}';
     Subject customer{auth::SubjectType::customer, p->customer_id, {}, {}, {}, {}};
     SendToSubject(customer.key(), f, conn.get());
     if (p->staff_id) {
       Subject agent{auth::SubjectType::staff, p->staff_id, {}, {}, {}, {}};
-      SendToSubject(agent.key(), f, conn.get());
+      SendToSubject(agent.key(), staff_f, conn.get());
     }
   });
 }

@@ -24,10 +24,12 @@ awaitable<Result<Subject>> Admin(Request& req, Context& ctx, bool /*auditor_too*
   return StaffCaller(req, ctx);
 }
 
+// Staff views only: the note (how the request came in) often holds the requester's contact
+// details, so it reads masked like every staff view.
 void AppendRequest(std::string& out, const store::DataRequest& r, Millis now) {
   out += "{\"id\":" + std::to_string(r.id) + ",\"customer_id\":" + std::to_string(r.customer_id) + ",\"kind\":\"" +
          r.kind + "\",\"status\":\"" + r.status + "\",\"note\":";
-  AppendJsonString(out, r.note);
+  AppendJsonString(out, json::PiiText(r.note, json::Pii::masked));
   out += ",\"received_at\":\"" + FormatRfc3339(r.received_at) + "\",\"due_at\":\"" + FormatRfc3339(r.due_at) + "\"";
   out += ",\"overdue\":";
   out += r.status == "open" && now > r.due_at ? "true" : "false";

@@ -279,8 +279,17 @@ awaitable<void> SlaService::Reopen(Id conversation_id, Id ticket_id) {
 
 awaitable<void> SlaService::TicketChanged(const store::Ticket& t) {
   using domain::TicketStatus;
-  // A paused or resumed clock got a fresh checkpoint; a closed ticket a survey timer due now.
-  if (scheduler_) scheduler_->Poke(t.updated_at);
+  // A paused or resumed clock got a fresh checkpoint; a closed ticket a survey timer due now;
+  // pending, resolved and closed bring the SLA checkpoint forward to now (CheckSlaNowTx): fire
+  // what is due before answering, so the caller reads the clocks as they now stand.
+  if (scheduler_) {
+    if (t.status == domain::TicketStatus::pending || t.status == domain::TicketStatus::resolved ||
+        t.status == domain::TicketStatus::closed) {
+      co_await scheduler_->Settle();
+    } else {
+      scheduler_->Poke(t.updated_at);
+    }
+  }
   if (!t.conversation_id) co_return;
   if (t.status == TicketStatus::pending) {
     pending_[t.conversation_id] = t.id;

@@ -202,6 +202,10 @@ awaitable<Response> ListSlaBreaches(Request& req, Context& ctx) {
   };
   auto page = co_await Blocking(ctx, std::move(load));
   if (!page.ok()) co_return Response::Fail(page.error());
+  // Desk scope (docs/adr/0019): an agent's page holds their desk's, their own and undesked tickets.
+  std::erase_if(page->first, [&w = *who](const Row& r) {
+    return !domain::MaySeeCase(w.role, w.desk, w.id, r.ticket.desk, r.ticket.assignee_id);
+  });
   const Millis now = Clock::System().Now();
   std::string out = "{\"breaches\":";
   json::AppendArray(out, page->first, [now](std::string& o, const Row& r) {

@@ -527,6 +527,19 @@ awaitable<Response> GetTicket(Request& req, Context& ctx) {
   co_return Response::Json(200, std::move(out));
 }
 
+namespace {
+
+// Whether `edited` carries the marks of a mask ("138****8000", "a***@x.com", "•••• 7894") that
+// `stored` — which holds PII staff read masked — does not have itself.
+bool CarriesMask(std::string_view edited, std::string_view stored) {
+  if (json::PiiText(stored, json::Pii::masked) == stored) return false;
+  for (std::string_view mark : {std::string_view("**"), std::string_view("\xE2\x80\xA2\xE2\x80\xA2")})
+    if (edited.find(mark) != std::string_view::npos && stored.find(mark) == std::string_view::npos) return true;
+  return false;
+}
+
+}  // namespace
+
 awaitable<Response> UpdateTicket(Request& req, Context& ctx) {
   auto who = co_await TicketWriter(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());
@@ -564,6 +577,14 @@ awaitable<Response> UpdateTicket(Request& req, Context& ctx) {
     if (description && *description != current->description &&
         *description == json::PiiText(current->description, json::Pii::masked))
       description.reset();
+    // An edit of the masked text itself would save the asterisks over the customer's words.
+    for (auto [field, edited, stored] : {std::tuple{"subject", &subject, &current->subject},
+                                         std::tuple{"description", &description, &current->description}}) {
+      if (*edited && CarriesMask(**edited, *stored))
+        return Invalid(std::string("'") + field +
+                       "' holds masked personal data: reveal the ticket (POST /api/v1/tickets/{id}/reveal) and edit "
+                       "the full text");
+    }
     if (subject) {
       KEFU_ASSIGN(g, Guard(*who, "subject", Trim(*subject), kMaxSubjectChars, warnings));
       if (g.text.empty()) return Invalid("'subject' must not be empty");
@@ -803,6 +824,15 @@ awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
     co_return Response::Fail(Invalid("give exactly one of 'ticket_id' and 'conversation_id'"));
   auto target = json::RequiredId(*body, by_ticket ? "ticket_id" : "conversation_id");
   if (!target.ok()) co_return Response::Fail(target.error());
+  // Rendered only for a case the caller may see (desk scope): a template of {{customer_name}}
+  // must not read names across desks.
+  if (by_ticket) {
+    auto visible = co_await VisibleTicket(ctx, *who, *target);
+    if (!visible.ok()) co_return Response::Fail(visible.error());
+  } else {
+    auto visible = co_await VisibleConversation(ctx, *who, *target);
+    if (!visible.ok()) co_return Response::Fail(visible.error());
+  }
   struct Rendered {
     Result<std::string> text;
   };
@@ -827,7 +857,9 @@ awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
     // A rendered reply is an outbound template: it carries the safety line in the customer's
     // language (docs/adr/0018).
     return {bot::WithSafetyLine(
-        Fill(reply->body, {{"customer_name", customer}, {"ticket_id", ticket_id}, {"agent_name", agent}}), lang)};
+        Fill(reply->body, {{"customer_name", json::PiiText(customer, json::Pii::masked)}, {"ticket_id", ticket_id},
+                           {"agent_name", agent}}),
+        lang)};
   };
   auto rendered = co_await Blocking(ctx, std::move(render));
   if (!rendered.text.ok()) co_return Response::Fail(rendered.text.error());

@@ -507,7 +507,7 @@ awaitable<Result<Workflow::LeftMessage>> Workflow::LeaveMessage(const Subject& c
     t.type = domain::TicketType::inquiry;
     t.category = domain::ParseTicketCategory(conv->category).value_or(domain::TicketCategory::other);
     t.priority = conv->priority > 0 ? domain::TicketPriority::high : domain::TicketPriority::normal;
-    t.subject = std::string(TruncateCodePoints(guarded->text, 80));
+    t.subject = std::string(TruncateAtToken(guarded->text, 80));
     t.description = guarded->text;
     t.conversation_id = conversation_id;
     t.desk = conv->desk.value_or(domain::Desk::L1);
@@ -631,10 +631,14 @@ awaitable<Result<store::Csat>> Workflow::SubmitCsat(const Subject& customer, Id 
     co_return MakeError(Code::forbidden, "you cannot rate this conversation");
   if (!co_await SurveyOpen(*conv))
     co_return MakeError(Code::invalid, "a conversation can be rated once it has ended or its ticket was closed");
+  // A comment is the customer's words like a message: a seed phrase or key in it is redacted
+  // before anything is stored.
+  auto guarded = Hub::GuardText(customer, comment);
+  if (!guarded.ok()) co_return std::move(guarded).error();
   store::Csat csat;
   csat.conversation_id = conversation_id;
   csat.score = score;
-  csat.comment = std::move(comment);
+  csat.comment = std::move(guarded->text);
   csat.staff_id = conv->assigned_staff_id;
   csat.desk = conv->desk;
   csat.at = Clock::System().Now();

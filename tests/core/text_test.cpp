@@ -32,6 +32,18 @@ TEST(Utf8, CountsAndTruncatesByCodePoint) {
   EXPECT_EQ(TruncateCodePoints("ab", 5), "ab");
 }
 
+// A preview never ends in a stub of a number or address that the masked full text completes.
+TEST(Utf8, TruncatesBeforeATokenWithDigitsOrAnAddress) {
+  EXPECT_EQ(TruncateAtToken("call 13800138000 now", 10), "call ");
+  EXPECT_EQ(TruncateAtToken("call 138 0013 8000 now", 12), "call ");
+  EXPECT_EQ(TruncateAtToken("mail alice@example.com", 12), "mail ");
+  EXPECT_EQ(TruncateAtToken("身份证11010519491231002X", 8), "身份证");
+  EXPECT_EQ(TruncateAtToken("withdrawal pending", 8), "withdraw");  // a word may be cut
+  EXPECT_EQ(TruncateAtToken("call 13800138000 now", 17), "call 13800138000 ");
+  EXPECT_EQ(TruncateAtToken("13800138000", 5), "");
+  EXPECT_EQ(TruncateAtToken("short", 80), "short");
+}
+
 TEST(Json, EscapesWhatRfc8259Requires) {
   std::string out;
   AppendJsonString(out, "a\"b\\c\n\x01中");

@@ -6,14 +6,18 @@ audit chain still verifies; agents cannot reveal. What agents need to work (orde
 transaction hashes, amounts) stays readable. (Full card numbers never get this far: the secret
 guard redacts them before anything is stored — test_bot covers that.)"""
 import unittest
+import urllib.request
 
 from kefu import Server
+from test_attachments import png
 from test_widget_identity import OTHER_SECRET, identity, write_config
 
 AGENT = "agent@pii.kefu"
 SUP = "sup@pii.kefu"
 ADMIN = "admin@pii.kefu"
 AUDITOR = "auditor@pii.kefu"
+KB = "kb@pii.kefu"
+L2 = "l2@pii.kefu"
 
 PHONE, PHONE_MASKED = "13800138000", "138****8000"
 EMAIL, EMAIL_MASKED = "wang.li@example.com", "w***@example.com"
@@ -34,6 +38,8 @@ class PiiMaskingTest(unittest.TestCase):
         cls.server.add_staff(SUP, role="supervisor")
         cls.server.add_staff(ADMIN, role="admin")
         cls.server.add_staff(AUDITOR, role="auditor")
+        cls.server.add_staff(KB, role="kb_editor")
+        cls.server.add_staff(L2, desk="L2")
         cls.server.start()
         cls.agent = cls.server.login(AGENT)
         cls.sup = cls.server.login(SUP)
@@ -193,6 +199,75 @@ class PiiMaskingTest(unittest.TestCase):
         code, seen = self.req("GET", f"/api/v1/complaints/{complaint['id']}", token=self.sup)
         self.assertEqual(code, 200, seen)
         self.assertEqual(seen["description"], f"客服一直不回电 {PHONE_MASKED}")
+
+    # ---- found by review ----
+
+    def test_a_customer_named_by_their_phone_number_reads_masked_on_every_message(self):
+        code, c = self.req("POST", "/api/v1/widget/sessions", {"name": PHONE, "lang": "zh-CN"})
+        self.assertEqual(code, 201, c)
+        cid = c["conversation_id"]
+        self.assertEqual(self.req("POST", f"/api/v1/conversations/{cid}/accept", {}, token=self.agent)[0], 200)
+        agent_ws = self.server.ws(self.agent)
+        code, _ = self.req("POST", f"/api/v1/conversations/{cid}/messages", {"text": "你好"}, token=c["token"])
+        self.assertEqual(code, 201)
+        live = agent_ws.recv_until(lambda m: m["type"] == "message.created" and m["message"]["text"] == "你好")
+        self.assertEqual(live["message"]["sender"]["name"], PHONE_MASKED)
+
+    def test_previews_never_end_in_a_stub_of_a_number(self):
+        c, cid = self.served_conversation("u-preview")
+        text = "提" * 74 + " " + PHONE + " 谢谢"  # the phone straddles the 80th character
+        self.assertEqual(self.req("POST", f"/api/v1/conversations/{cid}/messages", {"text": text},
+                                  token=c["token"])[0], 201)
+        code, listed = self.req("GET", "/api/v1/conversations?mine=true", token=self.agent)
+        preview = next(x for x in listed["conversations"] if x["id"] == cid)["last_message_preview"]
+        self.assertNotIn("138", preview)
+        code, own = self.req("GET", f"/api/v1/conversations/{cid}", token=c["token"])
+        self.assertNotIn("1380", own["last_message_preview"])
+
+    def test_canned_replies_render_only_for_visible_cases_and_with_the_name_masked(self):
+        code, c = self.req("POST", "/api/v1/widget/sessions", {"name": f"王丽 {PHONE}", "lang": "zh-CN"})
+        cid = c["conversation_id"]
+        self.assertEqual(self.req("POST", f"/api/v1/conversations/{cid}/handoff", {"desk": "L1"}, token=c["token"])[0], 200)
+        self.assertEqual(self.req("POST", f"/api/v1/conversations/{cid}/accept", {}, token=self.agent)[0], 200)
+        code, reply = self.req("POST", "/api/v1/canned-replies", {"title": "问候", "body": "{{customer_name}} 您好"},
+                               token=self.sup)
+        self.assertEqual(code, 201, reply)
+        path = f"/api/v1/canned-replies/{reply['id']}/render"
+        code, rendered = self.req("POST", path, {"conversation_id": cid}, token=self.agent)
+        self.assertEqual(code, 200, rendered)
+        self.assertTrue(rendered["text"].startswith(f"王丽 {PHONE_MASKED} 您好"), rendered)
+        # Outside the caller's scope: nobody reads a name through a template.
+        for who in (KB, L2):
+            code, body = self.req("POST", path, {"conversation_id": cid}, token=self.server.login(who))
+            self.assertIn(code, (403, 404), (who, body))
+            self.assertNotIn("王丽", str(body))
+
+    def test_file_names_and_request_notes_read_masked(self):
+        c, cid = self.served_conversation("u-files")
+        code, t = self.req("POST", f"/api/v1/conversations/{cid}/ticket", {"category": "kyc"}, token=self.agent)
+        self.assertEqual(code, 201, t)
+        name = f"身份证_{ID_NUMBER}.png"
+        code, up = self.server.request("POST", f"/api/v1/tickets/{t['id']}/attachments?name=" + urllib.request.quote(name),
+                                       raw=png(), token=c["token"], headers={"Content-Type": "image/png"})
+        self.assertEqual(code, 201, up)
+        self.assertEqual(up["name"], name)  # the customer's own upload, as written
+        code, listed = self.req("GET", f"/api/v1/tickets/{t['id']}/attachments", token=self.agent)
+        self.assertEqual([a["name"] for a in listed["attachments"]], [f"身份证_{ID_MASKED}.png"])
+        code, r = self.req("POST", f"/api/v1/customers/{c['customer_id']}/data-requests",
+                           {"kind": "export", "note": f"电话申请，回拨 {PHONE}"}, token=self.admin)
+        self.assertEqual(code, 201, r)
+        self.assertEqual(r["note"], f"电话申请，回拨 {PHONE_MASKED}")
+
+    def test_an_edit_of_masked_text_is_refused_instead_of_saving_the_mask(self):
+        c, cid = self.served_conversation("u-edit")
+        code, t = self.req("POST", f"/api/v1/conversations/{cid}/ticket", {"description": TEXT}, token=self.agent)
+        self.assertEqual(code, 201, t)
+        edited = t["description"].replace("提现失败", "提现仍失败")
+        code, body = self.req("PATCH", f"/api/v1/tickets/{t['id']}", {"description": edited}, token=self.agent)
+        self.assertEqual(code, 400, body)
+        self.assertIn("reveal", body["error"]["message"])
+        code, own = self.req("GET", f"/api/v1/tickets/{t['id']}", token=c["token"])
+        self.assertEqual(own["description"], TEXT)
 
     def audit(self, action):
         code, body = self.req("GET", f"/api/v1/audit?action={action}", token=self.auditor)

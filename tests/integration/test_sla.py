@@ -87,6 +87,23 @@ class SlaTest(unittest.TestCase):
         t = self.ticket()
         self.assertEqual(self.req("GET", f"/api/v1/tickets/{t['id']}/sla")[0], 404)
 
+    def test_resolving_meets_the_clocks_at_once(self):
+        # Found with the console's ticket view: the clocks read "running" until their next
+        # checkpoint, hours after the ticket was resolved.
+        self.policy()
+        t = self.ticket()
+        self.advance(10 * MIN)
+        for status in ("open", "resolved"):
+            code, body = self.req("POST", f"/api/v1/tickets/{t['id']}/status", {"status": status})
+            self.assertEqual(code, 200, body)
+        sla = self.sla(t["id"])
+        self.assertEqual((sla["first_response"]["state"], sla["resolution"]["state"]), ("met", "met"))
+        self.assertEqual(sla["resolution"]["met_at"], "2026-11-26T02:10:00.000Z")
+        self.assertEqual(self.events(t["id"]).count("ticket.sla_met"), 2)
+        self.advance(600 * MIN)  # and nothing more fires for it
+        self.assertEqual(self.events(t["id"]).count("ticket.sla_met"), 2)
+        self.assertNotIn("ticket.sla_breached", self.events(t["id"]))
+
     def test_warning_then_breach_escalates_and_tells_the_consoles(self):
         self.policy()
         console = self.server.ws(self.sup)
@@ -112,8 +129,11 @@ class SlaTest(unittest.TestCase):
         types = self.events(t["id"])
         self.assertEqual(types.count("ticket.sla_warning"), 1)
         self.assertEqual(types.count("ticket.sla_breached"), 1)
-        code, page = self.req("GET", "/api/v1/sla/breaches")
+        code, page = self.req("GET", "/api/v1/sla/breaches", token=self.sup)
         self.assertEqual([b["ticket"]["id"] for b in page["breaches"]], [t["id"]])
+        # The L1 agent's list keeps to their desk scope: the ticket moved to L2 on its breach.
+        code, mine = self.req("GET", "/api/v1/sla/breaches")
+        self.assertEqual((code, mine["breaches"]), (200, []))
         self.assertEqual(page["breaches"][0]["ticket"]["priority"], "urgent")
         # Nothing fires twice, however far time moves.
         self.advance(10 * 60 * MIN)

@@ -170,7 +170,7 @@ class StoriesTest(unittest.TestCase):
         events = self.kinds(cid, self.sup)
         self.assertEqual([e["type"] for e in events],
                          ["created", "queued", "assigned", "transferred", "assigned", "ticket.created", "ticket.opened",
-                          "ticket.sla_met", "ticket.resolved", "closed", "csat"])
+                          "ticket.sla_met", "ticket.resolved", "ticket.sla_met", "closed", "csat"])
         csat = next(e for e in events if e["type"] == "csat")
         self.assertEqual(csat["score"], 5)
         code, me_l2 = s.request("GET", "/api/v1/staff/me", token=l2)

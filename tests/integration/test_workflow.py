@@ -80,13 +80,19 @@ class WorkflowTest(unittest.TestCase):
                                {"summary": "查账后已到账"}, token=l2)
         self.assertEqual((code, conv["state"]), (200, "closed"))
         wa.recv_until(lambda m: m["type"] == "csat.request")
-        wa.send({"type": "csat.submit", "conversation_id": alice["conversation_id"], "score": 5, "comment": "很快"})
+        # A comment is the customer's words like a message: the secret guard redacts a seed phrase in it.
+        phrase = "abandon ability able about above absent absorb abstract absurd abuse access accident"
+        wa.send({"type": "csat.submit", "conversation_id": alice["conversation_id"], "score": 5,
+                 "comment": f"很快 {phrase}"})
         self.assertEqual(wa.recv_until(lambda m: m["type"] in ("csat.recorded", "error"))["type"], "csat.recorded")
         wa.send({"type": "csat.submit", "conversation_id": alice["conversation_id"], "score": 1})
         self.assertEqual(wa.recv_until(lambda m: m["type"] == "error")["code"], "conflict")
         code, events = s.request("GET", f"/api/v1/conversations/{alice['conversation_id']}/events", token=l2)
         kinds = [e["type"] for e in events["events"] if e["type"] != "message"]
         self.assertEqual(kinds, ["created", "queued", "assigned", "transferred", "assigned", "closed", "csat"])
+        csat = next(e for e in events["events"] if e["type"] == "csat")
+        self.assertNotIn("abandon", str(csat))
+        self.assertIn("很快", csat.get("comment", ""))
         transferred = next(e for e in events["events"] if e["type"] == "transferred")
         self.assertEqual(transferred["reason"], "提现需要查账")
         self.assertEqual(transferred["note"], "订单 1234")

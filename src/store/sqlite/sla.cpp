@@ -220,6 +220,15 @@ Status ApplySlaFiringTx(Db& db, const SlaFiring& f) {
   return ScheduleCheckpoint(db, f.sla, f.at);
 }
 
+Status CheckSlaNowTx(Db& db, Id ticket_id, Millis at) {
+  auto sla = GetTicketSlaTx(db, ticket_id);
+  if (!sla.ok()) return sla.error().code == Code::not_found ? Ok() : Status(std::move(sla).error());
+  if (!domain::NextCheckpoint(*sla)) return Ok();  // every clock decided already
+  KEFU_TRY(CancelTimerTx(db, kSlaTimer, ticket_id, at));
+  KEFU_TRY(ScheduleTimerTx(db, NewTimer{std::string(kSlaTimer), ticket_id, at, "{}", true}, at));
+  return Ok();
+}
+
 Result<std::optional<TicketSla>> PauseResolutionTx(Db& db, Id ticket_id, bool pause, Millis at,
                                                    const SlaPauseHook& hook) {
   auto sla = GetTicketSlaTx(db, ticket_id);

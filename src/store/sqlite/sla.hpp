@@ -25,6 +25,10 @@ Result<domain::TicketSla> GetTicketSlaTx(Db& db, Id ticket_id);
 // A status change entering (pause) or leaving pending: the hook pauses or resumes the ticket's
 // resolution clock; written with a fresh checkpoint timer when it changed. nullopt: no SLA, or
 // nothing changed.
+// A status change that may decide a clock (pending or resolved by staff answers the first
+// response; resolved or closed meets the resolution): the ticket's checkpoint is brought forward to
+// `at`, so GET …/sla and the ticket.sla_met event follow at once rather than at the next warning.
+Status CheckSlaNowTx(Db& db, Id ticket_id, Millis at);
 Result<std::optional<domain::TicketSla>> PauseResolutionTx(Db& db, Id ticket_id, bool pause, Millis at,
                                                            const SlaPauseHook& hook);
 // Starts a next-response round (nothing changes if this one or a later one started already;

@@ -241,7 +241,7 @@ Result<AppendedMessage> AppendMessageTx(Db& db, const NewMessage& msg) {
                           "last_message_at = CASE WHEN ?4 THEN last_message_at ELSE ?2 END, "
                           "last_message_preview = CASE WHEN ?4 THEN last_message_preview ELSE ?3 END, "
                           "updated_at = ?2 WHERE id = ?1 RETURNING last_seq"));
-    std::string_view preview = TruncateCodePoints(msg.text, kPreviewChars);
+    std::string_view preview = TruncateAtToken(msg.text, kPreviewChars);
     // A whisper is not the conversation's activity as the customer sees it (nor its preview).
     const bool staff_only = domain::IsStaffOnlyKind(msg.kind);
     stmt.Bind(1, msg.conversation_id).Bind(2, msg.at).Bind(4, staff_only ? 1 : 0);

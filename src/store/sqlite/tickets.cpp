@@ -212,8 +212,8 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
     t.customer_name = stmt.Plain(4, crypto::Place{"customers.name", t.customer_id});
     if (t.description.empty()) t.description = !summary.empty() ? summary : preview;
     if (t.subject.empty()) {
-      t.subject = !summary.empty()   ? std::string(TruncateCodePoints(summary, 80))
-                  : !preview.empty() ? std::string(TruncateCodePoints(preview, 80))
+      t.subject = !summary.empty()   ? std::string(TruncateAtToken(summary, 80))
+                  : !preview.empty() ? std::string(TruncateAtToken(preview, 80))
                                      : "Conversation " + std::to_string(n.conversation_id);
     }
   } else if (t.customer_id) {
@@ -387,6 +387,8 @@ Result<Ticket> StatusTx(Db& db, const TicketStatusChange& c) {
     KEFU_ASSIGN(paused, PauseResolutionTx(db, t.id, to_pending, c.at, c.sla_pause));
     (void)paused;
   }
+  if (c.status == TicketStatus::pending || c.status == TicketStatus::resolved || c.status == TicketStatus::closed)
+    KEFU_TRY(CheckSlaNowTx(db, t.id, c.at));
   if (c.status == TicketStatus::closed && t.conversation_id && !t.merged_into)
     KEFU_TRY(ScheduleTimerTx(db, NewTimer{std::string(kTicketCsatTimer), t.id, c.at, "{}", false}, c.at));
   return t;
