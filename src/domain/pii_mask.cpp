@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace kefu::domain {
@@ -165,7 +166,70 @@ std::string MaskCardLast4(std::string_view last4) {
   return "•••• " + digits;
 }
 
+namespace {
+
+// Full-width forms a Chinese input method types ("１３８００１３８０００", "＠", "Ｘ", the
+// ideographic space) as their ASCII twins, or nullopt when the text has none.
+std::optional<std::string> FoldFullWidth(std::string_view text) {
+  if (text.find("\xEF\xBC") == std::string_view::npos && text.find("\xEF\xBD\x98") == std::string_view::npos &&
+      text.find("\xE3\x80\x80") == std::string_view::npos)
+    return std::nullopt;
+  std::string out;
+  out.reserve(text.size());
+  bool folded = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+    if (i + 2 < text.size() && b(0) == 0xEF && b(1) == 0xBC) {
+      const unsigned char c = b(2);
+      char ascii = 0;
+      if (c >= 0x90 && c <= 0x99) ascii = static_cast<char>('0' + (c - 0x90));  // U+FF10..FF19
+      if (c == 0xA0) ascii = '@';                                             // U+FF20
+      if (c == 0xB8) ascii = 'X';                                             // U+FF38
+      if (c == 0x8B) ascii = '+';                                             // U+FF0B
+      if (c == 0x8D) ascii = '-';                                             // U+FF0D
+      if (ascii) {
+        out += ascii;
+        i += 2;
+        folded = true;
+        continue;
+      }
+    }
+    if (i + 2 < text.size() && b(0) == 0xEF && b(1) == 0xBD && b(2) == 0x98) {  // U+FF58 'ｘ'
+      out += 'x';
+      i += 2;
+      folded = true;
+      continue;
+    }
+    if (i + 2 < text.size() && b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) {  // U+3000
+      out += ' ';
+      i += 2;
+      folded = true;
+      continue;
+    }
+    out += text[i];
+  }
+  if (!folded) return std::nullopt;
+  return out;
+}
+
+std::string MaskAscii(std::string_view text);
+
+}  // namespace
+
+// Masks what it finds in the text as written, and in its full-width forms folded to ASCII; when
+// only the folded text holds something to mask, staff read the folded text, masked.
 std::string MaskText(std::string_view text) {
+  std::string out = MaskAscii(text);
+  if (auto folded = FoldFullWidth(out)) {
+    std::string masked = MaskAscii(*folded);
+    if (masked != *folded) return masked;
+  }
+  return out;
+}
+
+namespace {
+
+std::string MaskAscii(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   const std::vector<Span> emails = FindEmails(text);
@@ -297,5 +361,7 @@ std::string MaskText(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace kefu::domain

@@ -44,8 +44,18 @@ class TicketsTest(unittest.TestCase):
         self.assertEqual((t["customer"]["id"], t["customer"]["name"]), (cust["customer_id"], "李四"))
         self.assertEqual((t["conversation_id"], t["status"], t["priority"]), (cust["conversation_id"], "new", "high"))
         self.assertEqual((t["amount"], t["tx_hash"], t["tags"]), ("100.5", TX, ["usdt", "vip"]))
+        # What the customer said becomes the description, not the last answer they got.
+        said = "USDT 提现到 TRC20 地址一直显示处理中"
+        code, _ = self.req("POST", f"/api/v1/conversations/{cust['conversation_id']}/messages", {"text": said},
+                           token=cust["token"])
+        self.assertEqual(code, 201)
+        code, _ = self.req("POST", f"/api/v1/conversations/{cust['conversation_id']}/accept", {})
+        code, _ = self.req("POST", f"/api/v1/conversations/{cust['conversation_id']}/messages",
+                           {"text": "您好，我来帮您查询"})
+        self.assertEqual(code, 201)
         code, same = self.req("POST", "/api/v1/tickets", {"conversation_id": cust["conversation_id"]})
         self.assertEqual((code, same["customer"]["id"]), (201, cust["customer_id"]))
+        self.assertEqual((same["subject"], same["description"]), (said, said))
         # The customer reads their own tickets, without the desk's working data.
         code, mine = self.req("GET", "/api/v1/tickets", token=cust["token"])
         self.assertEqual(code, 200, mine)

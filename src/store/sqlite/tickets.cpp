@@ -208,8 +208,17 @@ Result<Ticket> CreateTx(Db& db, const NewTicket& n) {
     t.customer_id = stmt.Int(0);
     if (!t.desk && !stmt.IsNull(1)) t.desk = domain::ParseDesk(stmt.Text(1));
     const std::string summary = stmt.Plain(2, crypto::Place{"conversations.summary", n.conversation_id});
-    const std::string preview = stmt.Plain(3, crypto::Place{"conversations.last_message_preview", n.conversation_id});
+    std::string preview = stmt.Plain(3, crypto::Place{"conversations.last_message_preview", n.conversation_id});
     t.customer_name = stmt.Plain(4, crypto::Place{"customers.name", t.customer_id});
+    {
+      // What the customer last said, rather than the last message (often the bot's or the
+      // agent's answer).
+      KEFU_ASSIGN(said, db.Prepare("SELECT seq, text FROM messages WHERE conversation_id = ?1 AND "
+                                   "sender_type = 'customer' AND kind = 'text' ORDER BY seq DESC LIMIT 1"));
+      said.Bind(1, n.conversation_id);
+      KEFU_ASSIGN(found, said.Step());
+      if (found) preview = said.Plain(1, crypto::Place{"messages.text", n.conversation_id, said.Int(0)});
+    }
     if (t.description.empty()) t.description = !summary.empty() ? summary : preview;
     if (t.subject.empty()) {
       t.subject = !summary.empty()   ? std::string(TruncateAtToken(summary, 80))
