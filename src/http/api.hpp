@@ -262,6 +262,14 @@ boost::asio::awaitable<Result<std::optional<Subject>>> CheckAccess(const Access&
 boost::asio::awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const Subject& who,
                                                                          domain::Id id);
 
+// The start of every handler on one conversation: the caller and the conversation the path's
+// {id} names, when the caller may see it (VisibleConversation's errors otherwise).
+struct ConversationCall {
+  Subject who;
+  store::Conversation conversation;
+};
+boost::asio::awaitable<Result<ConversationCall>> CallerConversation(Request& req, Context& ctx);
+
 // A path id (the `index`th placeholder): a positive integer below 2^53, otherwise
 // Code::not_found, "<what> not found" ("not found" when `what` is empty).
 Result<domain::Id> PathId(const Request& req, std::string_view what = {}, size_t index = 0);

@@ -157,23 +157,22 @@ std::string AttachmentName(const Context& ctx, const store::Attachment& attachme
 }
 
 awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
-  if (!conv.ok()) co_return Response::Fail(conv.error());
-  if (!Hub::MayParticipate(*who, *conv))
+  auto call = co_await CallerConversation(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const store::Conversation& conv = call->conversation;
+  const Id id = conv.id;
+  if (!Hub::MayParticipate(who, conv))
     co_return Response::Fail(MakeError(Code::forbidden, "accept the conversation before sending files"));
-  auto upload = PrepareUpload(req, ctx, *who);
+  auto upload = PrepareUpload(req, ctx, who);
   if (!upload.ok()) co_return Response::Fail(upload.error());
-  upload->attachment.conversation_id = *id;
+  upload->attachment.conversation_id = id;
   auto stored = co_await Store(ctx, std::move(upload->attachment));
   if (!stored.ok()) co_return Response::Fail(stored.error());
   // The message that shows it, in the same conversation; its text is the file's name.
   store::NewMessage msg;
-  msg.conversation_id = *id;
-  msg.sender = who->actor();
+  msg.conversation_id = id;
+  msg.sender = who.actor();
   msg.text = upload->name;
   msg.kind = "attachment";
   msg.attachment_id = stored->id;
@@ -183,13 +182,13 @@ awaitable<Response> UploadConversationAttachment(Request& req, Context& ctx) {
   };
   auto message = co_await Write<store::AppendedMessage>(std::move(append));
   if (!message.ok()) co_return Response::Fail(message.error());
-  message->message.sender_name = who->name;
-  ctx.hub.ConversationChanged(*conv);
-  ctx.hub.Delivered(*who, message->message, upload->warnings, nullptr);
-  log::Info("attachment.stored", {{"rid", req.rid}, {"conversation_id", *id}, {"size", stored->size},
+  message->message.sender_name = who.name;
+  ctx.hub.ConversationChanged(conv);
+  ctx.hub.Delivered(who, message->message, upload->warnings, nullptr);
+  log::Info("attachment.stored", {{"rid", req.rid}, {"conversation_id", id}, {"size", stored->size},
                                   {"content_type", stored->content_type}});
   std::string out;
-  json::AppendMessage(out, message->message, json::PiiFor(who->is_staff()));
+  json::AppendMessage(out, message->message, json::PiiFor(who.is_staff()));
   co_return Response::Json(201, std::move(out));
 }
 

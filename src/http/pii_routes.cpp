@@ -106,13 +106,12 @@ awaitable<Status> AuditReveal(Context& ctx, const Subject& who, std::string targ
 }  // namespace
 
 awaitable<Response> GetConversationCustomer(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
-  if (!conv.ok()) co_return Response::Fail(conv.error());
-  auto load = [&ctx, customer = conv->customer_id] { return CustomerJson(ctx, customer, json::Pii::masked); };
+  auto call = co_await CallerConversation(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const store::Conversation& conv = call->conversation;
+  const Id id = conv.id;
+  auto load = [&ctx, customer = conv.customer_id] { return CustomerJson(ctx, customer, json::Pii::masked); };
   auto out = co_await Blocking(ctx, std::move(load));
   if (!out.ok()) co_return Response::Fail(out.error());
   co_return Response::Json(200, std::move(*out));

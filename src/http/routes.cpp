@@ -109,24 +109,22 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
 }
 
 awaitable<Response> GetConversation(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
-  if (!conv.ok()) co_return Response::Fail(conv.error());
-  co_return Response::Json(200, ConversationJson(*conv, json::PiiFor(who->is_staff())));
+  auto call = co_await CallerConversation(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const store::Conversation& conv = call->conversation;
+  const Id id = conv.id;
+  co_return Response::Json(200, ConversationJson(conv, json::PiiFor(who.is_staff())));
 }
 
 awaitable<Response> ListMessages(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
-  if (!conv.ok()) co_return Response::Fail(conv.error());
+  auto call = co_await CallerConversation(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const store::Conversation& conv = call->conversation;
+  const Id id = conv.id;
   store::MessageQuery q;
-  q.conversation_id = *id;
+  q.conversation_id = id;
   auto limit = LimitParam(req, 50, 200);
   if (!limit.ok()) co_return Response::Fail(limit.error());
   q.limit = *limit;
@@ -143,10 +141,10 @@ awaitable<Response> ListMessages(Request& req, Context& ctx) {
   auto page_fn = [&ctx, q] { return ctx.store.ListMessages(q); };
   auto page = co_await Blocking(ctx, std::move(page_fn));
   if (!page.ok()) co_return Response::Fail(page.error());
-  if (!who->is_staff())  // staff-only messages (whispers) never reach the customer
+  if (!who.is_staff())  // staff-only messages (whispers) never reach the customer
     std::erase_if(page->messages, [](const store::Message& m) { return domain::IsStaffOnlyKind(m.kind); });
   std::string out = "{\"messages\":";
-  json::AppendArray(out, page->messages, [pii = json::PiiFor(who->is_staff())](std::string& o, const store::Message& m) {
+  json::AppendArray(out, page->messages, [pii = json::PiiFor(who.is_staff())](std::string& o, const store::Message& m) {
     json::AppendMessage(o, m, pii);
   });
   out += ",\"has_more\":";
@@ -387,13 +385,12 @@ awaitable<Response> ListQueues(Request& req, Context& ctx) {
 }
 
 awaitable<Response> ListEvents(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
-  if (!conv.ok()) co_return Response::Fail(conv.error());
-  auto events_fn = [&ctx, id = *id] { return ctx.store.ListEvents(id); };
+  auto call = co_await CallerConversation(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const store::Conversation& conv = call->conversation;
+  const Id id = conv.id;
+  auto events_fn = [&ctx, id = id] { return ctx.store.ListEvents(id); };
   auto events = co_await Blocking(ctx, std::move(events_fn));
   if (!events.ok()) co_return Response::Fail(events.error());
   std::string out = "{\"events\":";
@@ -436,6 +433,16 @@ awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const S
     co_return MakeError(Code::forbidden, "conversation " + std::to_string(id) + " is with the " +
                                              std::string(conv->desk ? domain::DeskName(*conv->desk) : "") + " desk");
   co_return std::move(conv);
+}
+
+awaitable<Result<ConversationCall>> CallerConversation(Request& req, Context& ctx) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return std::move(who).error();
+  auto id = PathId(req);
+  if (!id.ok()) co_return std::move(id).error();
+  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  if (!conv.ok()) co_return std::move(conv).error();
+  co_return ConversationCall{std::move(*who), std::move(*conv)};
 }
 
 Result<int> LimitParam(const Request& req, int def, int max) {
