@@ -36,12 +36,14 @@ constexpr Millis kMinute = 60'000;
 // Security cases answered within minutes and escalated, complaints reviewed within a day, the
 // rest within business-like targets. Calendar "24x7": `make run` has no configured calendars.
 domain::SlaPolicy DemoPolicy(const char* name, std::optional<domain::TicketType> type, std::optional<domain::Desk> desk,
-                             Millis first_response, Millis resolution, std::optional<domain::Desk> escalate_to) {
+                             Millis first_response, Millis next_response, Millis resolution,
+                             std::optional<domain::Desk> escalate_to) {
   domain::SlaPolicy p;
   p.name = name;
   p.type = type;
   p.desk = desk;
   p.first_response_ms = first_response;
+  p.next_response_ms = next_response;
   p.resolution_ms = resolution;
   p.escalate_to = escalate_to;
   return p;
@@ -51,12 +53,14 @@ int SeedSlaPolicies(store::Store& store) {
   auto existing = store.ListSlaPolicies();
   if (!existing.ok() || !existing->empty()) return existing.ok() ? 0 : 1;
   const domain::SlaPolicy policies[] = {
-      DemoPolicy("资金安全 Security", std::nullopt, domain::Desk::security, 10 * kMinute, 4 * 60 * kMinute, std::nullopt),
+      DemoPolicy("资金安全 Security", std::nullopt, domain::Desk::security, 10 * kMinute, 10 * kMinute,
+                 4 * 60 * kMinute, std::nullopt),
       DemoPolicy("投诉 Complaints (24 h review)", domain::TicketType::complaint, std::nullopt, 30 * kMinute,
-                 24 * 60 * kMinute, std::nullopt),
-      DemoPolicy("事故 Incidents", domain::TicketType::incident, std::nullopt, 60 * kMinute, 24 * 60 * kMinute,
-                 domain::Desk::L2),
-      DemoPolicy("默认 Default", std::nullopt, std::nullopt, 4 * 60 * kMinute, 72 * 60 * kMinute, std::nullopt),
+                 60 * kMinute, 24 * 60 * kMinute, std::nullopt),
+      DemoPolicy("事故 Incidents", domain::TicketType::incident, std::nullopt, 60 * kMinute, 30 * kMinute,
+                 24 * 60 * kMinute, domain::Desk::L2),
+      DemoPolicy("默认 Default", std::nullopt, std::nullopt, 4 * 60 * kMinute, 2 * 60 * kMinute, 72 * 60 * kMinute,
+                 std::nullopt),
   };
   for (const auto& policy : policies) {
     auto saved = store::Wait<domain::SlaPolicy>(
@@ -66,8 +70,9 @@ int SeedSlaPolicies(store::Store& store) {
       return 1;
     }
   }
-  std::printf("Demo SLA policies: security 10 min / 4 h, complaints 30 min / 24 h, incidents 1 h / 24 h "
-              "(escalate to L2), default 4 h / 72 h\n");
+  std::printf("Demo SLA policies (first response / next response / resolution): security 10 min / 10 min / 4 h, "
+              "complaints 30 min / 1 h / 24 h, incidents 1 h / 30 min / 24 h (escalate to L2), "
+              "default 4 h / 2 h / 72 h\n");
   return 0;
 }
 

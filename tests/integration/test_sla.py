@@ -209,6 +209,8 @@ class DemoPoliciesTest(unittest.TestCase):
             agent = s.login("sla-demo@sla.kefu")
             code, listed = s.request("GET", "/api/v1/sla-policies", token=agent)
             self.assertEqual(len(listed["policies"]), 4)
+            security = next(p for p in listed["policies"] if p.get("desk") == "security")
+            self.assertEqual((security["first_response_minutes"], security["next_response_minutes"]), (10, 10))
             code, t = s.request("POST", "/api/v1/tickets", {"subject": "资产被盗", "type": "incident",
                                                             "category": "asset_loss", "desk": "security"}, token=agent)
             self.assertEqual(code, 201, t)
