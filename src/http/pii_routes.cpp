@@ -108,10 +108,7 @@ awaitable<Status> AuditReveal(Context& ctx, const Subject& who, std::string targ
 awaitable<Response> GetConversationCustomer(Request& req, Context& ctx) {
   auto call = co_await CallerConversation(req, ctx);
   if (!call.ok()) co_return Response::Fail(call.error());
-  const Subject& who = call->who;
-  const store::Conversation& conv = call->conversation;
-  const Id id = conv.id;
-  auto load = [&ctx, customer = conv.customer_id] { return CustomerJson(ctx, customer, json::Pii::masked); };
+  auto load = [&ctx, customer = call->conversation.customer_id] { return CustomerJson(ctx, customer, json::Pii::masked); };
   auto out = co_await Blocking(ctx, std::move(load));
   if (!out.ok()) co_return Response::Fail(out.error());
   co_return Response::Json(200, std::move(*out));

@@ -111,10 +111,7 @@ awaitable<Response> ListConversations(Request& req, Context& ctx) {
 awaitable<Response> GetConversation(Request& req, Context& ctx) {
   auto call = co_await CallerConversation(req, ctx);
   if (!call.ok()) co_return Response::Fail(call.error());
-  const Subject& who = call->who;
-  const store::Conversation& conv = call->conversation;
-  const Id id = conv.id;
-  co_return Response::Json(200, ConversationJson(conv, json::PiiFor(who.is_staff())));
+  co_return Response::Json(200, ConversationJson(call->conversation, json::PiiFor(call->who.is_staff())));
 }
 
 awaitable<Response> ListMessages(Request& req, Context& ctx) {
@@ -387,10 +384,7 @@ awaitable<Response> ListQueues(Request& req, Context& ctx) {
 awaitable<Response> ListEvents(Request& req, Context& ctx) {
   auto call = co_await CallerConversation(req, ctx);
   if (!call.ok()) co_return Response::Fail(call.error());
-  const Subject& who = call->who;
-  const store::Conversation& conv = call->conversation;
-  const Id id = conv.id;
-  auto events_fn = [&ctx, id = id] { return ctx.store.ListEvents(id); };
+  auto events_fn = [&ctx, id = call->conversation.id] { return ctx.store.ListEvents(id); };
   auto events = co_await Blocking(ctx, std::move(events_fn));
   if (!events.ok()) co_return Response::Fail(events.error());
   std::string out = "{\"events\":";

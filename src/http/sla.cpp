@@ -53,9 +53,13 @@ Status SlaService::Load() {
   KEFU_ASSIGN(policies, ctx_.store.ListSlaPolicies());
   policies_ = std::move(policies);
   KEFU_ASSIGN(watches, ctx_.store.ListNextResponseWatches());
-  for (const store::NextResponseWatch& w : watches)
-    watched_[w.conversation_id] =
+  for (const store::NextResponseWatch& w : watches) {
+    Watched& watched = watched_[w.conversation_id] =
         Watched{w.ticket_id, w.policy_id, w.ticket_created_at, w.round_started_seq, w.staff_replied_seq};
+    // A round whose start was lost (acknowledged, then the server stopped before writing it)
+    // starts now, dated from the customer's message.
+    if (w.unanswered_seq) StartRoundFor(w.conversation_id, watched, w.unanswered_seq, w.unanswered_at);
+  }
   store::TicketQuery pending;
   pending.status = domain::TicketStatus::pending;
   pending.limit = 500;
@@ -215,22 +219,26 @@ void SlaService::OnMessage(const store::Message& m) {
     return;
   }
   if (m.sender.type != domain::ActorType::customer) return;
+  StartRoundFor(m.conversation_id, w, m.seq, m.created_at);
+}
+
+void SlaService::StartRoundFor(Id conversation_id, Watched& w, std::int64_t seq, Millis at) {
   const domain::SlaPolicy* p = Policy(w.policy_id);
   if (!p) return;
   domain::TicketSla current;
   current.next_response_started_seq = w.round_started_seq;
-  if (!domain::StartsNextResponse(current, p->next_response_ms, w.staff_replied_seq, m.seq)) return;
-  w.round_started_seq = m.seq;  // later messages of this round start nothing
+  if (!domain::StartsNextResponse(current, p->next_response_ms, w.staff_replied_seq, seq)) return;
+  w.round_started_seq = seq;  // later messages of this round start nothing
   const calendar::Calendar& cal = CalendarFor(p->calendar);
   store::NextResponseStart start;
   start.ticket_id = w.ticket_id;
-  start.conversation_id = m.conversation_id;
-  start.clock = StartClock(cal, m.created_at, p->next_response_ms, p->warn_percent);
-  start.started_at = m.created_at;
-  start.started_seq = m.seq;
+  start.conversation_id = conversation_id;
+  start.clock = StartClock(cal, at, p->next_response_ms, p->warn_percent);
+  start.started_at = at;
+  start.started_seq = seq;
   if (!start.clock.due) return;
-  auto round = [this, id = m.conversation_id, start = std::move(start)]() mutable -> awaitable<void> {
-    co_await StartRound(id, std::move(start));
+  auto round = [this, conversation_id, start = std::move(start)]() mutable -> awaitable<void> {
+    co_await StartRound(conversation_id, std::move(start));
   };
   boost::asio::co_spawn(ctx_.io, std::move(round), boost::asio::detached);
 }

@@ -97,6 +97,9 @@ class SlaService {
     std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created
   };
   std::unordered_map<domain::Id, Watched> watched_;
+  // Starts the next-response round of the customer message `seq` (sent at `at`) when it starts
+  // one: one write, off the caller's path.
+  void StartRoundFor(domain::Id conversation_id, Watched& w, std::int64_t seq, Millis at);
   // Conversations whose ticket is pending (waiting on the customer) → that ticket.
   std::unordered_map<domain::Id, domain::Id> pending_;
 

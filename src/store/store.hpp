@@ -419,6 +419,10 @@ struct NextResponseWatch {
   std::int64_t round_started_seq = 0;  // the message that started the current round; 0: none yet
   Millis next_response_ms = 0;
   std::int64_t staff_replied_seq = 0;  // the last staff reply since the ticket was created (0: none)
+  // The customer's first message after that reply when no round started for it (the server
+  // stopped between acknowledging it and writing the round): 0 when there is none.
+  std::int64_t unanswered_seq = 0;
+  Millis unanswered_at = 0;
 };
 
 struct SlaBreachPage {

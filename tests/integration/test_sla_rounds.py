@@ -5,6 +5,7 @@ paused while the ticket is pending and resumed with the business time it had lef
 restart (each pending checkpoint fires once, a paused clock not at all until resumed); and the
 CSAT survey when a ticket with a conversation closes (once per conversation)."""
 import os
+import sqlite3
 import time
 import unittest
 
@@ -161,6 +162,32 @@ class SlaRoundsTest(unittest.TestCase):
         self.write(cid, ctok, "谢谢，我等等")
         self.assertEqual(self.round_started(tid, "2026-11-26T02:26:00.000Z")["state"], "running")
         self.assertEqual(self.count(tid, "ticket.sla_met", "next_response"), 1)
+
+    def test_a_round_lost_in_a_crash_starts_when_the_server_comes_back(self):
+        # The round is written just after the customer's message is acknowledged; a server that
+        # stops in between finds the unanswered message at start and starts the round from it.
+        self.policy()
+        customer, cid, tid = self.chat_ticket()
+        self.write(cid, self.agent, "正在为您核查")
+        self.advance(3 * MIN)  # 02:03
+        self.server.stop(sig=9)
+        # What the crash leaves: the customer's message stored, its round not written.
+        db = sqlite3.connect(self.server.db)
+        seq = db.execute("SELECT last_seq FROM conversations WHERE id = ?", (cid,)).fetchone()[0] + 1
+        db.execute("INSERT INTO messages(conversation_id, seq, sender_type, sender_id, text, created_at, kind) "
+                   "SELECT id, ?, 'customer', customer_id, '还没到账', ?, 'text' FROM conversations WHERE id = ?",
+                   (seq, 1_795_658_580_000, cid))  # 2026-11-26T02:03:00Z
+        db.execute("UPDATE conversations SET last_seq = ? WHERE id = ?", (seq, cid))
+        db.commit()
+        db.close()
+        self.restart_at("2026-11-26T02:04:00Z")
+        nr = self.round_started(tid, "2026-11-26T02:03:00.000Z")
+        self.assertEqual((nr["state"], nr["due"]), ("running", "2026-11-26T02:23:00.000Z"))
+        # And only once, across another restart.
+        self.restart_at("2026-11-26T02:05:00Z")
+        self.assertEqual(self.sla(tid)["next_response"]["started_at"], "2026-11-26T02:03:00.000Z")
+        self.advance(20 * MIN)
+        self.assertEqual(self.count(tid, "ticket.sla_breached", "next_response"), 1)
 
     def test_an_unanswered_round_warns_breaches_and_escalates(self):
         self.policy()

@@ -303,6 +303,17 @@ Result<std::vector<NextResponseWatch>> ListNextResponseWatchesTx(Db& db) {
     w.policy_id = stmt.Int(6);
     out.push_back(w);
   }
+  for (NextResponseWatch& w : out) {
+    if (!w.staff_replied_seq || w.round_started_seq > w.staff_replied_seq) continue;
+    KEFU_ASSIGN(said, db.Prepare("SELECT seq, created_at FROM messages WHERE conversation_id = ?1 AND "
+                                 "sender_type = 'customer' AND seq > ?2 ORDER BY seq LIMIT 1"));
+    said.Bind(1, w.conversation_id).Bind(2, w.staff_replied_seq);
+    KEFU_ASSIGN(found, said.Step());
+    if (found) {
+      w.unanswered_seq = said.Int(0);
+      w.unanswered_at = said.Int(1);
+    }
+  }
   return out;
 }
 
