@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
+#include "http/object_call.hpp"
 #include "http/staff_auth.hpp"
 #include "http/workflow.hpp"
 
@@ -557,17 +558,16 @@ awaitable<Response> StaffStatusHistoryRoute(Request& req, Context& ctx) {
 }
 
 awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req, "staff");
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
+  auto call = co_await ReadObjectCall(req, ctx, "staff");
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
   store::StaffUpdate u;
-  u.staff_id = *id;
-  u.actor = who->actor();
+  u.staff_id = id;
+  u.actor = who.actor();
   u.at = Clock::System().Now();
-  for (const auto& [key, value] : *body) {
+  for (const auto& [key, value] : body) {
     const std::string_view k = key;
     if (k == "role") {
       auto role = value.is_string() ? domain::ParseRole(std::string_view(value.get_string())) : std::nullopt;
@@ -608,9 +608,9 @@ awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx) {
       co_return Response::Fail(Invalid("unknown field '" + std::string(k) + "'"));
     }
   }
-  if (u.staff_id == who->id && (u.role || u.disabled))
+  if (u.staff_id == who.id && (u.role || u.disabled))
     co_return Response::Fail(MakeError(Code::forbidden, "an admin cannot change their own role or disable themselves"));
-  auto lookup = [&ctx, id = *id] { return ctx.store.GetStaff(id); };
+  auto lookup = [&ctx, id = id] { return ctx.store.GetStaff(id); };
   auto before = co_await Blocking(ctx, std::move(lookup));
   if (!before.ok()) co_return Response::Fail(before.error());
   auto submit = [&ctx, u = std::move(u)](store::Callback<store::Staff> done) mutable {
@@ -625,7 +625,7 @@ awaitable<Response> UpdateStaffRoute(Request& req, Context& ctx) {
     if (!revoked.ok()) co_return Response::Fail(revoked.error());
   }
   ctx.workflow->StaffChanged(*after);
-  log::Info("staff.updated", {{"rid", req.rid}, {"by", who->id}, {"staff_id", after->id}});
+  log::Info("staff.updated", {{"rid", req.rid}, {"by", who.id}, {"staff_id", after->id}});
   std::string out;
   json::AppendStaff(out, *after);
   co_return Response::Json(200, std::move(out));

@@ -14,6 +14,7 @@
 #include "http/json_io.hpp"
 #include "http/audit_routes.hpp"
 #include "http/kb_routes.hpp"
+#include "http/object_call.hpp"
 #include "http/ticket_routes.hpp"
 #include "http/server.hpp"
 #include "http/sla_routes.hpp"
@@ -168,25 +169,24 @@ Result<std::string> ReadClientId(const boost::json::object& body) {
 }
 
 awaitable<Response> PostMessage(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto text = ReadMessageText(*body, ctx);
+  auto call = co_await ReadObjectCall(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  auto text = ReadMessageText(body, ctx);
   if (!text.ok()) co_return Response::Fail(text.error());
-  auto client_id = ReadClientId(*body);
+  auto client_id = ReadClientId(body);
   if (!client_id.ok()) co_return Response::Fail(client_id.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  auto conv = co_await VisibleConversation(ctx, who, id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
-  if (!Hub::MayParticipate(*who, *conv))
+  if (!Hub::MayParticipate(who, *conv))
     co_return Response::Fail(MakeError(Code::forbidden, "accept the conversation before replying"));
-  auto guarded = Hub::GuardText(*who, *text);
+  auto guarded = Hub::GuardText(who, *text);
   if (!guarded.ok()) co_return Response::Fail(guarded.error());
   store::NewMessage msg;
-  msg.conversation_id = *id;
-  msg.sender = who->actor();
+  msg.conversation_id = id;
+  msg.sender = who.actor();
   msg.client_id = std::move(*client_id);
   msg.text = std::move(guarded->text);
   msg.at = Clock::System().Now();
@@ -195,14 +195,14 @@ awaitable<Response> PostMessage(Request& req, Context& ctx) {
   };
   auto stored = co_await Write<store::AppendedMessage>(std::move(append));
   if (!stored.ok()) co_return Response::Fail(stored.error());
-  stored->message.sender_name = who->name;
-  stored->message.sender_verify_id = who->verify_id;
+  stored->message.sender_name = who.name;
+  stored->message.sender_verify_id = who.verify_id;
   if (!stored->duplicate) {
     ctx.hub.ConversationChanged(*conv);  // refreshes cached rights before the fan-out
-    ctx.hub.Delivered(*who, stored->message, guarded->warnings, nullptr);
+    ctx.hub.Delivered(who, stored->message, guarded->warnings, nullptr);
   }
   std::string out;
-  json::AppendMessage(out, stored->message, json::PiiFor(who->is_staff()));
+  json::AppendMessage(out, stored->message, json::PiiFor(who.is_staff()));
   if (!guarded->warnings.empty()) {
     out.pop_back();
     out += ",\"warnings\":";
@@ -256,41 +256,39 @@ int HandoffPriority(domain::Desk desk) {
 }
 
 awaitable<Response> Handoff(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto desk_name = json::OptString(*body, "desk");
-  auto reason = json::OptString(*body, "reason");
+  auto call = co_await ReadObjectCall(req, ctx, {}, /*empty_ok=*/true);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  auto desk_name = json::OptString(body, "desk");
+  auto reason = json::OptString(body, "reason");
   if (!desk_name.ok()) co_return Response::Fail(desk_name.error());
   if (!reason.ok()) co_return Response::Fail(reason.error());
   auto desk = domain::ParseDesk(desk_name->value_or("L1"));
   if (!desk) co_return Response::Fail(MakeError(Code::invalid, "'desk' must be L1, L2, L3, security or complaints"));
   if (reason->has_value() && CountCodePoints(**reason) > 500)
     co_return Response::Fail(MakeError(Code::invalid, "'reason' must be at most 500 characters"));
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  auto conv = co_await VisibleConversation(ctx, who, id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
-  auto result = co_await ctx.workflow->Handoff(*id, who->actor(), *desk,
-                                               reason->value_or(who->is_staff() ? "staff_request" : "customer_request"),
+  auto result = co_await ctx.workflow->Handoff(id, who.actor(), *desk,
+                                               reason->value_or(who.is_staff() ? "staff_request" : "customer_request"),
                                                HandoffPriority(*desk), "");
   if (!result.ok()) co_return Response::Fail(result.error());
-  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who.is_staff())));
 }
 
 awaitable<Response> Transfer(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto desk_name = json::OptString(*body, "desk");
-  auto agent = json::OptInt(*body, "agent_id");
-  auto reason = json::OptString(*body, "reason");
-  auto note = json::OptString(*body, "note");
-  auto follow_up = json::OptInt(*body, "follow_up_minutes");
+  auto call = co_await ReadObjectCall(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  auto desk_name = json::OptString(body, "desk");
+  auto agent = json::OptInt(body, "agent_id");
+  auto reason = json::OptString(body, "reason");
+  auto note = json::OptString(body, "note");
+  auto follow_up = json::OptInt(body, "follow_up_minutes");
   if (!follow_up.ok()) co_return Response::Fail(follow_up.error());
   if (*follow_up && (**follow_up < 1 || **follow_up > 30 * 24 * 60))
     co_return Response::Fail(Invalid("'follow_up_minutes' must be between 1 and 43200 (30 days)"));
@@ -303,36 +301,35 @@ awaitable<Response> Transfer(Request& req, Context& ctx) {
     desk = domain::ParseDesk(**desk_name);
     if (!desk) co_return Response::Fail(MakeError(Code::invalid, "'desk' must be L1, L2, L3, security or complaints"));
   }
-  auto result = co_await ctx.workflow->Transfer(*who, *id, desk, agent->value_or(0), reason->value_or(""),
+  auto result = co_await ctx.workflow->Transfer(who, id, desk, agent->value_or(0), reason->value_or(""),
                                                 note->value_or(""));
   if (!result.ok()) co_return Response::Fail(result.error());
   if (*follow_up) {
     // The transferring agent checks the outcome later: a task of their own, due then.
     store::NewTask task;
-    task.owner_id = who->id;
-    task.conversation_id = *id;
+    task.owner_id = who.id;
+    task.conversation_id = id;
     task.note = reason->value_or("");
     task.at = Clock::System().Now();
     task.due_at = task.at + **follow_up * 60'000;
-    task.created_by = who->id;
+    task.created_by = who.id;
     auto created = co_await CreateTask(ctx, std::move(task));
-    if (!created.ok()) log::Warn("transfer.follow_up_failed", {{"conversation_id", *id}, {"error", created.error().message}});
+    if (!created.ok()) log::Warn("transfer.follow_up_failed", {{"conversation_id", id}, {"error", created.error().message}});
   }
-  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who.is_staff())));
 }
 
 awaitable<Response> CloseConversation(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto summary = json::OptString(*body, "summary");
+  auto call = co_await ReadObjectCall(req, ctx, {}, /*empty_ok=*/true);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  auto summary = json::OptString(body, "summary");
   if (!summary.ok()) co_return Response::Fail(summary.error());
-  auto result = co_await ctx.workflow->Close(*who, *id, summary->value_or(""));
+  auto result = co_await ctx.workflow->Close(who, id, summary->value_or(""));
   if (!result.ok()) co_return Response::Fail(result.error());
-  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who->is_staff())));
+  co_return Response::Json(200, ConversationJson(*result, json::PiiFor(who.is_staff())));
 }
 
 awaitable<Response> BotAnswerRoute(Request& req, Context& ctx) {
@@ -429,6 +426,16 @@ awaitable<Result<store::Conversation>> VisibleConversation(Context& ctx, const S
   co_return std::move(conv);
 }
 
+awaitable<Result<ObjectCall>> ReadObjectCall(Request& req, Context& ctx, std::string_view what, bool empty_ok) {
+  auto who = co_await Caller(req, ctx);
+  if (!who.ok()) co_return std::move(who).error();
+  auto id = PathId(req, what);
+  if (!id.ok()) co_return std::move(id).error();
+  auto body = json::ParseObject(req.body, empty_ok);
+  if (!body.ok()) co_return std::move(body).error();
+  co_return ObjectCall{std::move(*who), *id, std::move(*body)};
+}
+
 awaitable<Result<ConversationCall>> CallerConversation(Request& req, Context& ctx) {
   auto who = co_await Caller(req, ctx);
   if (!who.ok()) co_return std::move(who).error();
@@ -513,23 +520,22 @@ awaitable<Result<Subject>> StaffCaller(Request& req, Context& ctx) {
 // A message for staff only (kind "whisper"): a supervisor coaching the agent, or the agent
 // answering; never sent to, listed for or previewed to the customer.
 awaitable<Response> Whisper(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto text = ReadMessageText(*body, ctx);
+  auto call = co_await ReadObjectCall(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  auto text = ReadMessageText(body, ctx);
   if (!text.ok()) co_return Response::Fail(text.error());
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  auto conv = co_await VisibleConversation(ctx, who, id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
-  if (!Hub::MayParticipate(*who, *conv))
+  if (!Hub::MayParticipate(who, *conv))
     co_return Response::Fail(MakeError(Code::forbidden, "only the assigned agent, supervisors and admins whisper"));
-  auto guarded = Hub::GuardText(*who, *text);
+  auto guarded = Hub::GuardText(who, *text);
   if (!guarded.ok()) co_return Response::Fail(guarded.error());
   store::NewMessage msg;
-  msg.conversation_id = *id;
-  msg.sender = who->actor();
+  msg.conversation_id = id;
+  msg.sender = who.actor();
   msg.text = std::move(guarded->text);
   msg.kind = "whisper";
   msg.at = Clock::System().Now();
@@ -538,47 +544,45 @@ awaitable<Response> Whisper(Request& req, Context& ctx) {
   };
   auto stored = co_await Write<store::AppendedMessage>(std::move(append));
   if (!stored.ok()) co_return Response::Fail(stored.error());
-  stored->message.sender_name = who->name;
-  stored->message.sender_verify_id = who->verify_id;
+  stored->message.sender_name = who.name;
+  stored->message.sender_verify_id = who.verify_id;
   ctx.hub.ConversationChanged(*conv);  // the hub knows the participants before the fan-out
   ctx.hub.Publish(stored->message, nullptr);
   std::string out;
-  json::AppendMessage(out, stored->message, json::PiiFor(who->is_staff()));
+  json::AppendMessage(out, stored->message, json::PiiFor(who.is_staff()));
   co_return Response::Json(201, std::move(out));
 }
 
 // A supervisor or admin starts ({"on":true}, the default) or stops watching a conversation live.
 awaitable<Response> MonitorConversation(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body, /*empty_ok=*/true);
-  if (!body.ok()) co_return Response::Fail(body.error());
+  auto call = co_await ReadObjectCall(req, ctx, {}, /*empty_ok=*/true);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
   bool on = true;
-  if (auto it = body->find("on"); it != body->end()) {
+  if (auto it = body.find("on"); it != body.end()) {
     if (!it->value().is_bool()) co_return Response::Fail(Invalid("'on' must be true or false"));
     on = it->value().get_bool();
   }
-  auto conv = co_await VisibleConversation(ctx, *who, *id);
+  auto conv = co_await VisibleConversation(ctx, who, id);
   if (!conv.ok()) co_return Response::Fail(conv.error());
   ctx.hub.ConversationChanged(*conv);
-  ctx.hub.Monitor(*id, who->id, on);
+  ctx.hub.Monitor(id, who.id, on);
   co_return Response::Json(200, std::string("{\"monitoring\":") + (on ? "true" : "false") + "}");
 }
 
 awaitable<Response> LeaveMessageRoute(Request& req, Context& ctx) {
-  auto who = co_await Caller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req);
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  auto text = ReadMessageText(*body, ctx);
+  auto call = co_await ReadObjectCall(req, ctx);
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  auto text = ReadMessageText(body, ctx);
   if (!text.ok()) co_return Response::Fail(text.error());
-  auto client_id = ReadClientId(*body);
+  auto client_id = ReadClientId(body);
   if (!client_id.ok()) co_return Response::Fail(client_id.error());
-  auto left = co_await ctx.workflow->LeaveMessage(*who, *id, std::string(Trim(*text)), std::move(*client_id));
+  auto left = co_await ctx.workflow->LeaveMessage(who, id, std::string(Trim(*text)), std::move(*client_id));
   if (!left.ok()) co_return Response::Fail(left.error());
   std::string out = "{\"ticket_id\":" + std::to_string(left->ticket_id) + ",\"message\":";
   json::AppendMessage(out, left->message, json::Pii::shown);  // the customer's own words

@@ -14,6 +14,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "http/json_io.hpp"
+#include "http/object_call.hpp"
 #include "http/scheduler.hpp"
 #include "http/sla.hpp"
 #include "store/tickets.hpp"
@@ -812,31 +813,30 @@ awaitable<Response> CreateCannedReply(Request& req, Context& ctx) {
 }
 
 awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
-  auto who = co_await StaffCaller(req, ctx);
-  if (!who.ok()) co_return Response::Fail(who.error());
-  auto id = PathId(req, "canned reply");
-  if (!id.ok()) co_return Response::Fail(id.error());
-  auto body = json::ParseObject(req.body);
-  if (!body.ok()) co_return Response::Fail(body.error());
-  const bool by_ticket = body->contains("ticket_id") && !body->at("ticket_id").is_null();
-  const bool by_conversation = body->contains("conversation_id") && !body->at("conversation_id").is_null();
+  auto call = co_await ReadObjectCall(req, ctx, "canned reply");
+  if (!call.ok()) co_return Response::Fail(call.error());
+  const Subject& who = call->who;
+  const Id id = call->id;
+  const boost::json::object& body = call->body;
+  const bool by_ticket = body.contains("ticket_id") && !body.at("ticket_id").is_null();
+  const bool by_conversation = body.contains("conversation_id") && !body.at("conversation_id").is_null();
   if (by_ticket == by_conversation)
     co_return Response::Fail(Invalid("give exactly one of 'ticket_id' and 'conversation_id'"));
-  auto target = json::RequiredId(*body, by_ticket ? "ticket_id" : "conversation_id");
+  auto target = json::RequiredId(body, by_ticket ? "ticket_id" : "conversation_id");
   if (!target.ok()) co_return Response::Fail(target.error());
   // Rendered only for a case the caller may see (desk scope): a template of {{customer_name}}
   // must not read names across desks.
   if (by_ticket) {
-    auto visible = co_await VisibleTicket(ctx, *who, *target);
+    auto visible = co_await VisibleTicket(ctx, who, *target);
     if (!visible.ok()) co_return Response::Fail(visible.error());
   } else {
-    auto visible = co_await VisibleConversation(ctx, *who, *target);
+    auto visible = co_await VisibleConversation(ctx, who, *target);
     if (!visible.ok()) co_return Response::Fail(visible.error());
   }
   struct Rendered {
     Result<std::string> text;
   };
-  auto render = [&ctx, id = *id, target = *target, by_ticket, agent = who->name]() -> Rendered {
+  auto render = [&ctx, id = id, target = *target, by_ticket, agent = who.name]() -> Rendered {
     auto reply = ctx.store.Tickets().GetCannedReply(id);
     if (!reply.ok()) return {reply.error()};
     std::string customer, ticket_id, lang;
@@ -863,7 +863,7 @@ awaitable<Response> RenderCannedReply(Request& req, Context& ctx) {
   };
   auto rendered = co_await Blocking(ctx, std::move(render));
   if (!rendered.text.ok()) co_return Response::Fail(rendered.text.error());
-  std::string out = "{\"canned_reply_id\":" + std::to_string(*id) + ",\"text\":";
+  std::string out = "{\"canned_reply_id\":" + std::to_string(id) + ",\"text\":";
   AppendJsonString(out, *rendered.text);
   out += '}';
   co_return Response::Json(200, std::move(out));
