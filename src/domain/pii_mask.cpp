@@ -92,6 +92,56 @@ bool IsPhone(std::string_view d, bool plus, int separators, size_t first_group, 
   return separators >= 2 && d.size() >= 9 && d.size() <= 12;
 }
 
+// Phone numbers written in shapes the digit-group scanner leaves alone, starting at text[i]:
+// "138.0013.8000", "415/555/2671" (3-4-4 or 3-3-4 with one '.' or '/' repeated), and an area
+// code in brackets, "(010) 1234-5678", "(415) 555-2671". Returns the end, or i when there is none.
+size_t OtherPhoneShapeEnd(std::string_view text, size_t i, size_t limit) {
+  auto digits_at = [&](size_t at, size_t n) {
+    if (at + n > limit) return false;
+    for (size_t k = 0; k < n; ++k)
+      if (!IsDigit(text[at + k])) return false;
+    return true;
+  };
+  // Not glued to what comes before (a word, an address, a longer dotted number) or after.
+  if (i > 0 && (IsAlnum(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == '/' || text[i - 1] == '-' ||
+                text[i - 1] == '@' || text[i - 1] == '*'))
+    return i;
+  auto clean_end = [&](size_t end) {
+    if (end >= text.size()) return true;
+    const char c = text[end];
+    if (IsAlnum(c) || c == '*' || c == '@' || c == '_') return false;
+    return !((c == '.' || c == '/' || c == '-') && end + 1 < text.size() && IsDigit(text[end + 1]));
+  };
+  if (digits_at(i, 3) && i + 3 < limit && (text[i + 3] == '.' || text[i + 3] == '/')) {
+    const char sep = text[i + 3];
+    for (size_t middle : {size_t{4}, size_t{3}}) {
+      const size_t second = i + 4, third = second + middle + 1;
+      if (digits_at(second, middle) && second + middle < limit && text[second + middle] == sep &&
+          digits_at(third, 4) && clean_end(third + 4) && (middle == 3 || text[i] == '1'))
+        return third + 4;
+    }
+    return i;
+  }
+  if (text[i] == '(' && digits_at(i + 1, 3)) {
+    size_t at = i + 1;
+    while (at < limit && IsDigit(text[at]) && at - i <= 4) ++at;
+    if (at >= limit || text[at] != ')' || at - i - 1 > 4) return i;
+    ++at;
+    if (at < limit && text[at] == ' ') ++at;
+    size_t first = at;
+    while (at < limit && IsDigit(text[at])) ++at;
+    const size_t n1 = at - first;
+    if (n1 < 3 || n1 > 8) return i;
+    if (at < limit && (text[at] == '-' || text[at] == ' ') && n1 <= 4 && digits_at(at + 1, 4)) {
+      at += 5;  // "1234-5678", "555-2671"
+    } else if (n1 < 7) {
+      return i;  // one group: a whole number ("12345678")
+    }
+    return clean_end(at) ? at : i;
+  }
+  return i;
+}
+
 struct Span {
   size_t begin;
   size_t end;
@@ -243,6 +293,11 @@ std::string MaskAscii(std::string_view text) {
       const Span e = emails[next_email++];
       out += MaskEmail(text.substr(e.begin, e.end - e.begin));
       i = e.end;
+      continue;
+    }
+    if (const size_t end = OtherPhoneShapeEnd(text, i, limit); end > i) {
+      out += MaskPhone(text.substr(i, end - i));
+      i = end;
       continue;
     }
     // A run of digits in groups (single spaces or dashes between them), perhaps after a '+'.
