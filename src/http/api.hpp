@@ -168,6 +168,9 @@ boost::asio::awaitable<Result<T>> Write(Submit submit) {
       boost::asio::use_awaitable);
 }
 
+// Appends an entry to the audit log (audit_routes.cpp); resumes once it is committed.
+boost::asio::awaitable<Status> WriteAudit(Context& ctx, store::AuditRecord record);
+
 // The authenticated caller of a request: Code::unauthorized without a valid bearer token.
 boost::asio::awaitable<Result<Subject>> Caller(Request& req, Context& ctx);
 // The same, for staff-only routes: Code::forbidden ("staff only") for a customer token.

@@ -50,6 +50,15 @@ Result<store::AuditQuery> ParseQuery(const Request& req) {
 
 }  // namespace
 
+awaitable<Status> WriteAudit(Context& ctx, store::AuditRecord record) {
+  auto append = [&ctx, record = std::move(record)](store::Callback<store::AuditEntry> done) mutable {
+    ctx.store.AppendAudit(std::move(record), std::move(done));
+  };
+  auto written = co_await Write<store::AuditEntry>(std::move(append));
+  if (!written.ok()) co_return std::move(written).error();
+  co_return Ok();
+}
+
 awaitable<Response> ListAudit(Request& req, Context& ctx) {
   auto who = co_await StaffCaller(req, ctx);
   if (!who.ok()) co_return Response::Fail(who.error());

@@ -43,10 +43,7 @@ awaitable<void> Audit(Context& ctx, std::string action, domain::Actor actor, Id 
   details += '}';
   store::AuditRecord record{Clock::System().Now(), actor, std::move(action),
                             staff_id ? "staff:" + std::to_string(staff_id) : std::string(), std::move(details)};
-  auto submit = [&ctx, record = std::move(record)](store::Callback<store::AuditEntry> done) mutable {
-    ctx.store.AppendAudit(std::move(record), std::move(done));
-  };
-  auto written = co_await Write<store::AuditEntry>(std::move(submit));
+  auto written = co_await WriteAudit(ctx, std::move(record));
   if (!written.ok()) log::Error("audit.write_failed", {{"rid", req.rid}, {"error", written.error().message}});
 }
 

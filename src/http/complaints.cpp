@@ -791,10 +791,7 @@ awaitable<Response> ComplaintStatsRoute(Request& req, Context& ctx) {
   audit.action = "export";
   audit.target = "complaints:stats";
   audit.details_json = "{\"from\":\"" + from_text + "\",\"to\":\"" + to_text + "\",\"format\":\"" + format + "\"}";
-  auto record = [&ctx, audit = std::move(audit)](store::Callback<store::AuditEntry> done) mutable {
-    ctx.store.AppendAudit(std::move(audit), std::move(done));
-  };
-  auto recorded = co_await Write<store::AuditEntry>(std::move(record));
+  auto recorded = co_await WriteAudit(ctx, std::move(audit));
   if (!recorded.ok()) co_return Response::Fail(recorded.error());
   if (format == "csv") {
     std::string out = "month,category,received,resolved,reviews_overdue,median_resolution_seconds,compensation_approved\r\n";

@@ -95,12 +95,7 @@ awaitable<Status> AuditReveal(Context& ctx, const Subject& who, std::string targ
   json += details;
   json += '}';
   store::AuditRecord record{Clock::System().Now(), who.actor(), "pii.reveal", std::move(target), std::move(json)};
-  auto append = [&ctx, record = std::move(record)](store::Callback<store::AuditEntry> done) mutable {
-    ctx.store.AppendAudit(std::move(record), std::move(done));
-  };
-  auto written = co_await Write<store::AuditEntry>(std::move(append));
-  if (!written.ok()) co_return std::move(written).error();
-  co_return Ok();
+  co_return co_await WriteAudit(ctx, std::move(record));
 }
 
 }  // namespace

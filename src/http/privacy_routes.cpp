@@ -246,10 +246,7 @@ awaitable<Response> ExportDataRequestRoute(Request& req, Context& ctx) {
     store::AuditRecord record{Clock::System().Now(), who->actor(), "export",
                               "customer:" + std::to_string(request->customer_id),
                               "{\"request_id\":" + std::to_string(*id) + "}"};
-    auto audit = [&ctx, record = std::move(record)](store::Callback<store::AuditEntry> done) mutable {
-      ctx.store.AppendAudit(std::move(record), std::move(done));
-    };
-    auto written = co_await Write<store::AuditEntry>(std::move(audit));
+    auto written = co_await WriteAudit(ctx, std::move(record));
     if (!written.ok()) co_return Response::Fail(written.error());
   }
   log::Info("dsr.export", {{"rid", req.rid}, {"request_id", *id}, {"bytes", static_cast<std::int64_t>(document->size())}});

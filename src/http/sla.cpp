@@ -60,16 +60,8 @@ Status SlaService::Load() {
     // starts now, dated from the customer's message.
     if (w.unanswered_seq) StartRoundFor(w.conversation_id, watched, w.unanswered_seq, w.unanswered_at);
   }
-  store::TicketQuery pending;
-  pending.status = domain::TicketStatus::pending;
-  pending.limit = 500;
-  for (;;) {
-    KEFU_ASSIGN(page, ctx_.store.Tickets().ListTickets(pending));
-    for (const store::Ticket& t : page.tickets)
-      if (t.conversation_id) pending_[t.conversation_id] = t.id;
-    if (page.next_cursor.empty()) break;
-    pending.cursor = page.next_cursor;
-  }
+  KEFU_ASSIGN(pending, ctx_.store.ListPendingTicketConversations());
+  for (const auto& [conversation_id, ticket_id] : pending) pending_[conversation_id] = ticket_id;
   for (const auto& p : policies_) {
     if (!ctx_.calendars.contains(p.calendar))
       log::Warn("sla.unknown_calendar", {{"policy_id", p.id}, {"calendar", p.calendar}, {"using", "24x7"}});

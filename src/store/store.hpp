@@ -853,6 +853,9 @@ class Store {
   // ticket is no longer open (resolved, closed).
   virtual void StartNextResponse(NextResponseStart start, Callback<domain::TicketSla> done) = 0;
   virtual Result<std::vector<NextResponseWatch>> ListNextResponseWatches() = 0;
+  // Every pending ticket that has a conversation, as (conversation id, ticket id): what a
+  // customer's reply reopens (read once at start; ids only, nothing to decrypt).
+  virtual Result<std::vector<std::pair<Id, Id>>> ListPendingTicketConversations() = 0;
 
   // A security webhook delivery with its customer's name, language and channel identities;
   // Code::not_found for an unknown id.

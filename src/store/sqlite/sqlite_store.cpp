@@ -1111,6 +1111,19 @@ class SqliteStore final : public Store {
     return ListNextResponseWatchesTx(*lease);
   }
 
+  Result<std::vector<std::pair<Id, Id>>> ListPendingTicketConversations() override {
+    auto lease = readers_.Acquire();
+    KEFU_ASSIGN(stmt, (*lease).Prepare("SELECT conversation_id, id FROM tickets WHERE status = 'pending' AND "
+                                       "conversation_id IS NOT NULL AND merged_into IS NULL"));
+    std::vector<std::pair<Id, Id>> out;
+    for (;;) {
+      KEFU_ASSIGN(row, stmt.Step());
+      if (!row) break;
+      out.emplace_back(stmt.Int(0), stmt.Int(1));
+    }
+    return out;
+  }
+
   Result<std::vector<Timer>> DueTimers(Millis now, int limit) override {
     auto lease = readers_.Acquire();
     return DueTimersTx(*lease, now, limit);
